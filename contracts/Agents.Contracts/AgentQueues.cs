@@ -1,0 +1,34 @@
+namespace Agents.Contracts;
+
+/// <summary>
+/// Queue and exchange names that are part of the wire contract: the orchestrator sends each agent's command
+/// to its queue, and producers publish raw JSON to the external exchanges.
+/// </summary>
+public static class AgentQueues
+{
+    public const string Triage = "triage";
+    public const string Context = "context";
+    public const string Investigation = "investigation";
+    public const string Remediation = "remediation";
+    public const string Notification = "notification";
+
+    /// <summary>The orchestrator's saga endpoint.</summary>
+    public const string Orchestrator = "incident";
+
+    /// <summary>The orchestrator's alert intake queue, bound to <see cref="AlertsExchange"/>.</summary>
+    public const string AlertIntake = "alert-intake";
+
+    /// <summary>The context service's queue for deploy events, bound to <see cref="DeploysExchange"/>.</summary>
+    public const string DeployEvents = "deploy-events";
+
+    /// <summary>The message scheduler (timeouts) reached through a queue.</summary>
+    public const string Scheduler = "scheduler";
+
+    /// <summary>Durable topic exchange producers publish raw alert JSON to (any routing key).</summary>
+    public const string AlertsExchange = "alerts";
+
+    /// <summary>Durable topic exchange CI/CD pipelines publish raw deploy-event JSON to.</summary>
+    public const string DeploysExchange = "deploys";
+
+    public static Uri Address(string queue) => new($"queue:{queue}");
+}

@@ -1,0 +1,6 @@
+namespace Agents.Contracts.Incidents;
+
+public sealed record IncidentList
+{
+    public IReadOnlyList<IncidentSummary> Items { get; init; } = [];
+}

@@ -1,0 +1,6 @@
+namespace Agents.Contracts.Incidents;
+
+public sealed record IncidentNotFound
+{
+    public required Guid IncidentId { get; init; }
+}

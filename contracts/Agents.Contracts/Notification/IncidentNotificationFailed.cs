@@ -1,0 +1,12 @@
+namespace Agents.Contracts.Notification;
+
+public sealed record IncidentNotificationFailed
+{
+    public required Guid IncidentId { get; init; }
+
+    public required int Attempt { get; init; }
+
+    public required string Kind { get; init; }
+
+    public required string Reason { get; init; }
+}

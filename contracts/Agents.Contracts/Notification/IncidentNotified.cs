@@ -1,0 +1,10 @@
+namespace Agents.Contracts.Notification;
+
+public sealed record IncidentNotified
+{
+    public required Guid IncidentId { get; init; }
+
+    public required int Attempt { get; init; }
+
+    public required NotificationRecord Notification { get; init; }
+}

@@ -1,0 +1,33 @@
+using Agents.Contracts.Alerts;
+using Agents.Contracts.Context;
+using Agents.Contracts.Investigation;
+using Agents.Contracts.Remediation;
+using Agents.Contracts.Triage;
+
+namespace Agents.Contracts.Notification;
+
+/// <summary>The whole incident state as the notification agent needs it to write a summary.</summary>
+public sealed record IncidentSnapshot
+{
+    public required Guid IncidentId { get; init; }
+
+    public required string Status { get; init; }
+
+    public string? Fingerprint { get; init; }
+
+    public int AlertCount { get; init; }
+
+    public AlertPayload? Alert { get; init; }
+
+    public TriageResult? Triage { get; init; }
+
+    public IncidentContext? Context { get; init; }
+
+    public Hypothesis? Hypothesis { get; init; }
+
+    public RemediationResult? Remediation { get; init; }
+
+    public string? EscalationReason { get; init; }
+
+    public DateTimeOffset? CreatedAt { get; init; }
+}

@@ -1,0 +1,10 @@
+namespace Agents.Contracts.Remediation;
+
+public sealed record IncidentRemediated
+{
+    public required Guid IncidentId { get; init; }
+
+    public required int Attempt { get; init; }
+
+    public required RemediationResult Result { get; init; }
+}

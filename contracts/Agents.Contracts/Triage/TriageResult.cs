@@ -1,0 +1,19 @@
+namespace Agents.Contracts.Triage;
+
+/// <summary>The alert segment: what triage made of the raw alert.</summary>
+public sealed record TriageResult
+{
+    /// <summary>One of <see cref="Severities"/>.</summary>
+    public required string Severity { get; init; }
+
+    public required string Service { get; init; }
+
+    /// <summary>A short class of failure, e.g. <c>error-rate</c>, <c>latency</c>, <c>saturation</c>, <c>availability</c>.</summary>
+    public required string ErrorType { get; init; }
+
+    public required DateTimeOffset OccurredAt { get; init; }
+
+    public required string Summary { get; init; }
+
+    public required string Rationale { get; init; }
+}

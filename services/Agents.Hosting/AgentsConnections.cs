@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Agents.Hosting;
+
+/// <summary>
+/// Where the local servers are. Read from the variables <c>deploy/local/deps.sh env</c> prints
+/// (<c>RABBITMQ_URL</c>, <c>RABBITMQ_VHOST</c>, <c>POSTGRES_CONNECTION</c>); the embedded defaults match
+/// the ports that script uses.
+/// </summary>
+public sealed record AgentsConnections
+{
+    public const string DefaultRabbitMqUrl = "amqp://guest:guest@127.0.0.1:5682";
+    public const string DefaultPostgresConnection =
+        "Host=127.0.0.1;Port=5442;Username=agents;Password=agents;Database=agents";
+
+    public required Uri RabbitMqUrl { get; init; }
+
+    public required string RabbitMqVirtualHost { get; init; }
+
+    public required string PostgresConnection { get; init; }
+
+    public string RabbitMqUser => Uri.UnescapeDataString(RabbitMqUrl.UserInfo.Split(':')[0] is { Length: > 0 } user ? user : "guest");
+
+    public string RabbitMqPassword =>
+        RabbitMqUrl.UserInfo.Split(':') is [_, var pass] ? Uri.UnescapeDataString(pass) : "guest";
+
+    public static AgentsConnections From(IConfiguration configuration)
+    {
+        var url = configuration["RABBITMQ_URL"] ?? configuration["RabbitMq:Url"] ?? DefaultRabbitMqUrl;
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps"))
+        {
+            throw new InvalidOperationException(
+                $"RABBITMQ_URL '{url}' is not an amqp:// or amqps:// URL (e.g. {DefaultRabbitMqUrl}).");
+        }
+
+        var pathVhost = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
+        var vhost = configuration["RABBITMQ_VHOST"] ?? configuration["RabbitMq:VirtualHost"]
+            ?? (pathVhost.Length > 0 ? pathVhost : "/");
+
+        return new AgentsConnections
+        {
+            RabbitMqUrl = uri,
+            RabbitMqVirtualHost = vhost,
+            PostgresConnection = configuration["POSTGRES_CONNECTION"] ?? configuration["Postgres:Connection"]
+                ?? DefaultPostgresConnection,
+        };
+    }
+}

@@ -1,0 +1,74 @@
+using Microsoft.Extensions.Options;
+using Agents.Hosting;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>The wiring every service shares: listening address, telemetry, health, validated options.</summary>
+public static class HostingExtensions
+{
+    public const string ReadyPath = "/health/ready";
+    public const string LivePath = "/health/live";
+
+    /// <summary>
+    /// Sets up a service named <paramref name="serviceName"/>: listens on <paramref name="defaultUrl"/> unless
+    /// <c>ASPNETCORE_URLS</c> or <c>--urls</c> say otherwise, OpenTelemetry (OTLP only when
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set), health checks.
+    /// </summary>
+    public static WebApplicationBuilder AddAgentsDefaults(this WebApplicationBuilder builder, string serviceName, string defaultUrl)
+    {
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls(defaultUrl);
+        }
+
+        builder.Services.AddSingleton(AgentsConnections.From(builder.Configuration));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddHealthChecks();
+
+        var otel = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(
+                builder.Configuration["OTEL_SERVICE_NAME"] ?? serviceName,
+                serviceVersion: typeof(HostingExtensions).Assembly.GetName().Version?.ToString(),
+                serviceInstanceId: $"{Environment.MachineName}-{Environment.ProcessId}"))
+            .WithTracing(tracing => tracing
+                .AddSource("MassTransit", AgentsTelemetry.Name)
+                .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments("/health"))
+                .AddHttpClientInstrumentation())
+            .WithMetrics(metrics => metrics
+                .AddMeter("MassTransit", AgentsTelemetry.Name)
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation());
+
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            otel.UseOtlpExporter();
+        }
+
+        return builder;
+    }
+
+    /// <summary>Binds <typeparamref name="T"/> to <paramref name="section"/>, validated by data annotations at start-up.</summary>
+    public static OptionsBuilder<T> AddValidatedOptions<T>(this IHostApplicationBuilder builder, string section)
+        where T : class =>
+        builder.Services.AddOptions<T>()
+            .BindConfiguration(section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+    /// <summary>Maps <c>/health/ready</c> (broker connected, checks tagged ready) and <c>/health/live</c>.</summary>
+    public static WebApplication MapAgentsDefaults(this WebApplication app)
+    {
+        app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false });
+        return app;
+    }
+}

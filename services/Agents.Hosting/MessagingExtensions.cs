@@ -1,0 +1,87 @@
+using Agents.Contracts;
+using Agents.Hosting;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>The bus conventions every service shares, in one place.</summary>
+public static class MessagingExtensions
+{
+    /// <summary>
+    /// Adds MassTransit on RabbitMQ (connection from <see cref="AgentsConnections"/>), kebab-case endpoint
+    /// names, the message scheduler reached at <c>queue:scheduler</c>, and on every endpoint: retries with
+    /// back-off for transient faults (never for <see cref="PermanentMessageException"/>) and the in-memory
+    /// outbox. <paramref name="configure"/> registers the service's consumers and sagas.
+    /// </summary>
+    public static IHostApplicationBuilder AddAgentsMessaging(
+        this IHostApplicationBuilder builder,
+        Action<IBusRegistrationConfigurator> configure,
+        Action<IBusRegistrationContext, IRabbitMqBusFactoryConfigurator>? configureBus = null)
+    {
+        var connections = AgentsConnections.From(builder.Configuration);
+        builder.Services.AddOptions<RabbitMqTransportOptions>().Configure(o =>
+        {
+            o.Host = connections.RabbitMqUrl.Host;
+            o.Port = (ushort)(connections.RabbitMqUrl.Port > 0 ? connections.RabbitMqUrl.Port : 5672);
+            o.VHost = connections.RabbitMqVirtualHost;
+            o.User = connections.RabbitMqUser;
+            o.Pass = connections.RabbitMqPassword;
+            o.UseSsl = connections.RabbitMqUrl.Scheme == "amqps";
+        });
+        builder.Services.AddOptions<MassTransitHostOptions>().Configure(o =>
+        {
+            o.WaitUntilStarted = true;
+            o.StartTimeout = TimeSpan.FromSeconds(60);
+            o.StopTimeout = TimeSpan.FromSeconds(30);
+        });
+
+        var scheduler = AgentQueues.Address(AgentQueues.Scheduler);
+        builder.Services.AddMassTransit(x =>
+        {
+            x.SetKebabCaseEndpointNameFormatter();
+            x.AddMessageScheduler(scheduler);
+            x.AddConfigureEndpointsCallback((context, _, endpoint) =>
+            {
+                endpoint.UseMessageRetry(r =>
+                {
+                    r.Ignore<PermanentMessageException>();
+                    r.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(300));
+                });
+                endpoint.UseInMemoryOutbox(context);
+            });
+
+            configure(x);
+
+            x.UsingRabbitMq((context, cfg) =>
+            {
+                cfg.UseMessageScheduler(scheduler);
+                configureBus?.Invoke(context, cfg);
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="endpoint"/> read third-party JSON (no MassTransit envelope, any or no content
+    /// type) from the durable topic exchange <paramref name="exchange"/>, every routing key.
+    /// </summary>
+    public static void ReadRawJsonFrom(this IReceiveEndpointConfigurator endpoint, string exchange)
+    {
+        endpoint.ConfigureConsumeTopology = false;
+        endpoint.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: true);
+        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+        {
+            rabbit.Bind(exchange, b =>
+            {
+                b.ExchangeType = "topic";
+                b.RoutingKey = "#";
+                b.Durable = true;
+                b.AutoDelete = false;
+            });
+        }
+    }
+}
