@@ -1,10 +1,10 @@
-using Microsoft.Extensions.Options;
 using Agents.Hosting;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -64,6 +64,19 @@ public static class HostingExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+    /// <summary>
+    /// Registers a singleton built by <paramref name="factory"/> and builds it while the host starts, so that a
+    /// broken file it loads (workflow, runbook catalog) stops the service at start-up with the file's errors
+    /// instead of failing the first message.
+    /// </summary>
+    public static IServiceCollection AddSingletonLoadedAtStart<T>(this IServiceCollection services, Func<IServiceProvider, T> factory)
+        where T : class
+    {
+        services.AddSingleton(factory);
+        services.AddHostedService(sp => new LoadAtStart<T>(sp));
+        return services;
+    }
+
     /// <summary>Maps <c>/health/ready</c> (broker connected, checks tagged ready) and <c>/health/live</c>.</summary>
     public static WebApplication MapAgentsDefaults(this WebApplication app)
     {
@@ -71,4 +84,17 @@ public static class HostingExtensions
         app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false });
         return app;
     }
+}
+
+/// <summary>Resolves <typeparamref name="T"/> when the host starts; see <see cref="HostingExtensions.AddSingletonLoadedAtStart{T}"/>.</summary>
+internal sealed class LoadAtStart<T>(IServiceProvider services) : IHostedService
+    where T : class
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        services.GetRequiredService<T>();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
