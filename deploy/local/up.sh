@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# deploy/local/up.sh [--no-build] [service ...] — the whole system on this machine, without Docker.
+#
+# Starts RabbitMQ and PostgreSQL (deploy/local/deps.sh up), builds Agents.sln (Release), then runs each
+# service as its own process (`dotnet services/Agents.X/bin/Release/net10.0/Agents.X.dll`, from the repo
+# root, DOTNET_ENVIRONMENT=Production, with what `deps.sh env` prints exported). With service names, only
+# those: orchestrator triage context investigation remediation notification api.
+#
+# Each service's output goes to .local/logs/<service>.log and to this terminal prefixed [service]. up.sh
+# waits (AGENTS_UP_TIMEOUT seconds, default 60) until each started service answers GET /health/ready
+# (api :5080, orchestrator :5081, triage :5082, context :5083, investigation :5084, remediation :5085,
+# notification :5086), then prints where things are and keeps running.
+#
+# Stopping: Ctrl-C or SIGTERM stops every service it started (TERM, up to 15 s, then KILL) and exits 0.
+# If a service exits on its own, or one is not ready in time, up.sh reports it (exit code, log tail), stops
+# all the others and exits 1: the system is all up or all down, never half. RabbitMQ and PostgreSQL are not
+# stopped (deploy/local/deps.sh down does that).
+#
+# --no-build skips the build (runs what was built last); AGENTS_CONFIGURATION=Debug runs the Debug build.
+set -euo pipefail
+
+SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd -- "$SCRIPT_DIR/../.." && pwd)
+STATE_DIR=${AGENTS_STATE_DIR:-$REPO_ROOT/.local}
+[[ $STATE_DIR == /* ]] || STATE_DIR=$PWD/$STATE_DIR
+LOG_DIR=$STATE_DIR/logs
+DEPS=$SCRIPT_DIR/deps.sh
+CONFIGURATION=${AGENTS_CONFIGURATION:-Release}
+READY_TIMEOUT=${AGENTS_UP_TIMEOUT:-60}
+STOP_TIMEOUT=15
+
+ALL=(orchestrator triage context investigation remediation notification api)
+declare -A PROJECT=(
+    [orchestrator]=Agents.Orchestrator [triage]=Agents.Triage [context]=Agents.Context
+    [investigation]=Agents.Investigation [remediation]=Agents.Remediation
+    [notification]=Agents.Notification [api]=Agents.Api
+)
+declare -A PORT=(
+    [api]=5080 [orchestrator]=5081 [triage]=5082 [context]=5083
+    [investigation]=5084 [remediation]=5085 [notification]=5086
+)
+
+log() { printf 'up: %s\n' "$*" >&2; }
+die() { printf 'up: error: %s\n' "$*" >&2; exit 1; }
+usage() {
+    sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}" >&2
+    exit "${1:-2}"
+}
+
+build=1
+selected=()
+for arg in "$@"; do
+    case $arg in
+        -h | --help) usage 0 ;;
+        --no-build) build= ;;
+        -*) printf 'up: unknown option %s\n\n' "$arg" >&2; usage 2 ;;
+        *)
+            [[ -n ${PROJECT[$arg]:-} ]] || die "unknown service '$arg'; the services are: ${ALL[*]}"
+            [[ " ${selected[*]} " == *" $arg "* ]] || selected+=("$arg")
+            ;;
+    esac
+done
+[[ ${#selected[@]} -gt 0 ]] || selected=("${ALL[@]}")
+[[ $READY_TIMEOUT =~ ^[0-9]+$ ]] || die "AGENTS_UP_TIMEOUT is not a number: $READY_TIMEOUT"
+command -v dotnet >/dev/null 2>&1 || die "dotnet is not on PATH (install the .NET 10 SDK)"
+cd "$REPO_ROOT"
+
+port_open() { timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
+
+# A port already answering means another up.sh (or a stray service) runs: two would fight over the queues.
+busy=()
+for svc in "${selected[@]}"; do
+    if port_open "${PORT[$svc]}"; then busy+=("$svc :${PORT[$svc]}"); fi
+done
+[[ ${#busy[@]} -eq 0 ]] || die "already in use: ${busy[*]} (another up.sh running? stop it first)"
+
+"$DEPS" up
+eval "$("$DEPS" env)"
+export DOTNET_ENVIRONMENT=Production
+export DOTNET_CLI_TELEMETRY_OPTOUT=${DOTNET_CLI_TELEMETRY_OPTOUT:-1} DOTNET_NOLOGO=${DOTNET_NOLOGO:-1}
+# The notification service's file sink goes to the state dir (its default, .local/, when that is the repo's).
+export Notification__SinkPath=${Notification__SinkPath:-$STATE_DIR/notifications.jsonl}
+mkdir -p "$LOG_DIR"
+
+if [[ -n $build ]]; then
+    log "building Agents.sln ($CONFIGURATION; output in $LOG_DIR/build.log)"
+    started=$SECONDS
+    if ! dotnet build "$REPO_ROOT/Agents.sln" -c "$CONFIGURATION" -nologo -v quiet >"$LOG_DIR/build.log" 2>&1; then
+        grep -E ': error [A-Z]+[0-9]+' "$LOG_DIR/build.log" | sed 's/ \[[^]]*\]$//' | sort -u | head -n 30 >&2 \
+            || tail -n 30 "$LOG_DIR/build.log" >&2
+        die "the build failed (full output: $LOG_DIR/build.log)"
+    fi
+    log "built in $((SECONDS - started))s"
+fi
+
+dll_of() { printf '%s/services/%s/bin/%s/net10.0/%s.dll' "$REPO_ROOT" "${PROJECT[$1]}" "$CONFIGURATION" "${PROJECT[$1]}"; }
+for svc in "${selected[@]}"; do
+    [[ -f $(dll_of "$svc") ]] || die "$(dll_of "$svc") is missing (build it, or drop --no-build)"
+done
+
+declare -A PID=()
+stopping=
+
+alive() { [[ -r /proc/$1/stat ]] && [[ $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) != Z ]]; }
+
+show_tail() { # service
+    local file=$LOG_DIR/$1.log
+    printf 'up: ---- last lines of %s ----\n' "$file" >&2
+    tail -n 25 "$file" >&2 || true
+    printf 'up: ----\n' >&2
+}
+
+# TERM to every service still running, KILL after STOP_TIMEOUT seconds; waits for them all.
+stop_all() {
+    [[ -z $stopping ]] || return 0
+    stopping=1
+    local svc pid i left
+    for svc in "${!PID[@]}"; do
+        pid=${PID[$svc]}
+        if alive "$pid"; then kill -TERM "$pid" 2>/dev/null || true; fi
+    done
+    for ((i = 0; i < STOP_TIMEOUT * 4; i++)); do
+        left=
+        for svc in "${!PID[@]}"; do
+            if alive "${PID[$svc]}"; then left+=" $svc"; fi
+        done
+        [[ -n $left ]] || break
+        sleep 0.25
+    done
+    if [[ -n $left ]]; then
+        log "still running after ${STOP_TIMEOUT}s:$left; sending KILL"
+        for svc in $left; do kill -KILL "${PID[$svc]}" 2>/dev/null || true; done
+    fi
+    for svc in "${!PID[@]}"; do wait "${PID[$svc]}" 2>/dev/null || true; done
+    sleep 0.3 # let the [service] output pipes drain
+    [[ ${#PID[@]} -eq 0 ]] || log "stopped: ${!PID[*]}"
+}
+
+on_signal() {
+    trap '' INT TERM HUP
+    printf '\n' >&2
+    log "$1: stopping the services"
+    stop_all
+    log "RabbitMQ and PostgreSQL keep running; deploy/local/deps.sh down stops them"
+    trap - EXIT
+    exit 0
+}
+on_exit() {
+    local rc=$?
+    trap '' INT TERM HUP
+    stop_all
+    exit "$rc"
+}
+trap 'on_signal SIGINT' INT
+trap 'on_signal SIGTERM' TERM
+trap 'on_signal SIGHUP' HUP
+trap on_exit EXIT
+
+# Reports a service that exited, stops the rest, exits 1.
+service_died() { # service
+    local svc=$1 code=0
+    wait "${PID[$svc]}" 2>/dev/null || code=$?
+    unset 'PID[$svc]'
+    log "$svc exited on its own with code $code"
+    show_tail "$svc"
+    log "stopping the other services (up.sh runs all of them or none)"
+    stop_all
+    exit 1
+}
+
+width=0
+for svc in "${selected[@]}"; do
+    if ((${#svc} > width)); then width=${#svc}; fi
+done
+for svc in "${selected[@]}"; do
+    log_file=$LOG_DIR/$svc.log
+    printf '==== %s up.sh: dotnet %s\n' "$(date -Is)" "$(dll_of "$svc")" >"$log_file"
+    prefix=$(printf "%-$((width + 2))s " "[$svc]")
+    # Output: the raw lines to the log, prefixed ones to the terminal. The pipeline ignores INT/TERM so it
+    # still carries the service's shutdown messages after a Ctrl-C; it ends when the service does.
+    ASPNETCORE_URLS=http://127.0.0.1:${PORT[$svc]} dotnet "$(dll_of "$svc")" </dev/null \
+        > >(trap '' INT TERM HUP; tee -a "$log_file" | sed -u "s/^/$prefix/") 2>&1 &
+    PID[$svc]=$!
+    log "started $svc (pid ${PID[$svc]}, http://127.0.0.1:${PORT[$svc]}, log $log_file)"
+done
+
+ready_url() { printf 'http://127.0.0.1:%s/health/ready' "${PORT[$1]}"; }
+started=$SECONDS
+pending=("${selected[@]}")
+while [[ ${#pending[@]} -gt 0 ]]; do
+    still=()
+    for svc in "${pending[@]}"; do
+        alive "${PID[$svc]}" || service_died "$svc"
+        if curl -fsS -o /dev/null --max-time 2 "$(ready_url "$svc")" 2>/dev/null; then
+            log "$svc is ready ($((SECONDS - started))s)"
+        else
+            still+=("$svc")
+        fi
+    done
+    pending=("${still[@]}")
+    [[ ${#pending[@]} -gt 0 ]] || break
+    if ((SECONDS - started >= READY_TIMEOUT)); then
+        for svc in "${pending[@]}"; do
+            code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$(ready_url "$svc")" 2>/dev/null || true)
+            if [[ -n $code && $code != 000 ]]; then code="HTTP $code"; else code="no connection"; fi
+            log "$svc is not ready after ${READY_TIMEOUT}s ($(ready_url "$svc"): $code)"
+            show_tail "$svc"
+        done
+        log "stopping everything (up.sh runs all of them or none)"
+        exit 1
+    fi
+    sleep 1
+done
+
+api_line="http://127.0.0.1:${PORT[api]}  (e.g. curl -s http://127.0.0.1:${PORT[api]}/incidents)"
+[[ " ${selected[*]} " == *" api "* ]] || api_line="not started (deploy/local/up.sh api ...)"
+cat <<EOF
+
+================================ ready ================================
+ Services:     ${selected[*]}
+ API:          $api_line
+ RabbitMQ UI:  $RABBITMQ_MGMT_URL  (user ${RABBITMQ_MGMT_USER:-guest}, password ${RABBITMQ_MGMT_PASS:-guest})
+ Sample alert: deploy/local/publish.sh alerts deploy/samples/alertmanager-firing.json
+ Logs:         $LOG_DIR/<service>.log
+ Ctrl-C stops the services; RabbitMQ and PostgreSQL keep running
+ (deploy/local/deps.sh down stops them).
+=======================================================================
+
+EOF
+
+# Watch: any service that exits on its own takes the others down with it.
+while true; do
+    for svc in "${!PID[@]}"; do
+        alive "${PID[$svc]}" || service_died "$svc"
+    done
+    sleep 1
+done
