@@ -1,0 +1,20 @@
+using Agents.Contracts.Context;
+using Agents.Hosting.Agents;
+
+namespace Agents.Context.Consumers;
+
+public sealed class CollectIncidentContextConsumer(
+    IAgentBrain<CollectIncidentContext, IncidentContext> brain,
+    ILogger<CollectIncidentContextConsumer> logger)
+    : AgentConsumer<CollectIncidentContext, IncidentContext, IncidentContextCollected, IncidentContextFailed>(brain, logger)
+{
+    protected override string AgentName => "context";
+
+    protected override (Guid IncidentId, int Attempt) Identify(CollectIncidentContext command) => (command.IncidentId, command.Attempt);
+
+    protected override IncidentContextCollected Succeeded(CollectIncidentContext command, IncidentContext result) =>
+        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Context = result };
+
+    protected override IncidentContextFailed Failed(CollectIncidentContext command, string reason) =>
+        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Reason = reason };
+}

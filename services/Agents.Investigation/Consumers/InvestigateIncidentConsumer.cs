@@ -1,0 +1,20 @@
+using Agents.Contracts.Investigation;
+using Agents.Hosting.Agents;
+
+namespace Agents.Investigation.Consumers;
+
+public sealed class InvestigateIncidentConsumer(
+    IAgentBrain<InvestigateIncident, Hypothesis> brain,
+    ILogger<InvestigateIncidentConsumer> logger)
+    : AgentConsumer<InvestigateIncident, Hypothesis, IncidentInvestigated, IncidentInvestigationFailed>(brain, logger)
+{
+    protected override string AgentName => "investigation";
+
+    protected override (Guid IncidentId, int Attempt) Identify(InvestigateIncident command) => (command.IncidentId, command.Attempt);
+
+    protected override IncidentInvestigated Succeeded(InvestigateIncident command, Hypothesis result) =>
+        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Hypothesis = result };
+
+    protected override IncidentInvestigationFailed Failed(InvestigateIncident command, string reason) =>
+        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Reason = reason };
+}

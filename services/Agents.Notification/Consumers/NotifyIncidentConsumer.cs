@@ -1,0 +1,20 @@
+using Agents.Contracts.Notification;
+using Agents.Hosting.Agents;
+
+namespace Agents.Notification.Consumers;
+
+public sealed class NotifyIncidentConsumer(
+    IAgentBrain<NotifyIncident, NotificationRecord> brain,
+    ILogger<NotifyIncidentConsumer> logger)
+    : AgentConsumer<NotifyIncident, NotificationRecord, IncidentNotified, IncidentNotificationFailed>(brain, logger)
+{
+    protected override string AgentName => "notification";
+
+    protected override (Guid IncidentId, int Attempt) Identify(NotifyIncident command) => (command.IncidentId, command.Attempt);
+
+    protected override IncidentNotified Succeeded(NotifyIncident command, NotificationRecord result) =>
+        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Notification = result };
+
+    protected override IncidentNotificationFailed Failed(NotifyIncident command, string reason) =>
+        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Kind = command.Kind, Reason = reason };
+}

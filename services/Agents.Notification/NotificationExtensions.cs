@@ -1,0 +1,22 @@
+using Agents.Contracts.Notification;
+using Agents.Hosting.Agents;
+using Agents.Notification.Brain;
+using Agents.Notification.Consumers;
+using Agents.Notification.Sinks;
+using MassTransit;
+
+namespace Agents.Notification;
+
+public static class NotificationExtensions
+{
+    /// <summary>The notification agent: writes the human-readable summary and delivers it to the sinks.</summary>
+    public static WebApplicationBuilder AddNotification(this WebApplicationBuilder builder)
+    {
+        builder.AddValidatedOptions<NotificationOptions>(NotificationOptions.SectionName);
+        builder.Services.AddSingleton<NotificationWriter>();
+        builder.Services.AddSingleton<INotificationSink, FileNotificationSink>();
+        builder.Services.AddSingleton<IAgentBrain<NotifyIncident, NotificationRecord>, DeliveringNotifier>();
+        builder.AddAgentsMessaging(x => x.AddConsumer<NotifyIncidentConsumer, NotifyIncidentConsumerDefinition>());
+        return builder;
+    }
+}

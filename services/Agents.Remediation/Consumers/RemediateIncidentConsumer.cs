@@ -1,0 +1,20 @@
+using Agents.Contracts.Remediation;
+using Agents.Hosting.Agents;
+
+namespace Agents.Remediation.Consumers;
+
+public sealed class RemediateIncidentConsumer(
+    IAgentBrain<RemediateIncident, RemediationResult> brain,
+    ILogger<RemediateIncidentConsumer> logger)
+    : AgentConsumer<RemediateIncident, RemediationResult, IncidentRemediated, IncidentRemediationFailed>(brain, logger)
+{
+    protected override string AgentName => "remediation";
+
+    protected override (Guid IncidentId, int Attempt) Identify(RemediateIncident command) => (command.IncidentId, command.Attempt);
+
+    protected override IncidentRemediated Succeeded(RemediateIncident command, RemediationResult result) =>
+        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Result = result };
+
+    protected override IncidentRemediationFailed Failed(RemediateIncident command, string reason) =>
+        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Reason = reason };
+}

@@ -1,0 +1,20 @@
+using Agents.Contracts.Triage;
+using Agents.Hosting.Agents;
+
+namespace Agents.Triage.Consumers;
+
+public sealed class TriageIncidentConsumer(
+    IAgentBrain<TriageIncident, TriageResult> brain,
+    ILogger<TriageIncidentConsumer> logger)
+    : AgentConsumer<TriageIncident, TriageResult, IncidentTriaged, IncidentTriageFailed>(brain, logger)
+{
+    protected override string AgentName => "triage";
+
+    protected override (Guid IncidentId, int Attempt) Identify(TriageIncident command) => (command.IncidentId, command.Attempt);
+
+    protected override IncidentTriaged Succeeded(TriageIncident command, TriageResult result) =>
+        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Result = result };
+
+    protected override IncidentTriageFailed Failed(TriageIncident command, string reason) =>
+        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Reason = reason };
+}
