@@ -1,0 +1,18 @@
+using Agents.Contracts.Incidents;
+
+namespace Agents.Api;
+
+public static class ApiExtensions
+{
+    /// <summary>The HTTP API: incidents read from the orchestrator over the bus.</summary>
+    public static WebApplicationBuilder AddApi(this WebApplicationBuilder builder)
+    {
+        builder.AddValidatedOptions<ApiOptions>(ApiOptions.SectionName);
+        builder.AddAgentsMessaging(x =>
+        {
+            x.AddRequestClient<GetIncident>();
+            x.AddRequestClient<ListIncidents>();
+        });
+        return builder;
+    }
+}

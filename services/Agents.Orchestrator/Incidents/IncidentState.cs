@@ -1,0 +1,70 @@
+using Agents.Contracts.Alerts;
+using Agents.Contracts.Context;
+using Agents.Contracts.Incidents;
+using Agents.Contracts.Investigation;
+using Agents.Contracts.Notification;
+using Agents.Contracts.Remediation;
+using Agents.Contracts.Triage;
+using MassTransit;
+
+namespace Agents.Orchestrator.Incidents;
+
+/// <summary>
+/// One incident as the orchestrator keeps it. Each agent owns one segment (Alert/Triage, Context,
+/// Hypothesis, Remediation, Notifications); only that agent's validated reply writes it. Lists are
+/// replaced, never mutated, so that a reader always sees a consistent copy.
+/// </summary>
+public sealed class IncidentState : SagaStateMachineInstance, ISagaVersion
+{
+    public Guid CorrelationId { get; set; }
+
+    public int Version { get; set; }
+
+    public string CurrentState { get; set; } = null!;
+
+    public string Fingerprint { get; set; } = null!;
+
+    /// <summary>Whether a repeated alert with the same fingerprint attaches to this incident.</summary>
+    public bool IsOpen { get; set; }
+
+    public int AlertCount { get; set; }
+
+    public AlertPayload Alert { get; set; } = null!;
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public string? TraceId { get; set; }
+
+    /// <summary>The step whose reply is awaited, or the last step run once the incident ended.</summary>
+    public string CurrentStep { get; set; } = null!;
+
+    public int StepAttempt { get; set; }
+
+    public DateTimeOffset StepStartedAt { get; set; }
+
+    /// <summary>The kind of notification being sent while in Notifying.</summary>
+    public string? NotificationKind { get; set; }
+
+    /// <summary>The status the incident ends in once the pending notification is sent.</summary>
+    public string? PendingOutcome { get; set; }
+
+    public string? EscalationReason { get; set; }
+
+    public bool SourceResolved { get; set; }
+
+    public Guid? StepTimeoutTokenId { get; set; }
+
+    public TriageResult? Triage { get; set; }
+
+    public IncidentContext? Context { get; set; }
+
+    public Hypothesis? Hypothesis { get; set; }
+
+    public RemediationResult? Remediation { get; set; }
+
+    public IReadOnlyList<NotificationRecord> Notifications { get; set; } = [];
+
+    public IReadOnlyList<TimelineEntry> Timeline { get; set; } = [];
+}

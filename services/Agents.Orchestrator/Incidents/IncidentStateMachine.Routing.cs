@@ -1,0 +1,288 @@
+using System.Diagnostics;
+using System.Globalization;
+using Agents.Contracts;
+using Agents.Contracts.Alerts;
+using Agents.Contracts.Context;
+using Agents.Contracts.Incidents;
+using Agents.Contracts.Investigation;
+using Agents.Contracts.Notification;
+using Agents.Contracts.Remediation;
+using Agents.Contracts.Triage;
+using MassTransit;
+
+namespace Agents.Orchestrator.Incidents;
+
+/// <summary>The routing decisions of the incident workflow (see mission.md): what runs after each reply.</summary>
+public sealed partial class IncidentStateMachine
+{
+    private async Task Open(BehaviorContext<IncidentState, AlertReceived> ctx)
+    {
+        var incident = ctx.Saga;
+        var alert = ctx.Message.Alert;
+        incident.Fingerprint = alert.Fingerprint;
+        incident.Alert = alert;
+        incident.IsOpen = true;
+        incident.AlertCount = 1;
+        incident.CreatedAt = _clock.GetUtcNow();
+        incident.TraceId = Activity.Current?.TraceId.ToString();
+        Record(incident, IncidentSteps.Intake, 1, "alert received", $"{alert.Format} alert from {alert.Source}: {alert.Summary}");
+        OrchestratorLog.IncidentOpened(_logger, incident.CorrelationId, alert.Fingerprint, alert.Summary);
+        await StartStep(ctx, IncidentSteps.Triage, 1, null);
+    }
+
+    private void AttachDuplicate(BehaviorContext<IncidentState, AlertReceived> ctx)
+    {
+        ctx.Saga.AlertCount++;
+        Record(ctx.Saga, IncidentSteps.Intake, ctx.Saga.AlertCount, "duplicate alert attached",
+            $"repeat #{ctx.Saga.AlertCount} of {ctx.Message.Alert.Fingerprint}, received {ctx.Message.ReceivedAt:O}");
+    }
+
+    private void RecordSourceStatus(BehaviorContext<IncidentState, AlertStatusReported> ctx)
+    {
+        var incident = ctx.Saga;
+        Record(incident, IncidentSteps.Intake, incident.AlertCount, $"source reports {ctx.Message.Status}", ctx.Message.Summary);
+        if (ctx.Message.Status == "resolved")
+        {
+            incident.SourceResolved = true;
+            if (incident.CurrentState == Escalated.Name)
+            {
+                // The human has the incident; once the source is resolved too, a new alert starts a new incident.
+                incident.IsOpen = false;
+            }
+        }
+    }
+
+    private Task OnTriaged(BehaviorContext<IncidentState, IncidentTriaged> ctx)
+    {
+        if (ReplyValidator.Triage(ctx.Saga, ctx.Message.Result) is { } invalid)
+        {
+            return StepFailed(ctx, invalid);
+        }
+
+        var result = ctx.Message.Result;
+        ctx.Saga.Triage = result;
+        Record(ctx.Saga, IncidentSteps.Triage, ctx.Message.Attempt, "alert segment written",
+            $"{result.Severity} {result.ErrorType} on {result.Service}: {result.Rationale}");
+        if (_workflow.ShortCircuitSeverities.Contains(result.Severity))
+        {
+            ctx.Saga.PendingOutcome = IncidentStatuses.Closed;
+            return StartNotification(ctx, NotificationKinds.LowPriority, 1);
+        }
+
+        return StartStep(ctx, IncidentSteps.Context, 1, null);
+    }
+
+    private Task OnContextCollected(BehaviorContext<IncidentState, IncidentContextCollected> ctx)
+    {
+        if (ReplyValidator.Context(ctx.Saga, ctx.Message.Context) is { } invalid)
+        {
+            return StepFailed(ctx, invalid);
+        }
+
+        var context = ctx.Message.Context;
+        ctx.Saga.Context = context;
+        Record(ctx.Saga, IncidentSteps.Context, ctx.Message.Attempt, "context segment written",
+            $"{context.RecentDeploys.Count} deploy(s), {context.Metrics.Count} metric(s) from {string.Join(", ", context.Sources)}");
+        return StartStep(ctx, IncidentSteps.Investigation, 1, null);
+    }
+
+    private Task OnInvestigated(BehaviorContext<IncidentState, IncidentInvestigated> ctx)
+    {
+        var hypothesis = ctx.Message.Hypothesis;
+        if (ReplyValidator.Hypothesis(ctx.Saga, hypothesis) is { } invalid)
+        {
+            return StepFailed(ctx, invalid);
+        }
+
+        ctx.Saga.Hypothesis = hypothesis;
+        Record(ctx.Saga, IncidentSteps.Investigation, ctx.Message.Attempt, "hypothesis segment written",
+            string.Create(CultureInfo.InvariantCulture, $"{hypothesis.Category} ({hypothesis.Confidence:0.00}): {hypothesis.Summary}"));
+        if (hypothesis.Confidence < _workflow.MinimumConfidence)
+        {
+            return Escalate(ctx, string.Create(CultureInfo.InvariantCulture,
+                $"the investigation is not confident enough to act ({hypothesis.Confidence:0.00} < {_workflow.MinimumConfidence:0.00}): {hypothesis.Summary}"));
+        }
+
+        return StartStep(ctx, IncidentSteps.Remediation, 1, null);
+    }
+
+    private Task OnRemediated(BehaviorContext<IncidentState, IncidentRemediated> ctx)
+    {
+        if (ReplyValidator.Remediation(ctx.Saga, ctx.Message.Result) is { } invalid)
+        {
+            return StepFailed(ctx, invalid);
+        }
+
+        var result = ctx.Message.Result;
+        ctx.Saga.Remediation = result;
+        Record(ctx.Saga, IncidentSteps.Remediation, ctx.Message.Attempt, "remediation segment written",
+            $"{result.ActionId}{(result.DryRun ? " (dry run)" : "")}: {result.Outcome}");
+        ctx.Saga.PendingOutcome = IncidentStatuses.Resolved;
+        return StartNotification(ctx, NotificationKinds.Resolution, 1);
+    }
+
+    private Task OnNotified(BehaviorContext<IncidentState, IncidentNotified> ctx)
+    {
+        var notification = ctx.Message.Notification;
+        ctx.Saga.Notifications = [.. ctx.Saga.Notifications, notification];
+        Record(ctx.Saga, IncidentSteps.Notification, ctx.Message.Attempt, "notification sent",
+            $"{notification.Kind} ({notification.Priority}) via {string.Join(", ", notification.Channels)}: {notification.Title}");
+        return Finish(ctx, ctx.Saga.PendingOutcome ?? IncidentStatuses.Resolved);
+    }
+
+    /// <summary>A failure, timeout, fault or invalid output of the awaited step: retry per policy, or escalate.</summary>
+    private Task StepFailed(BehaviorContext<IncidentState> ctx, string reason)
+    {
+        var incident = ctx.Saga;
+        var step = incident.CurrentStep;
+        var attempt = incident.StepAttempt;
+        var policy = _workflow.Step(step);
+        Record(incident, step, attempt, "step failed", reason);
+        OrchestratorLog.StepFailed(_logger, incident.CorrelationId, step, attempt, policy.Attempts, reason);
+
+        if (step == IncidentSteps.Notification)
+        {
+            if (attempt < policy.Attempts)
+            {
+                return StartNotification(ctx, incident.NotificationKind ?? NotificationKinds.Escalation, attempt + 1);
+            }
+
+            // The agent that would page a human is the one failing: end escalated and say so loudly.
+            incident.EscalationReason ??= $"notification failed after {attempt} attempt(s): {reason}";
+            OrchestratorLog.NotificationImpossible(_logger, incident.CorrelationId, incident.EscalationReason);
+            return Finish(ctx, IncidentStatuses.Escalated);
+        }
+
+        if (step == IncidentSteps.Remediation)
+        {
+            return Escalate(ctx, $"remediation failed (never retried blindly): {reason}");
+        }
+
+        return attempt < policy.Attempts
+            ? StartStep(ctx, step, attempt + 1, reason)
+            : Escalate(ctx, $"{step} failed after {attempt} attempt(s): {reason}");
+    }
+
+    private Task Escalate(BehaviorContext<IncidentState> ctx, string reason)
+    {
+        ctx.Saga.EscalationReason = reason;
+        ctx.Saga.PendingOutcome = IncidentStatuses.Escalated;
+        Record(ctx.Saga, ctx.Saga.CurrentStep, ctx.Saga.StepAttempt, "escalated", reason);
+        OrchestratorLog.Escalating(_logger, ctx.Saga.CorrelationId, reason);
+        return StartNotification(ctx, NotificationKinds.Escalation, 1);
+    }
+
+    private async Task StartStep(BehaviorContext<IncidentState> ctx, string step, int attempt, string? previousFailure)
+    {
+        var incident = ctx.Saga;
+        incident.CurrentStep = step;
+        incident.StepAttempt = attempt;
+        incident.StepStartedAt = _clock.GetUtcNow();
+        Record(incident, step, attempt, "dispatched", previousFailure is null ? null : $"retry; previous attempt: {previousFailure}");
+
+        var (queue, command, state) = step switch
+        {
+            IncidentSteps.Triage => (AgentQueues.Triage, (object)new TriageIncident
+            {
+                IncidentId = incident.CorrelationId, Attempt = attempt, Alert = incident.Alert, PreviousFailure = previousFailure,
+            }, Triaging),
+            IncidentSteps.Context => (AgentQueues.Context, new CollectIncidentContext
+            {
+                IncidentId = incident.CorrelationId, Attempt = attempt, Alert = incident.Alert, Triage = incident.Triage!,
+                PreviousFailure = previousFailure,
+            }, CollectingContext),
+            IncidentSteps.Investigation => (AgentQueues.Investigation, new InvestigateIncident
+            {
+                IncidentId = incident.CorrelationId, Attempt = attempt, Triage = incident.Triage!, Context = incident.Context!,
+                PreviousFailure = previousFailure,
+            }, Investigating),
+            IncidentSteps.Remediation => (AgentQueues.Remediation, new RemediateIncident
+            {
+                IncidentId = incident.CorrelationId, Attempt = attempt, Service = incident.Triage!.Service,
+                Hypothesis = incident.Hypothesis!, Context = incident.Context!,
+            }, Remediating),
+            _ => throw new InvalidOperationException($"'{step}' is not a step the orchestrator dispatches this way."),
+        };
+
+        await Send(ctx, queue, command);
+        await ctx.TransitionToState(state);
+    }
+
+    private async Task StartNotification(BehaviorContext<IncidentState> ctx, string kind, int attempt)
+    {
+        var incident = ctx.Saga;
+        incident.CurrentStep = IncidentSteps.Notification;
+        incident.StepAttempt = attempt;
+        incident.StepStartedAt = _clock.GetUtcNow();
+        incident.NotificationKind = kind;
+        Record(incident, IncidentSteps.Notification, attempt, "dispatched", kind);
+        await Send(ctx, AgentQueues.Notification, new NotifyIncident
+        {
+            IncidentId = incident.CorrelationId,
+            Attempt = attempt,
+            Kind = kind,
+            Incident = Snapshot(incident, incident.PendingOutcome ?? incident.CurrentState),
+            Reason = NotificationKinds.PagesHuman(kind) ? incident.EscalationReason : null,
+        });
+        await ctx.TransitionToState(Notifying);
+    }
+
+    private async Task Finish(BehaviorContext<IncidentState> ctx, string outcome)
+    {
+        var incident = ctx.Saga;
+        incident.PendingOutcome = null;
+        // An escalated incident stays open for its repeats until its source resolves; the others close.
+        incident.IsOpen = outcome == IncidentStatuses.Escalated && !incident.SourceResolved;
+        Record(incident, incident.CurrentStep, incident.StepAttempt, outcome.ToLowerInvariant(),
+            outcome == IncidentStatuses.Escalated ? incident.EscalationReason : null);
+        OrchestratorLog.IncidentEnded(_logger, incident.CorrelationId, outcome, _clock.GetUtcNow() - incident.CreatedAt);
+        await ctx.TransitionToState(outcome switch
+        {
+            IncidentStatuses.Resolved => Resolved,
+            IncidentStatuses.Closed => Closed,
+            _ => Escalated,
+        });
+    }
+
+    private void RecordIgnored(BehaviorContext<IncidentState> ctx, string step, int attempt, string what)
+    {
+        if (attempt == EmergencyAttempt)
+        {
+            Record(ctx.Saga, step, attempt, "emergency page answered", what);
+            return;
+        }
+
+        var detail = $"{what} for {step} attempt {attempt} ignored: the incident is {ctx.Saga.CurrentState}, "
+            + $"awaiting {(IsEnded(ctx.Saga) ? "nothing" : $"{ctx.Saga.CurrentStep} attempt {ctx.Saga.StepAttempt}")}";
+        Record(ctx.Saga, step, attempt, "late reply ignored", detail);
+        OrchestratorLog.Ignored(_logger, ctx.Saga.CorrelationId, detail);
+    }
+
+    private void Record(IncidentState incident, string step, int attempt, string what, string? detail)
+    {
+        var now = _clock.GetUtcNow();
+        incident.UpdatedAt = now;
+        incident.Timeline = [.. incident.Timeline, new TimelineEntry { At = now, Step = step, Attempt = attempt, Event = what, Detail = detail }];
+    }
+
+    private static async Task Send(BehaviorContext<IncidentState> ctx, string queue, object command)
+    {
+        var endpoint = await ctx.GetSendEndpoint(AgentQueues.Address(queue));
+        await endpoint.Send(command, ctx.CancellationToken);
+    }
+
+    internal static IncidentSnapshot Snapshot(IncidentState incident, string status) => new()
+    {
+        IncidentId = incident.CorrelationId,
+        Status = status,
+        Fingerprint = incident.Fingerprint,
+        AlertCount = incident.AlertCount,
+        Alert = incident.Alert,
+        Triage = incident.Triage,
+        Context = incident.Context,
+        Hypothesis = incident.Hypothesis,
+        Remediation = incident.Remediation,
+        EscalationReason = incident.EscalationReason,
+        CreatedAt = incident.CreatedAt,
+    };
+}

@@ -1,0 +1,173 @@
+using Agents.Contracts;
+using Agents.Contracts.Alerts;
+using Agents.Contracts.Context;
+using Agents.Contracts.Incidents;
+using Agents.Contracts.Investigation;
+using Agents.Contracts.Notification;
+using Agents.Contracts.Remediation;
+using Agents.Contracts.Triage;
+using Agents.Orchestrator.Workflows;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+
+namespace Agents.Orchestrator.Incidents;
+
+/// <summary>
+/// The sole router of an incident: triage, then (unless the severity short-circuits) context,
+/// investigation, remediation and notification. Every reply is checked against the step and attempt
+/// the incident waits for; anything else is recorded in the timeline and ignored. The routing decisions
+/// are in <c>IncidentStateMachine.Routing.cs</c>.
+/// </summary>
+public sealed partial class IncidentStateMachine : MassTransitStateMachine<IncidentState>
+{
+    private readonly IncidentWorkflow _workflow;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<IncidentStateMachine> _logger;
+
+    public IncidentStateMachine(IncidentWorkflow workflow, TimeProvider clock, ILogger<IncidentStateMachine> logger)
+    {
+        _workflow = workflow;
+        _clock = clock;
+        _logger = logger;
+
+        InstanceState(x => x.CurrentState);
+
+        Event(() => AlertReceived, e =>
+        {
+            e.CorrelateBy((incident, ctx) => incident.Fingerprint == ctx.Message.Alert.Fingerprint && incident.IsOpen);
+            e.SelectId(ctx => ctx.Message.IncidentId);
+        });
+        Event(() => AlertStatusReported, e =>
+        {
+            e.CorrelateBy((incident, ctx) => incident.Fingerprint == ctx.Message.Fingerprint && incident.IsOpen);
+            e.OnMissingInstance(m => m.ExecuteAsync(ctx =>
+            {
+                OrchestratorLog.StatusWithoutIncident(_logger, ctx.Message.Status, ctx.Message.Fingerprint);
+                return Task.CompletedTask;
+            }));
+        });
+        Reply(() => Triaged, m => m.IncidentId);
+        Reply(() => TriageFailed, m => m.IncidentId);
+        Reply(() => TriageFaulted, m => m.Message.IncidentId);
+        Reply(() => ContextCollected, m => m.IncidentId);
+        Reply(() => ContextFailed, m => m.IncidentId);
+        Reply(() => ContextFaulted, m => m.Message.IncidentId);
+        Reply(() => Investigated, m => m.IncidentId);
+        Reply(() => InvestigationFailed, m => m.IncidentId);
+        Reply(() => InvestigationFaulted, m => m.Message.IncidentId);
+        Reply(() => Remediated, m => m.IncidentId);
+        Reply(() => RemediationFailed, m => m.IncidentId);
+        Reply(() => RemediationFaulted, m => m.Message.IncidentId);
+        Reply(() => Notified, m => m.IncidentId);
+        Reply(() => NotificationFailed, m => m.IncidentId);
+        Reply(() => NotificationFaulted, m => m.Message.IncidentId);
+
+        Schedule(() => StepTimeout, x => x.StepTimeoutTokenId, s =>
+        {
+            s.Delay = TimeSpan.FromSeconds(30);
+            s.Received = r => r.CorrelateById(ctx => ctx.Message.IncidentId);
+        });
+
+        Initially(
+            Route(When(AlertReceived), Open));
+
+        DuringAny(
+            When(AlertReceived).Then(AttachDuplicate),
+            When(AlertStatusReported).Then(RecordSourceStatus),
+            Route(When(StepTimeout.Received, ctx => IsAwaited(ctx.Saga, ctx.Message.Step, ctx.Message.Attempt)),
+                ctx => StepFailed(ctx, $"no reply within {Hosting.Durations.Format(_workflow.Step(ctx.Saga.CurrentStep).Timeout)}")),
+            When(StepTimeout.Received, ctx => !IsAwaited(ctx.Saga, ctx.Message.Step, ctx.Message.Attempt))
+                .Then(ctx => RecordIgnored(ctx, ctx.Message.Step, ctx.Message.Attempt, "timeout")));
+
+        Step(IncidentSteps.Triage, Triaged, m => m.Attempt, OnTriaged);
+        Step(IncidentSteps.Triage, TriageFailed, m => m.Attempt, ctx => StepFailed(ctx, ctx.Message.Reason));
+        Step(IncidentSteps.Triage, TriageFaulted, m => m.Message.Attempt, ctx => StepFailed(ctx, Describe(ctx.Message)));
+        Step(IncidentSteps.Context, ContextCollected, m => m.Attempt, OnContextCollected);
+        Step(IncidentSteps.Context, ContextFailed, m => m.Attempt, ctx => StepFailed(ctx, ctx.Message.Reason));
+        Step(IncidentSteps.Context, ContextFaulted, m => m.Message.Attempt, ctx => StepFailed(ctx, Describe(ctx.Message)));
+        Step(IncidentSteps.Investigation, Investigated, m => m.Attempt, OnInvestigated);
+        Step(IncidentSteps.Investigation, InvestigationFailed, m => m.Attempt, ctx => StepFailed(ctx, ctx.Message.Reason));
+        Step(IncidentSteps.Investigation, InvestigationFaulted, m => m.Message.Attempt, ctx => StepFailed(ctx, Describe(ctx.Message)));
+        Step(IncidentSteps.Remediation, Remediated, m => m.Attempt, OnRemediated);
+        Step(IncidentSteps.Remediation, RemediationFailed, m => m.Attempt, ctx => StepFailed(ctx, ctx.Message.Reason));
+        Step(IncidentSteps.Remediation, RemediationFaulted, m => m.Message.Attempt, ctx => StepFailed(ctx, Describe(ctx.Message)));
+        Step(IncidentSteps.Notification, Notified, m => m.Attempt, OnNotified);
+        Step(IncidentSteps.Notification, NotificationFailed, m => m.Attempt, ctx => StepFailed(ctx, ctx.Message.Reason));
+        Step(IncidentSteps.Notification, NotificationFaulted, m => m.Message.Attempt, ctx => StepFailed(ctx, Describe(ctx.Message)));
+    }
+
+    /// <summary>The attempt number of an emergency page, sent outside the workflow: it never matches an awaited step.</summary>
+    public const int EmergencyAttempt = 0;
+
+    public State Triaging { get; } = null!;
+    public State CollectingContext { get; } = null!;
+    public State Investigating { get; } = null!;
+    public State Remediating { get; } = null!;
+    public State Notifying { get; } = null!;
+    public State Resolved { get; } = null!;
+    public State Closed { get; } = null!;
+    public State Escalated { get; } = null!;
+
+    public Event<AlertReceived> AlertReceived { get; } = null!;
+    public Event<AlertStatusReported> AlertStatusReported { get; } = null!;
+    public Event<IncidentTriaged> Triaged { get; } = null!;
+    public Event<IncidentTriageFailed> TriageFailed { get; } = null!;
+    public Event<Fault<TriageIncident>> TriageFaulted { get; } = null!;
+    public Event<IncidentContextCollected> ContextCollected { get; } = null!;
+    public Event<IncidentContextFailed> ContextFailed { get; } = null!;
+    public Event<Fault<CollectIncidentContext>> ContextFaulted { get; } = null!;
+    public Event<IncidentInvestigated> Investigated { get; } = null!;
+    public Event<IncidentInvestigationFailed> InvestigationFailed { get; } = null!;
+    public Event<Fault<InvestigateIncident>> InvestigationFaulted { get; } = null!;
+    public Event<IncidentRemediated> Remediated { get; } = null!;
+    public Event<IncidentRemediationFailed> RemediationFailed { get; } = null!;
+    public Event<Fault<RemediateIncident>> RemediationFaulted { get; } = null!;
+    public Event<IncidentNotified> Notified { get; } = null!;
+    public Event<IncidentNotificationFailed> NotificationFailed { get; } = null!;
+    public Event<Fault<NotifyIncident>> NotificationFaulted { get; } = null!;
+
+    public Schedule<IncidentState, StepTimedOut> StepTimeout { get; } = null!;
+
+    /// <summary>Declares a reply event correlated by incident id; a reply for an unknown incident is logged.</summary>
+    private void Reply<T>(System.Linq.Expressions.Expression<Func<Event<T>>> property, Func<T, Guid> incidentId)
+        where T : class =>
+        Event(property, e =>
+        {
+            e.CorrelateById(ctx => incidentId(ctx.Message));
+            e.OnMissingInstance(m => m.ExecuteAsync(ctx =>
+            {
+                OrchestratorLog.ReplyWithoutIncident(_logger, typeof(T).Name, incidentId(ctx.Message));
+                return Task.CompletedTask;
+            }));
+        });
+
+    /// <summary>
+    /// Binds a reply of <paramref name="step"/>: when it is the one awaited it is routed by
+    /// <paramref name="route"/>, otherwise (late, older attempt, incident elsewhere) recorded and ignored.
+    /// </summary>
+    private void Step<T>(string step, Event<T> reply, Func<T, int> attempt, Func<BehaviorContext<IncidentState, T>, Task> route)
+        where T : class =>
+        DuringAny(
+            Route(When(reply, ctx => IsAwaited(ctx.Saga, step, attempt(ctx.Message))), route),
+            When(reply, ctx => !IsAwaited(ctx.Saga, step, attempt(ctx.Message)))
+                .Then(ctx => RecordIgnored(ctx, step, attempt(ctx.Message), typeof(T).Name)));
+
+    /// <summary>Runs a routing decision, then schedules the awaited step's timeout or, once the incident ended, cancels it.</summary>
+    private EventActivityBinder<IncidentState, T> Route<T>(EventActivityBinder<IncidentState, T> binder, Func<BehaviorContext<IncidentState, T>, Task> route)
+        where T : class =>
+        binder
+            .ThenAsync(route)
+            .IfElse(ctx => !IsEnded(ctx.Saga),
+                awaiting => awaiting.Schedule(StepTimeout,
+                    ctx => new StepTimedOut { IncidentId = ctx.Saga.CorrelationId, Step = ctx.Saga.CurrentStep, Attempt = ctx.Saga.StepAttempt },
+                    ctx => _workflow.Step(ctx.Saga.CurrentStep).Timeout),
+                ended => ended.Unschedule(StepTimeout));
+
+    private static bool IsEnded(IncidentState incident) => IncidentStatuses.Terminal.Contains(incident.CurrentState);
+
+    private static bool IsAwaited(IncidentState incident, string step, int attempt) =>
+        !IsEnded(incident) && incident.CurrentStep == step && incident.StepAttempt == attempt;
+
+    private static string Describe<T>(Fault<T> fault) =>
+        $"the agent faulted: {fault.Exceptions.FirstOrDefault()?.Message ?? "unknown error"}";
+}

@@ -1,0 +1,72 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using Agents.Contracts;
+using Agents.Contracts.Notification;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Agents.Orchestrator.Incidents;
+
+/// <summary>
+/// Pages a human when the orchestrator itself fails on an incident: once a message to the saga endpoint
+/// has faulted for good (after its retries), an emergency notification is sent straight to the
+/// notification agent. The faulted message still goes to the error queue.
+/// </summary>
+public sealed class SagaFaultAlarm(IServiceProvider services, ILogger<SagaFaultAlarm> logger) : IConsumeObserver
+{
+    private static readonly ConcurrentDictionary<Type, Func<object, Guid?>> IdReaders = new();
+
+    public Task PreConsume<T>(ConsumeContext<T> context)
+        where T : class => Task.CompletedTask;
+
+    public Task PostConsume<T>(ConsumeContext<T> context)
+        where T : class => Task.CompletedTask;
+
+    public async Task ConsumeFault<T>(ConsumeContext<T> context, Exception exception)
+        where T : class
+    {
+        var input = context.ReceiveContext.InputAddress;
+        if (input is null || !input.AbsolutePath.EndsWith($"/{AgentQueues.Orchestrator}", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var reason = $"the orchestrator failed while handling {typeof(T).Name}: {exception.GetBaseException().Message}";
+        if (IncidentIdOf(context.Message) is not { } incidentId)
+        {
+            OrchestratorLog.OrchestratorFaultWithoutIncident(logger, typeof(T).Name, reason);
+            return;
+        }
+
+        OrchestratorLog.OrchestratorFault(logger, incidentId, typeof(T).Name, reason);
+        var bus = services.GetRequiredService<IBus>();
+        var endpoint = await bus.GetSendEndpoint(AgentQueues.Address(AgentQueues.Notification));
+        await endpoint.Send(new NotifyIncident
+        {
+            IncidentId = incidentId,
+            Attempt = IncidentStateMachine.EmergencyAttempt,
+            Kind = NotificationKinds.Emergency,
+            Incident = new IncidentSnapshot { IncidentId = incidentId, Status = "Unknown" },
+            Reason = reason,
+        });
+    }
+
+    /// <summary>The incident id of a message the saga consumes: its <c>IncidentId</c>, or that of the message a fault is about.</summary>
+    internal static Guid? IncidentIdOf(object message) =>
+        IdReaders.GetOrAdd(message.GetType(), type =>
+        {
+            if (type.GetProperty("IncidentId", BindingFlags.Public | BindingFlags.Instance) is { PropertyType: var t } property && t == typeof(Guid))
+            {
+                return m => (Guid?)property.GetValue(m);
+            }
+
+            if (type.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(Fault<>)) is { } fault)
+            {
+                var inner = fault.GetProperty(nameof(Fault<object>.Message))!;
+                return m => inner.GetValue(m) is { } faulted ? IncidentIdOf(faulted) : null;
+            }
+
+            return _ => null;
+        })(message);
+}

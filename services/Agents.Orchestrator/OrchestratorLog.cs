@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Logging;
+
+namespace Agents.Orchestrator;
+
+internal static partial class OrchestratorLog
+{
+    [LoggerMessage(LogLevel.Information, "Incident {IncidentId} opened for {Fingerprint}: {Summary}")]
+    public static partial void IncidentOpened(ILogger logger, Guid incidentId, string fingerprint, string summary);
+
+    [LoggerMessage(LogLevel.Warning, "Incident {IncidentId}: {Step} attempt {Attempt} of {Attempts} failed: {Reason}")]
+    public static partial void StepFailed(ILogger logger, Guid incidentId, string step, int attempt, int attempts, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Incident {IncidentId} escalated: {Reason}")]
+    public static partial void Escalating(ILogger logger, Guid incidentId, string reason);
+
+    [LoggerMessage(LogLevel.Critical, "Incident {IncidentId} escalated but NO HUMAN COULD BE NOTIFIED: {Reason}")]
+    public static partial void NotificationImpossible(ILogger logger, Guid incidentId, string reason);
+
+    [LoggerMessage(LogLevel.Information, "Incident {IncidentId} ended {Outcome} after {Elapsed}")]
+    public static partial void IncidentEnded(ILogger logger, Guid incidentId, string outcome, TimeSpan elapsed);
+
+    [LoggerMessage(LogLevel.Information, "Incident {IncidentId}: {Detail}")]
+    public static partial void Ignored(ILogger logger, Guid incidentId, string detail);
+
+    [LoggerMessage(LogLevel.Warning, "{MessageType} for unknown incident {IncidentId} ignored")]
+    public static partial void ReplyWithoutIncident(ILogger logger, string messageType, Guid incidentId);
+
+    [LoggerMessage(LogLevel.Information, "Source status '{Status}' for {Fingerprint} matches no open incident; nothing to record")]
+    public static partial void StatusWithoutIncident(ILogger logger, string status, string fingerprint);
+
+    [LoggerMessage(LogLevel.Critical, "The orchestrator failed on incident {IncidentId} while handling {MessageType}; paging a human: {Reason}")]
+    public static partial void OrchestratorFault(ILogger logger, Guid incidentId, string messageType, string reason);
+
+    [LoggerMessage(LogLevel.Error, "The orchestrator failed while handling {MessageType} with no incident id to page about: {Reason}")]
+    public static partial void OrchestratorFaultWithoutIncident(ILogger logger, string messageType, string reason);
+}

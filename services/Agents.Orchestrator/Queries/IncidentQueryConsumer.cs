@@ -1,0 +1,51 @@
+using Agents.Contracts.Incidents;
+using Agents.Orchestrator.Incidents;
+using MassTransit;
+
+namespace Agents.Orchestrator.Queries;
+
+/// <summary>Answers the API's read requests from the saga repository.</summary>
+public sealed class IncidentQueryConsumer(
+    ILoadSagaRepository<IncidentState> load,
+    IQuerySagaRepository<IncidentState> query) : IConsumer<GetIncident>, IConsumer<ListIncidents>
+{
+    public const int MaxLimit = 500;
+
+    public async Task Consume(ConsumeContext<GetIncident> context)
+    {
+        var incident = await load.Load(context.Message.IncidentId);
+        if (incident is null)
+        {
+            await context.RespondAsync(new IncidentNotFound { IncidentId = context.Message.IncidentId });
+            return;
+        }
+
+        await context.RespondAsync(IncidentViews.Details(incident));
+    }
+
+    public async Task Consume(ConsumeContext<ListIncidents> context)
+    {
+        var request = context.Message;
+        var ids = await query.Find(new IncidentQuery(i =>
+            (request.Status == null || i.CurrentState == request.Status)
+            && (request.Fingerprint == null || i.Fingerprint == request.Fingerprint)));
+
+        var incidents = new List<IncidentState>();
+        foreach (var id in ids)
+        {
+            if (await load.Load(id) is { } incident)
+            {
+                incidents.Add(incident);
+            }
+        }
+
+        await context.RespondAsync(new IncidentList
+        {
+            Items = incidents
+                .OrderByDescending(i => i.CreatedAt)
+                .Take(Math.Clamp(request.Limit, 1, MaxLimit))
+                .Select(IncidentViews.Summary)
+                .ToList(),
+        });
+    }
+}

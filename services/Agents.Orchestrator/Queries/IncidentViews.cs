@@ -1,0 +1,34 @@
+using Agents.Contracts.Incidents;
+using Agents.Orchestrator.Incidents;
+
+namespace Agents.Orchestrator.Queries;
+
+internal static class IncidentViews
+{
+    public static IncidentSummary Summary(IncidentState incident) => new()
+    {
+        IncidentId = incident.CorrelationId,
+        Status = incident.CurrentState,
+        Severity = incident.Triage?.Severity,
+        Service = incident.Triage?.Service ?? incident.Alert.Service,
+        Fingerprint = incident.Fingerprint,
+        Title = incident.Alert.Summary,
+        AlertCount = incident.AlertCount,
+        CreatedAt = incident.CreatedAt,
+        UpdatedAt = incident.UpdatedAt,
+    };
+
+    public static IncidentDetails Details(IncidentState incident) => new()
+    {
+        Summary = Summary(incident),
+        TraceId = incident.TraceId,
+        EscalationReason = incident.EscalationReason,
+        Alert = incident.Alert,
+        Triage = incident.Triage,
+        Context = incident.Context,
+        Hypothesis = incident.Hypothesis,
+        Remediation = incident.Remediation,
+        Notifications = incident.Notifications,
+        Timeline = incident.Timeline,
+    };
+}

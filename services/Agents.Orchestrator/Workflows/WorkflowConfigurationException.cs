@@ -1,0 +1,3 @@
+namespace Agents.Orchestrator.Workflows;
+
+public sealed class WorkflowConfigurationException(string message) : Exception(message);
