@@ -74,10 +74,10 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
         DuringAny(
             When(AlertReceived).Then(AttachDuplicate),
             When(AlertStatusReported).Then(RecordSourceStatus),
-            Route(When(StepTimeout.Received, ctx => IsAwaited(ctx.Saga, ctx.Message.Step, ctx.Message.Attempt)),
-                ctx => StepFailed(ctx, $"no reply within {Hosting.Durations.Format(_workflow.Step(ctx.Saga.CurrentStep).Timeout)}")),
-            When(StepTimeout.Received, ctx => !IsAwaited(ctx.Saga, ctx.Message.Step, ctx.Message.Attempt))
-                .Then(ctx => RecordIgnored(ctx, ctx.Message.Step, ctx.Message.Attempt, "timeout")));
+            When(StepTimeout.Received).IfElse(ctx => IsAwaited(ctx.Saga, ctx.Message.Step, ctx.Message.Attempt),
+                awaited => Route(awaited,
+                    ctx => StepFailed(ctx, $"no reply within {Hosting.Durations.Format(_workflow.Step(ctx.Saga.CurrentStep).Timeout)}")),
+                stale => stale.Then(ctx => RecordIgnored(ctx, ctx.Message.Step, ctx.Message.Attempt, "timeout"))));
 
         Step(IncidentSteps.Triage, Triaged, m => m.Attempt, OnTriaged);
         Step(IncidentSteps.Triage, TriageFailed, m => m.Attempt, ctx => StepFailed(ctx, ctx.Message.Reason));
@@ -147,10 +147,11 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
     /// </summary>
     private void Step<T>(string step, Event<T> reply, Func<T, int> attempt, Func<BehaviorContext<IncidentState, T>, Task> route)
         where T : class =>
+        // One binding with an if/else: two filtered bindings would both run, the second seeing the state the first left.
         DuringAny(
-            Route(When(reply, ctx => IsAwaited(ctx.Saga, step, attempt(ctx.Message))), route),
-            When(reply, ctx => !IsAwaited(ctx.Saga, step, attempt(ctx.Message)))
-                .Then(ctx => RecordIgnored(ctx, step, attempt(ctx.Message), typeof(T).Name)));
+            When(reply).IfElse(ctx => IsAwaited(ctx.Saga, step, attempt(ctx.Message)),
+                awaited => Route(awaited, route),
+                stale => stale.Then(ctx => RecordIgnored(ctx, step, attempt(ctx.Message), typeof(T).Name))));
 
     /// <summary>Runs a routing decision, then schedules the awaited step's timeout or, once the incident ended, cancels it.</summary>
     private EventActivityBinder<IncidentState, T> Route<T>(EventActivityBinder<IncidentState, T> binder, Func<BehaviorContext<IncidentState, T>, Task> route)

@@ -147,7 +147,7 @@ public static class ReplyValidator
             if (!hypothesis.ErrorsObserved && errorRate >= SignificantErrorRate)
             {
                 return string.Create(CultureInfo.InvariantCulture,
-                    $"contradiction: the context shows an error rate of {errorRate:P0} but the hypothesis reports no errors found");
+                    $"contradiction: the context shows an error rate of {errorRate * 100:0.#}% but the hypothesis reports no errors found");
             }
         }
 
