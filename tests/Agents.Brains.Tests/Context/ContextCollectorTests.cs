@@ -1,0 +1,154 @@
+using Agents.Brains.Tests.Support;
+using Agents.Context.Sources;
+using Agents.Contracts.Context;
+using Microsoft.Extensions.Options;
+
+namespace Agents.Brains.Tests.Context;
+
+public sealed class ContextCollectorTests
+{
+    [Fact]
+    public async Task Alert_and_deploy_log_are_merged_into_one_context_with_deploys_newest_first()
+    {
+        var log = new FakeDeployLog(Samples.Deploy("v7.4.1", 90, previous: "v7.4.0"), Samples.Deploy("v7.4.2", 10, previous: "v7.4.1"));
+        var alert = Samples.Alert(labels: new() { ["alertname"] = "HighErrorRate", ["error_rate"] = "0.23" });
+        var collector = Collector(new AlertDetailsSource(), new DeployLogSource(log));
+
+        var outcome = await collector.DecideAsync(Samples.Collect(alert), default);
+
+        var context = Assert.IsType<IncidentContext>(outcome.Result);
+        Assert.Equal("rules", collector.Kind);
+        Assert.Equal(Samples.Service, context.Service);
+        Assert.Equal(Samples.AlertTime.AddHours(-2), context.WindowStart);
+        Assert.Equal(Samples.AlertTime.AddMinutes(15), context.WindowEnd);
+        Assert.Equal(["v7.4.2", "v7.4.1"], context.RecentDeploys.Select(d => d.Version));
+        Assert.Equal("error_rate", Assert.Single(context.Metrics).Name);
+        Assert.Equal("HighErrorRate", context.AlertDetails["alertname"]);
+        Assert.Equal(["alert", "deploy-log"], context.Sources);
+    }
+
+    [Fact]
+    public async Task Sources_are_queried_in_parallel()
+    {
+        const int count = 3;
+        var started = 0;
+        var allStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sources = Enumerable.Range(1, count).Select(i => new FakeContextSource($"s{i}", async (_, _) =>
+        {
+            if (Interlocked.Increment(ref started) == count)
+            {
+                allStarted.SetResult();
+            }
+
+            // Each source only answers once all have started: run one after the other, this never completes.
+            await allStarted.Task.WaitAsync(TimeSpan.FromSeconds(5));
+            return ContextContribution.Empty;
+        })).ToArray<IContextSource>();
+
+        var outcome = await Collector(sources).DecideAsync(Samples.Collect(), default);
+
+        Assert.Equal(["s1", "s2", "s3"], outcome.Result!.Sources);
+    }
+
+    [Fact]
+    public async Task Failing_source_is_left_out_and_noted_while_the_others_still_count()
+    {
+        var log = new FakeDeployLog(Samples.Deploy("v7.4.2", 10));
+        var collector = Collector(FakeContextSource.Failing("metrics", "connection refused"), new DeployLogSource(log));
+
+        var context = (await collector.DecideAsync(Samples.Collect(), default)).Result!;
+
+        Assert.Equal(["deploy-log"], context.Sources);
+        Assert.Equal("InvalidOperationException: connection refused", context.AlertDetails["source-error:metrics"]);
+        Assert.Equal("v7.4.2", Assert.Single(context.RecentDeploys).Version);
+    }
+
+    [Fact]
+    public async Task Source_that_throws_before_answering_does_not_stop_the_others()
+    {
+        var synchronous = new FakeContextSource("sync", (_, _) => throw new TimeoutException("db"));
+        var collector = Collector(synchronous, new FakeContextSource("ok", new ContextContribution { AlertDetails = new Dictionary<string, string> { ["k"] = "v" } }));
+
+        var context = (await collector.DecideAsync(Samples.Collect(), default)).Result!;
+
+        Assert.Equal(["ok"], context.Sources);
+        Assert.Contains("source-error:sync", context.AlertDetails.Keys);
+    }
+
+    [Fact]
+    public async Task When_every_source_fails_the_fault_is_thrown_for_a_retry()
+    {
+        var collector = Collector(FakeContextSource.Failing("a", "down"), FakeContextSource.Failing("b", "also down"));
+
+        var ex = await Assert.ThrowsAsync<AggregateException>(() => collector.DecideAsync(Samples.Collect(), default));
+
+        Assert.Contains("All 2 context sources failed", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(2, ex.InnerExceptions.Count);
+    }
+
+    [Fact]
+    public async Task When_the_only_source_fails_its_own_exception_is_thrown()
+    {
+        var collector = Collector(FakeContextSource.Failing("a", "down"));
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => collector.DecideAsync(Samples.Collect(), default));
+
+        Assert.Equal("down", ex.Message);
+    }
+
+    [Fact]
+    public async Task No_registered_source_is_a_failure()
+    {
+        var outcome = await Collector().DecideAsync(Samples.Collect(), default);
+
+        Assert.Equal("no context sources are configured", outcome.FailureReason);
+    }
+
+    [Fact]
+    public async Task Window_follows_the_configured_lookback_and_lookahead()
+    {
+        var source = new FakeContextSource("s", ContextContribution.Empty);
+        var collector = new ContextCollector([source], Options.Create(new ContextOptions
+        {
+            Lookback = TimeSpan.FromMinutes(30),
+            Lookahead = TimeSpan.FromMinutes(5),
+        }));
+
+        var context = (await collector.DecideAsync(Samples.Collect(), default)).Result!;
+
+        Assert.Equal(new ContextWindow(Samples.AlertTime.AddMinutes(-30), Samples.AlertTime.AddMinutes(5)), source.SeenWindow);
+        Assert.Equal(Samples.AlertTime.AddMinutes(-30), context.WindowStart);
+        Assert.Equal(Samples.AlertTime.AddMinutes(5), context.WindowEnd);
+    }
+
+    [Fact]
+    public async Task Deploys_and_metrics_the_orchestrator_would_reject_are_dropped_and_duplicates_merged()
+    {
+        var first = new FakeContextSource("a", new ContextContribution
+        {
+            Deploys = [Samples.Deploy("v7.4.2", 10), Samples.Deploy("v9", 5, service: "billing"), Samples.Deploy("v8", -30)],
+            Metrics = [Samples.Metric("cpu", 0.5, false), Samples.Metric("cpu", 0.5, false) with { ObservedAt = Samples.AlertTime.AddHours(-3) }],
+        });
+        var second = new FakeContextSource("b", new ContextContribution { Deploys = [Samples.Deploy("v7.4.2", 10)] });
+
+        var context = (await Collector(first, second).DecideAsync(Samples.Collect(), default)).Result!;
+
+        Assert.Equal("v7.4.2", Assert.Single(context.RecentDeploys).Version);
+        Assert.Equal(Samples.AlertTime, Assert.Single(context.Metrics).ObservedAt);
+    }
+
+    [Fact]
+    public async Task Conflicting_alert_detail_keeps_the_first_and_names_the_second_by_source()
+    {
+        var first = new FakeContextSource("a", new ContextContribution { AlertDetails = new Dictionary<string, string> { ["region"] = "eu" } });
+        var second = new FakeContextSource("b", new ContextContribution { AlertDetails = new Dictionary<string, string> { ["region"] = "us" } });
+
+        var context = (await Collector(first, second).DecideAsync(Samples.Collect(), default)).Result!;
+
+        Assert.Equal("eu", context.AlertDetails["region"]);
+        Assert.Equal("us", context.AlertDetails["b:region"]);
+    }
+
+    private static ContextCollector Collector(params IContextSource[] sources) =>
+        new(sources, Options.Create(new ContextOptions()));
+}

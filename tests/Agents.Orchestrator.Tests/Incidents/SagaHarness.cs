@@ -1,0 +1,105 @@
+using Agents.Contracts.Alerts;
+using Agents.Contracts.Incidents;
+using Agents.Orchestrator.Incidents;
+using Agents.Orchestrator.Workflows;
+using MassTransit;
+using MassTransit.InMemoryTransport;
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Agents.Orchestrator.Tests.Incidents;
+
+/// <summary>One in-memory bus with the incident saga per test scenario.</summary>
+internal sealed class SagaHarness : IAsyncDisposable
+{
+    private readonly ServiceProvider _provider;
+
+    private SagaHarness(ServiceProvider provider, ITestHarness harness, SwitchableClock clock)
+    {
+        _provider = provider;
+        Clock = clock;
+        Harness = harness;
+        Saga = harness.GetSagaStateMachineHarness<IncidentStateMachine, IncidentState>();
+        Machine = provider.GetRequiredService<IncidentStateMachine>();
+    }
+
+    public ITestHarness Harness { get; }
+
+    public ISagaStateMachineTestHarness<IncidentStateMachine, IncidentState> Saga { get; }
+
+    public IncidentStateMachine Machine { get; }
+
+    public SwitchableClock Clock { get; }
+
+    public static async Task<SagaHarness> Start(IncidentWorkflow? workflow = null)
+    {
+        var clock = new SwitchableClock();
+        var provider = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton(workflow ?? IncidentWorkflow.Default)
+            .AddSingleton<TimeProvider>(clock)
+            .AddMassTransitTestHarness(x =>
+            {
+                x.AddOrchestratorConsumers();
+                x.AddConfigureEndpointsCallback((context, _, endpoint) =>
+                {
+                    endpoint.UseMessageRetry(r => r.Immediate(2));
+                    endpoint.UseInMemoryOutbox(context);
+                });
+            })
+            .BuildServiceProvider(true);
+        var harness = provider.GetRequiredService<ITestHarness>();
+        // Waits return as soon as what they wait for is seen; this only bounds waiting for something that never comes.
+        harness.TestInactivityTimeout = TimeSpan.FromSeconds(3);
+        await harness.Start();
+        return new SagaHarness(provider, harness, clock);
+    }
+
+    public async Task<Guid> RaiseAlert(AlertPayload? alert = null)
+    {
+        var id = NewId.NextGuid();
+        await Harness.Bus.Publish(new AlertReceived { IncidentId = id, Alert = alert ?? Samples.Alert(), ReceivedAt = DateTimeOffset.UtcNow });
+        await InState(id, Machine.Triaging);
+        return id;
+    }
+
+    public Task Publish<T>(T message)
+        where T : class => Harness.Bus.Publish(message);
+
+    /// <summary>Waits until the incident is in <paramref name="state"/> and returns it.</summary>
+    public async Task<IncidentState> InState(Guid id, State state)
+    {
+        var found = await Saga.Exists(id, _ => state, TimeSpan.FromSeconds(5));
+        Assert.True(found.HasValue, $"incident {id} did not reach {state.Name}; it is {Saga.Sagas.Contains(id)?.CurrentState ?? "missing"}");
+        return Saga.Sagas.Contains(id)!;
+    }
+
+    /// <summary>Waits until the bus has consumed (saga or missing-instance handler) a message matching <paramref name="filter"/>.</summary>
+    public async Task Consumed<T>(Func<T, bool> filter)
+        where T : class =>
+        Assert.True(await Harness.Consumed.Any<T>(c => filter(c.Context.Message)), $"the orchestrator did not consume the expected {typeof(T).Name}");
+
+    /// <summary>The commands of type <typeparamref name="T"/> sent so far that match.</summary>
+    public List<T> Sent<T>(Func<T, bool>? filter = null)
+        where T : class =>
+        Harness.Sent.Select<T>().Select(s => s.Context.Message).Where(m => filter?.Invoke(m) ?? true).ToList();
+
+    /// <summary>Waits for a sent command matching <paramref name="filter"/>.</summary>
+    public async Task<T> WaitSent<T>(Func<T, bool> filter)
+        where T : class
+    {
+        var sent = await Harness.Sent.SelectAsync<T>(s => filter(s.Context.Message)).FirstOrDefault();
+        Assert.True(sent is not null, $"no {typeof(T).Name} matching the filter was sent");
+        return sent.Context.Message;
+    }
+
+    public async Task AdvanceTime(TimeSpan by)
+    {
+        var delay = Harness.Scope.ServiceProvider.GetRequiredService<IInMemoryDelayProvider>();
+        await delay.Advance(by);
+    }
+
+    public static IReadOnlyList<string> Events(IncidentState incident) => incident.Timeline.Select(t => $"{t.Step}:{t.Event}").ToList();
+
+    public async ValueTask DisposeAsync() => await _provider.DisposeAsync();
+}
