@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Agents.Contracts;
 using Agents.Hosting;
 using MassTransit;
@@ -46,7 +47,9 @@ public static class MessagingExtensions
             {
                 endpoint.UseMessageRetry(r =>
                 {
+                    // Bad input never gets better by waiting: straight to the error queue.
                     r.Ignore<PermanentMessageException>();
+                    r.Ignore<JsonException>();
                     r.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(300));
                 });
                 endpoint.UseInMemoryOutbox(context);
@@ -85,3 +88,4 @@ public static class MessagingExtensions
         }
     }
 }
+

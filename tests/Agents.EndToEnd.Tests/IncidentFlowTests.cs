@@ -1,0 +1,248 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Agents.Contracts;
+using Agents.Contracts.Incidents;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace Agents.EndToEnd.Tests;
+
+[Collection(SystemCollection.Name)]
+public sealed class IncidentFlowTests(SystemFixture system)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    [Fact]
+    public async Task Alertmanager_alert_after_a_deploy_is_resolved_by_every_agent_with_the_timeline_in_order()
+    {
+        var service = $"checkout-{Guid.NewGuid():N}"[..20];
+        var fingerprint = Guid.NewGuid().ToString("N")[..16];
+        var alertTime = DateTimeOffset.UtcNow.AddMinutes(-1);
+        await system.PublishRaw(AgentQueues.DeploysExchange, JsonSerializer.Serialize(new
+        {
+            service,
+            version = "v2.8.0",
+            previous_version = "v2.7.3",
+            deployed_at = alertTime.AddMinutes(-9),
+            environment = "production",
+        }));
+        await WaitForDeployRecorded();
+
+        await system.PublishRaw(AgentQueues.AlertsExchange, Alertmanager(service, fingerprint, "critical", alertTime), "prometheus.critical");
+        var incident = await WaitForTerminal(fingerprint);
+
+        Assert.True(incident.Summary.Status == IncidentStatuses.Resolved, $"ended {incident.Summary.Status}: {incident.EscalationReason}");
+        Assert.Equal("critical", incident.Triage?.Severity);
+        Assert.Equal(service, incident.Triage?.Service);
+        Assert.Contains(incident.Context!.RecentDeploys, d => d.Version == "v2.8.0");
+        Assert.Equal("regression", incident.Hypothesis?.Category);
+        Assert.Equal("v2.8.0", incident.Hypothesis?.SuspectVersion);
+        Assert.Equal("rollback", incident.Remediation?.ActionId);
+        Assert.True(incident.Remediation!.DryRun);
+        Assert.Equal("v2.7.3", incident.Remediation.Parameters["to_version"]);
+        Assert.Single(incident.Notifications);
+        Assert.False(string.IsNullOrEmpty(incident.TraceId));
+
+        var milestones = incident.Timeline
+            .Where(t => t.Event is "alert received" or "notification sent" || t.Event.EndsWith("written", StringComparison.Ordinal))
+            .Select(t => t.Step).ToList();
+        Assert.Equal([IncidentSteps.Intake, .. IncidentSteps.Agents], milestones);
+        Assert.Equal(incident.Timeline.OrderBy(t => t.At).ToList(), incident.Timeline);
+        Assert.Contains(incident.Summary.IncidentId.ToString(), await File.ReadAllTextAsync(system.NotificationSink));
+    }
+
+    [Fact]
+    public async Task Low_severity_alert_is_closed_with_a_low_priority_notification()
+    {
+        var fingerprint = Guid.NewGuid().ToString("N")[..16];
+
+        await system.PublishRaw(AgentQueues.AlertsExchange, JsonSerializer.Serialize(new
+        {
+            source = "e2e-script",
+            service = "search-api",
+            summary = "Disk usage at 71% on search-api-3",
+            severity = "info",
+            timestamp = DateTimeOffset.UtcNow,
+            labels = new { host = "search-api-3" },
+            fingerprint,
+        }));
+        var incident = await WaitForTerminal(fingerprint);
+
+        Assert.Equal(IncidentStatuses.Closed, incident.Summary.Status);
+        Assert.Equal("low", incident.Triage?.Severity);
+        Assert.Null(incident.Context);
+        Assert.Equal("low-priority", Assert.Single(incident.Notifications).Kind);
+    }
+
+    [Fact]
+    public async Task Repeated_alert_is_attached_to_its_open_incident()
+    {
+        var fingerprint = Guid.NewGuid().ToString("N")[..16];
+        var alert = Alertmanager("ledger", fingerprint, "critical", DateTimeOffset.UtcNow);
+
+        await system.PublishRaw(AgentQueues.AlertsExchange, alert);
+        await system.PublishRaw(AgentQueues.AlertsExchange, alert);
+        var incident = await WaitFor(fingerprint, i => i.Summary.AlertCount == 2, "two alerts attached");
+
+        var all = await system.Api.GetFromJsonAsync<List<IncidentSummary>>($"incidents?fingerprint={fingerprint}", Json);
+        Assert.Single(all!);
+        Assert.Contains(incident.Timeline, t => t.Event == "duplicate alert attached");
+    }
+
+    [Theory]
+    [InlineData("{\"event\": {\"id\": \"MARKER\", ", "JsonReaderException: Expected")]
+    [InlineData("{\"hello\": \"MARKER\"}", "Not a recognised alert")]
+    [InlineData("{\"source\": \"cron\", \"service\": \"MARKER\", \"summary\": \"late\"}", "timestamp")]
+    public async Task Bad_alert_lands_in_the_intake_error_queue_with_its_reason(string template, string reasonFragment)
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        var body = template.Replace("MARKER", marker, StringComparison.Ordinal);
+
+        await system.PublishRaw(AgentQueues.AlertsExchange, body);
+        var (faulted, reason) = await WaitForErrorQueueMessage($"{AgentQueues.AlertIntake}_error", marker);
+
+        Assert.Equal(body, faulted);
+        Assert.Contains(reasonFragment, reason, StringComparison.OrdinalIgnoreCase);
+        using var health = await system.Api.GetAsync("health/ready");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    [Fact]
+    public async Task Unknown_incident_is_a_404_and_a_bad_status_filter_a_400()
+    {
+        using var missing = await system.Api.GetAsync($"incidents/{Guid.NewGuid()}");
+        using var badFilter = await system.Api.GetAsync("incidents?status=Exploded");
+
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, badFilter.StatusCode);
+    }
+
+    private static string Alertmanager(string service, string fingerprint, string severity, DateTimeOffset startsAt) =>
+        JsonSerializer.Serialize(new
+        {
+            version = "4",
+            groupKey = "{}:{alertname=\"HighErrorRate\"}",
+            truncatedAlerts = 0,
+            status = "firing",
+            receiver = "agents",
+            groupLabels = new { alertname = "HighErrorRate" },
+            commonLabels = new { alertname = "HighErrorRate", severity },
+            commonAnnotations = new { },
+            externalURL = "http://alertmanager.local:9093",
+            alerts = new[]
+            {
+                new
+                {
+                    status = "firing",
+                    labels = new Dictionary<string, string> { ["alertname"] = "HighErrorRate", ["service"] = service, ["severity"] = severity, ["error_rate"] = "0.23" },
+                    annotations = new Dictionary<string, string> { ["summary"] = $"{service} 5xx error rate is 23%" },
+                    startsAt,
+                    endsAt = "0001-01-01T00:00:00Z",
+                    generatorURL = "http://prometheus.local:9090/graph",
+                    fingerprint,
+                },
+            },
+        });
+
+    /// <summary>Deploy events and alerts travel different queues: wait until the deploy is in the log before alerting.</summary>
+    private async Task WaitForDeployRecorded()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            var queue = await system.Management.GetFromJsonAsync<JsonElement>($"api/queues/{Uri.EscapeDataString(system.VirtualHost)}/{AgentQueues.DeployEvents}");
+            if (queue.TryGetProperty("messages", out var count) && count.GetInt32() == 0
+                && queue.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty("ack", out var acked) && acked.GetInt32() > 0)
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Fail("the deploy event was not consumed in time" + Environment.NewLine + system.Diagnostics());
+    }
+
+    private Task<IncidentDetails> WaitForTerminal(string fingerprint) =>
+        WaitFor(fingerprint, i => IncidentStatuses.Terminal.Contains(i.Summary.Status), "a terminal status");
+
+    private async Task<IncidentDetails> WaitFor(string fingerprint, Func<IncidentDetails, bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        IncidentDetails? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            var list = await system.Api.GetFromJsonAsync<List<IncidentSummary>>($"incidents?fingerprint={fingerprint}", Json);
+            if (list is [var summary, ..])
+            {
+                last = await system.Api.GetFromJsonAsync<IncidentDetails>($"incidents/{summary.IncidentId}", Json);
+                if (last is not null && condition(last))
+                {
+                    return last;
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        var timeline = last is null ? "no incident" : string.Join(Environment.NewLine, last.Timeline.Select(t => $"{t.At:O} {t.Step}#{t.Attempt} {t.Event}: {t.Detail}"));
+        Assert.Fail($"incident {fingerprint} did not reach {what}:{Environment.NewLine}{timeline}{Environment.NewLine}{system.Diagnostics()}");
+        throw new InvalidOperationException();
+    }
+
+    private async Task<(string Body, string Reason)> WaitForErrorQueueMessage(string queue, string marker)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var channel = await system.Broker.CreateChannelAsync();
+        try
+        {
+            while (DateTime.UtcNow < deadline)
+            {
+                BasicGetResult? message;
+                try
+                {
+                    message = await channel.BasicGetAsync(queue, autoAck: false);
+                }
+                catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+                {
+                    // MassTransit declares an error queue when it moves the first message there; the 404 closed the channel.
+                    await channel.DisposeAsync();
+                    channel = await system.Broker.CreateChannelAsync();
+                    await Task.Delay(100);
+                    continue;
+                }
+
+                if (message is null)
+                {
+                    await Task.Delay(100);
+                    continue;
+                }
+
+                var body = System.Text.Encoding.UTF8.GetString(message.Body.Span);
+                if (!body.Contains(marker, StringComparison.Ordinal))
+                {
+                    await channel.BasicNackAsync(message.DeliveryTag, multiple: false, requeue: true);
+                    await Task.Delay(50);
+                    continue;
+                }
+
+                await channel.BasicAckAsync(message.DeliveryTag, multiple: false);
+                // The reason as an operator reads it: exception type and message headers.
+                return (body, $"{HeaderText(message.BasicProperties, "MT-Fault-ExceptionType")}: {HeaderText(message.BasicProperties, "MT-Fault-Message")}");
+            }
+        }
+        finally
+        {
+            await channel.DisposeAsync();
+        }
+
+        Assert.Fail($"nothing with {marker} arrived in {queue}{Environment.NewLine}{system.Diagnostics()}");
+        throw new InvalidOperationException();
+    }
+
+    private static string HeaderText(IReadOnlyBasicProperties properties, string name) =>
+        properties.Headers?.TryGetValue(name, out var value) == true
+            ? value switch { byte[] bytes => System.Text.Encoding.UTF8.GetString(bytes), _ => value?.ToString() ?? "" }
+            : "";
+}

@@ -1,0 +1,128 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using Npgsql;
+using RabbitMQ.Client;
+
+namespace Agents.EndToEnd.Tests;
+
+/// <summary>
+/// The whole system on the real local RabbitMQ and PostgreSQL: every service in its own process, on a
+/// RabbitMQ virtual host and a database of its own that are removed afterwards.
+/// </summary>
+public sealed class SystemFixture : IAsyncLifetime
+{
+    public static readonly string[] Services = ["orchestrator", "triage", "context", "investigation", "remediation", "notification", "api"];
+
+    private readonly List<ServiceProcess> _processes = [];
+    private readonly string _id = Guid.NewGuid().ToString("N")[..8];
+    private IConnection? _connection;
+
+    public string VirtualHost => $"agents-e2e-{_id}";
+
+    public string Database => $"agents_e2e_{_id}";
+
+    public string NotificationSink { get; } = Path.Combine(Path.GetTempPath(), $"agents-e2e-{Guid.NewGuid():N}", "notifications.jsonl");
+
+    public HttpClient Api { get; private set; } = null!;
+
+    public HttpClient Management { get; } = CreateManagementClient();
+
+    public IConnection Broker => _connection ?? throw new InvalidOperationException("not started");
+
+    public async Task InitializeAsync()
+    {
+        await CreateVirtualHost();
+        var database = await CreateDatabase();
+        var environment = new Dictionary<string, string>
+        {
+            ["RABBITMQ_URL"] = TestEnvironment.RabbitMqUrl,
+            ["RABBITMQ_VHOST"] = VirtualHost,
+            ["POSTGRES_CONNECTION"] = database,
+            ["Orchestrator__WorkflowPath"] = Path.Combine(TestEnvironment.RepositoryRoot, "deploy", "workflows.yaml"),
+            ["Remediation__CatalogPath"] = Path.Combine(TestEnvironment.RepositoryRoot, "deploy", "runbooks.yaml"),
+            ["Notification__SinkPath"] = NotificationSink,
+        };
+
+        foreach (var service in Services)
+        {
+            _processes.Add(ServiceProcess.Start(service, environment));
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        await Task.WhenAll(_processes.Select(p => p.WaitReady(http, TimeSpan.FromSeconds(90))));
+
+        Api = new HttpClient { BaseAddress = _processes.Single(p => p.Name == "api").BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        var factory = new ConnectionFactory { Uri = new Uri(TestEnvironment.RabbitMqUrl), VirtualHost = VirtualHost };
+        _connection = await factory.CreateConnectionAsync("agents-e2e-tests");
+    }
+
+    /// <summary>Publishes raw bytes to an exchange the way a third-party producer would: no envelope, no content type.</summary>
+    public async Task PublishRaw(string exchange, string body, string routingKey = "e2e")
+    {
+        await using var channel = await Broker.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, new BasicProperties { Persistent = true }, Encoding.UTF8.GetBytes(body));
+    }
+
+    public string Diagnostics() =>
+        string.Join(Environment.NewLine, _processes.Select(p => $"--- {p.Name}{(p.HasExited ? " (exited)" : "")} ---{Environment.NewLine}{p.RecentOutput}"));
+
+    public async Task DisposeAsync()
+    {
+        foreach (var process in _processes)
+        {
+            await process.DisposeAsync();
+        }
+
+        if (_connection is not null)
+        {
+            await _connection.CloseAsync();
+            _connection.Dispose();
+        }
+
+        Api?.Dispose();
+        using (var deleted = await Management.DeleteAsync($"api/vhosts/{Uri.EscapeDataString(VirtualHost)}"))
+        {
+        }
+
+        await using var admin = new NpgsqlConnection(TestEnvironment.PostgresConnection);
+        await admin.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Database} WITH (FORCE)", admin);
+        await drop.ExecuteNonQueryAsync();
+        Management.Dispose();
+    }
+
+    private async Task CreateVirtualHost()
+    {
+        var vhost = Uri.EscapeDataString(VirtualHost);
+        using var created = await Management.PutAsync($"api/vhosts/{vhost}", null);
+        created.EnsureSuccessStatusCode();
+        using var permitted = await Management.PutAsJsonAsync(
+            $"api/permissions/{vhost}/{Uri.EscapeDataString(TestEnvironment.ManagementUser)}",
+            new { configure = ".*", write = ".*", read = ".*" });
+        permitted.EnsureSuccessStatusCode();
+    }
+
+    private async Task<string> CreateDatabase()
+    {
+        await using var admin = new NpgsqlConnection(TestEnvironment.PostgresConnection);
+        await admin.OpenAsync();
+        await using var create = new NpgsqlCommand($"CREATE DATABASE {Database}", admin);
+        await create.ExecuteNonQueryAsync();
+        return new NpgsqlConnectionStringBuilder(TestEnvironment.PostgresConnection) { Database = Database }.ConnectionString;
+    }
+
+    private static HttpClient CreateManagementClient()
+    {
+        var client = new HttpClient { BaseAddress = new Uri(TestEnvironment.ManagementUrl.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(10) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
+            "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{TestEnvironment.ManagementUser}:{TestEnvironment.ManagementPassword}")));
+        return client;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SystemCollection : ICollectionFixture<SystemFixture>
+{
+    public const string Name = "system";
+}
