@@ -3,7 +3,7 @@ using Agents.Contracts.Triage;
 
 namespace Agents.Contracts.Context;
 
-public sealed record CollectIncidentContext
+public sealed record CollectIncidentContext : IStepCommand
 {
     public required Guid IncidentId { get; init; }
 

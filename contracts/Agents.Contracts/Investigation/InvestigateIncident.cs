@@ -3,7 +3,7 @@ using Agents.Contracts.Triage;
 
 namespace Agents.Contracts.Investigation;
 
-public sealed record InvestigateIncident
+public sealed record InvestigateIncident : IStepCommand
 {
     public required Guid IncidentId { get; init; }
 

@@ -1,6 +1,6 @@
 namespace Agents.Contracts.Notification;
 
-public sealed record NotifyIncident
+public sealed record NotifyIncident : IStepCommand
 {
     public required Guid IncidentId { get; init; }
 

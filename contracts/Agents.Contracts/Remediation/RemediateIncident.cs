@@ -3,7 +3,7 @@ using Agents.Contracts.Investigation;
 
 namespace Agents.Contracts.Remediation;
 
-public sealed record RemediateIncident
+public sealed record RemediateIncident : IStepCommand
 {
     public required Guid IncidentId { get; init; }
 

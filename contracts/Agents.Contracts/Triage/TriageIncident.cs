@@ -2,7 +2,7 @@ using Agents.Contracts.Alerts;
 
 namespace Agents.Contracts.Triage;
 
-public sealed record TriageIncident
+public sealed record TriageIncident : IStepCommand
 {
     public required Guid IncidentId { get; init; }
 

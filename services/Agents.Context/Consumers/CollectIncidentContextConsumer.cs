@@ -10,8 +10,6 @@ public sealed class CollectIncidentContextConsumer(
 {
     protected override string AgentName => "context";
 
-    protected override (Guid IncidentId, int Attempt) Identify(CollectIncidentContext command) => (command.IncidentId, command.Attempt);
-
     protected override IncidentContextCollected Succeeded(CollectIncidentContext command, IncidentContext result) =>
         new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Context = result };
 

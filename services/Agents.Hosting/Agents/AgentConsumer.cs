@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Agents.Contracts;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 
@@ -13,7 +14,7 @@ namespace Agents.Hosting.Agents;
 public abstract class AgentConsumer<TCommand, TResult, TSucceeded, TFailed>(
     IAgentBrain<TCommand, TResult> brain,
     ILogger logger) : IConsumer<TCommand>
-    where TCommand : class
+    where TCommand : class, IStepCommand
     where TResult : class
     where TSucceeded : class
     where TFailed : class
@@ -23,7 +24,7 @@ public abstract class AgentConsumer<TCommand, TResult, TSucceeded, TFailed>(
 
     public async Task Consume(ConsumeContext<TCommand> context)
     {
-        var (incidentId, attempt) = Identify(context.Message);
+        var (incidentId, attempt) = (context.Message.IncidentId, context.Message.Attempt);
         var activity = Activity.Current;
         activity?.SetTag("incident.id", incidentId);
         activity?.SetTag("agent.name", AgentName);
@@ -48,8 +49,6 @@ public abstract class AgentConsumer<TCommand, TResult, TSucceeded, TFailed>(
             await context.Publish(Failed(context.Message, reason));
         }
     }
-
-    protected abstract (Guid IncidentId, int Attempt) Identify(TCommand command);
 
     protected abstract TSucceeded Succeeded(TCommand command, TResult result);
 

@@ -10,8 +10,6 @@ public sealed class InvestigateIncidentConsumer(
 {
     protected override string AgentName => "investigation";
 
-    protected override (Guid IncidentId, int Attempt) Identify(InvestigateIncident command) => (command.IncidentId, command.Attempt);
-
     protected override IncidentInvestigated Succeeded(InvestigateIncident command, Hypothesis result) =>
         new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Hypothesis = result };
 

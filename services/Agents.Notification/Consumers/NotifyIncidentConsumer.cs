@@ -10,8 +10,6 @@ public sealed class NotifyIncidentConsumer(
 {
     protected override string AgentName => "notification";
 
-    protected override (Guid IncidentId, int Attempt) Identify(NotifyIncident command) => (command.IncidentId, command.Attempt);
-
     protected override IncidentNotified Succeeded(NotifyIncident command, NotificationRecord result) =>
         new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Notification = result };
 

@@ -10,8 +10,6 @@ public sealed class RemediateIncidentConsumer(
 {
     protected override string AgentName => "remediation";
 
-    protected override (Guid IncidentId, int Attempt) Identify(RemediateIncident command) => (command.IncidentId, command.Attempt);
-
     protected override IncidentRemediated Succeeded(RemediateIncident command, RemediationResult result) =>
         new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Result = result };
 

@@ -10,8 +10,6 @@ public sealed class TriageIncidentConsumer(
 {
     protected override string AgentName => "triage";
 
-    protected override (Guid IncidentId, int Attempt) Identify(TriageIncident command) => (command.IncidentId, command.Attempt);
-
     protected override IncidentTriaged Succeeded(TriageIncident command, TriageResult result) =>
         new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Result = result };
 
