@@ -327,6 +327,8 @@ public sealed class IncidentStateMachineTests
         var incident = await h.InState(id, h.Machine.CollectingContext);
         Assert.Equal(1, incident.StepAttempt);
         Assert.DoesNotContain(incident.Timeline, t => t.Event == "step failed");
+        Assert.False(h.Harness.Published.Select<Fault<StepTimedOut>>().Any(), "a stale timeout faulted the saga");
+        Assert.Empty(h.Sent<NotifyIncident>(m => m.IncidentId == id));
     }
 
     [Fact]
