@@ -1,0 +1,128 @@
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Agents.SagaRepository.Tests;
+
+/// <summary>
+/// A fresh PostgreSQL database with the counters table, and an in-memory bus whose saga repository is the one
+/// under test. The server is the one <c>deploy/local/deps.sh env</c> describes (test.sh exports it).
+/// </summary>
+public sealed class CounterStore : IAsyncLifetime
+{
+    private readonly string _database = $"agents_sagas_{Guid.NewGuid():N}";
+    private ServiceProvider? _provider;
+
+    public string ConnectionString { get; private set; } = "";
+
+    public ITestHarness Harness { get; private set; } = null!;
+
+    public IServiceProvider Services => _provider!;
+
+    public CounterDbContext NewContext() =>
+        new(new DbContextOptionsBuilder<CounterDbContext>().UseNpgsql(ConnectionString).Options);
+
+    public async Task InitializeAsync()
+    {
+        await using (var admin = new NpgsqlConnection(ServerConnection))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {_database}", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        ConnectionString = new NpgsqlConnectionStringBuilder(ServerConnection) { Database = _database }.ConnectionString;
+        await using (var db = NewContext())
+        {
+            await db.Database.EnsureCreatedAsync();
+        }
+
+        _provider = new ServiceCollection()
+            .AddDbContextFactory<CounterDbContext>(o => o.UseNpgsql(ConnectionString))
+            .AddMassTransitTestHarness(x =>
+            {
+                x.AddSagaStateMachine<CounterMachine, Counter>()
+                    .EntityFrameworkRepository<Counter, CounterDbContext>()
+                    .Endpoint(e => e.ConcurrentMessageLimit = 16);
+                x.AddConfigureEndpointsCallback((context, _, endpoint) =>
+                {
+                    // Conflicts only, so that the fault test sees its exception at once; enough attempts for
+                    // 16 concurrent writers of one row.
+                    endpoint.UseMessageRetry(r =>
+                    {
+                        r.HandleSagaStoreConflicts();
+                        r.Intervals(Enumerable.Range(1, 40).Select(i => TimeSpan.FromMilliseconds(5 + (i % 7) * 5)).ToArray());
+                    });
+                    endpoint.UseInMemoryOutbox(context);
+                });
+            })
+            .BuildServiceProvider(true);
+        Harness = _provider.GetRequiredService<ITestHarness>();
+        await Harness.Start();
+    }
+
+    /// <summary>The counter as committed, or null.</summary>
+    public async Task<Counter?> Row(Guid id)
+    {
+        await using var db = NewContext();
+        return await db.Counters.AsNoTracking().SingleOrDefaultAsync(c => c.CorrelationId == id);
+    }
+
+    /// <summary>Waits (deadline 20 s) until the committed rows satisfy <paramref name="condition"/>.</summary>
+    public async Task<List<Counter>> WaitUntil(Func<List<Counter>, bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        List<Counter> rows;
+        do
+        {
+            await using var db = NewContext();
+            rows = await db.Counters.AsNoTracking().ToListAsync();
+            if (condition(rows))
+            {
+                return rows;
+            }
+
+            await Task.Delay(50);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        Assert.Fail($"{what} did not happen within 20 s; rows: {string.Join(", ", rows.Select(r => $"{r.Key ?? r.CorrelationId.ToString()}={r.Count} ({r.CurrentState})"))}");
+        return rows;
+    }
+
+    /// <summary>
+    /// Waits (deadline 20 s) until <paramref name="condition"/> holds. The harness' own waits end for good once
+    /// the bus has been idle for its inactivity timeout, which a shared fixture reaches between tests.
+    /// </summary>
+    public async Task WaitFor(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{what} did not happen within 20 s");
+            await Task.Delay(20);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_provider is not null)
+        {
+            await _provider.DisposeAsync();
+        }
+
+        NpgsqlConnection.ClearAllPools();
+        await using var admin = new NpgsqlConnection(ServerConnection);
+        await admin.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", admin);
+        await drop.ExecuteNonQueryAsync();
+    }
+
+    private static string ServerConnection =>
+        Environment.GetEnvironmentVariable("POSTGRES_CONNECTION") is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException(
+                "POSTGRES_CONNECTION is not set: run the tests through ./deploy/local/test.sh, or eval \"$(deploy/local/deps.sh env)\" first.");
+}
