@@ -1,6 +1,7 @@
 using Agents.Hosting;
 using Agents.Orchestrator.Incidents;
 using Agents.Orchestrator.Intake;
+using Agents.Orchestrator.Persistence;
 using Agents.Orchestrator.Queries;
 using Agents.Orchestrator.Workflows;
 using MassTransit;
@@ -10,9 +11,13 @@ namespace Agents.Orchestrator;
 
 public static class OrchestratorExtensions
 {
+    /// <summary>The command-line verb that applies the store's migrations and exits.</summary>
+    public const string MigrateCommand = "migrate";
+
     /// <summary>
-    /// The orchestrator: alert intake, the incident saga (state kept in memory in this version), the
-    /// read side for the API, and the emergency page when the saga itself fails.
+    /// The orchestrator: alert intake, the incident saga with its state in PostgreSQL (schema migrated at
+    /// start-up, before the bus takes messages), the read side for the API, and the emergency page when the
+    /// saga itself fails.
     /// </summary>
     public static WebApplicationBuilder AddOrchestrator(this WebApplicationBuilder builder)
     {
@@ -22,17 +27,38 @@ public static class OrchestratorExtensions
             var options = sp.GetRequiredService<IOptions<OrchestratorOptions>>().Value;
             return WorkflowLoader.LoadFile(RepositoryFiles.Resolve(options.WorkflowPath), options.Workflow);
         });
+        builder.Services.AddIncidentStore();
+        builder.Services.AddHostedService<IncidentStoreMigrator>();
 
-        builder.AddAgentsMessaging(x => x.AddOrchestratorConsumers());
+        builder.AddAgentsMessaging(x => x.AddOrchestratorConsumers().EntityFrameworkRepository<IncidentState, IncidentDbContext>());
         return builder;
     }
 
-    /// <summary>The orchestrator's consumers and saga; shared with the tests' in-memory harness.</summary>
-    public static void AddOrchestratorConsumers(this IBusRegistrationConfigurator x)
+    /// <summary>
+    /// The orchestrator's consumers and saga; the caller chooses the saga repository (PostgreSQL in the
+    /// service, in memory in the saga unit tests).
+    /// </summary>
+    public static ISagaRegistrationConfigurator<IncidentState> AddOrchestratorConsumers(this IBusRegistrationConfigurator x)
     {
         x.AddConsumer<AlertIntakeConsumer, AlertIntakeConsumerDefinition>();
         x.AddConsumer<IncidentQueryConsumer>();
-        x.AddSagaStateMachine<IncidentStateMachine, IncidentState, IncidentStateDefinition>().InMemoryRepository();
         x.AddConsumeObserver<SagaFaultAlarm>();
+        return x.AddSagaStateMachine<IncidentStateMachine, IncidentState, IncidentStateDefinition>();
+    }
+
+    /// <summary>
+    /// Runs the orchestrator, or with the single argument <c>migrate</c> applies the store's migrations and
+    /// exits (for operators who migrate before they deploy).
+    /// </summary>
+    public static async Task RunOrchestratorAsync(this WebApplication app, string[] args)
+    {
+        if (args is [MigrateCommand])
+        {
+            await IncidentStore.MigrateAsync(app.Services, CancellationToken.None);
+            OrchestratorLog.StoreMigrated(app.Services.GetRequiredService<ILogger<IncidentStoreMigrator>>());
+            return;
+        }
+
+        await app.RunAsync();
     }
 }

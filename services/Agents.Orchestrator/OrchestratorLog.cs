@@ -33,4 +33,7 @@ internal static partial class OrchestratorLog
 
     [LoggerMessage(LogLevel.Error, "The orchestrator failed while handling {MessageType} with no incident id to page about: {Reason}")]
     public static partial void OrchestratorFaultWithoutIncident(ILogger logger, string messageType, string reason);
+
+    [LoggerMessage(LogLevel.Information, "Incident store schema is up to date")]
+    public static partial void StoreMigrated(ILogger logger);
 }

@@ -7,4 +7,4 @@ builder.AddOrchestrator();
 
 var app = builder.Build();
 app.MapAgentsDefaults();
-app.Run();
+await app.RunOrchestratorAsync(args);

@@ -18,7 +18,11 @@ public sealed class IncidentState : SagaStateMachineInstance, ISagaVersion
 {
     public Guid CorrelationId { get; set; }
 
+    /// <summary>Version for the in-memory repository (saga unit tests).</summary>
     public int Version { get; set; }
+
+    /// <summary>PostgreSQL's <c>xmin</c> of the row: the optimistic concurrency token of the saga store.</summary>
+    public uint RowVersion { get; set; }
 
     public string CurrentState { get; set; } = null!;
 

@@ -40,7 +40,7 @@ internal sealed class SagaHarness : IAsyncDisposable
             .AddSingleton<TimeProvider>(clock)
             .AddMassTransitTestHarness(x =>
             {
-                x.AddOrchestratorConsumers();
+                x.AddOrchestratorConsumers().InMemoryRepository();
                 x.AddConfigureEndpointsCallback((context, _, endpoint) =>
                 {
                     endpoint.UseMessageRetry(r => r.Immediate(2));

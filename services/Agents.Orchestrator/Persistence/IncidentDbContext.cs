@@ -1,0 +1,81 @@
+using System.Text.Json;
+using Agents.Contracts.Alerts;
+using Agents.Contracts.Context;
+using Agents.Contracts.Incidents;
+using Agents.Contracts.Investigation;
+using Agents.Contracts.Notification;
+using Agents.Contracts.Remediation;
+using Agents.Contracts.Triage;
+using Agents.Orchestrator.Incidents;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Agents.Orchestrator.Persistence;
+
+/// <summary>
+/// The orchestrator's PostgreSQL store: one row per incident in <c>incidents</c>. Scalar fields are columns an
+/// operator can query; each agent's segment (and the timeline) is a <c>jsonb</c> column. Concurrency is
+/// optimistic on the row's <c>xmin</c>.
+/// </summary>
+public sealed class IncidentDbContext(DbContextOptions<IncidentDbContext> options) : DbContext(options)
+{
+    public const string Schema = "orchestrator";
+
+    public DbSet<IncidentState> Incidents => Set<IncidentState>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.HasDefaultSchema(Schema);
+        var incident = modelBuilder.Entity<IncidentState>();
+        incident.ToTable("incidents");
+        incident.HasKey(i => i.CorrelationId);
+        incident.Property(i => i.CorrelationId).HasColumnName("incident_id").ValueGeneratedNever();
+        incident.Property(i => i.RowVersion).IsRowVersion();
+        incident.Ignore(i => i.Version);
+
+        incident.Property(i => i.CurrentState).HasColumnName("status").HasMaxLength(64).IsRequired();
+        incident.Property(i => i.Fingerprint).HasColumnName("fingerprint").HasMaxLength(256).IsRequired();
+        incident.Property(i => i.IsOpen).HasColumnName("is_open");
+        incident.Property(i => i.AlertCount).HasColumnName("alert_count");
+        incident.Property(i => i.CreatedAt).HasColumnName("created_at");
+        incident.Property(i => i.UpdatedAt).HasColumnName("updated_at");
+        incident.Property(i => i.TraceId).HasColumnName("trace_id").HasMaxLength(64);
+        incident.Property(i => i.CurrentStep).HasColumnName("current_step").HasMaxLength(64).IsRequired();
+        incident.Property(i => i.StepAttempt).HasColumnName("step_attempt");
+        incident.Property(i => i.StepStartedAt).HasColumnName("step_started_at");
+        incident.Property(i => i.NotificationKind).HasColumnName("notification_kind").HasMaxLength(64);
+        incident.Property(i => i.PendingOutcome).HasColumnName("pending_outcome").HasMaxLength(64);
+        incident.Property(i => i.EscalationReason).HasColumnName("escalation_reason");
+        incident.Property(i => i.SourceResolved).HasColumnName("source_resolved");
+        incident.Property(i => i.StepTimeoutTokenId).HasColumnName("step_timeout_token_id");
+
+        Json(incident.Property(i => i.Alert).HasColumnName("alert").IsRequired());
+        Json(incident.Property(i => i.Triage).HasColumnName("triage"));
+        Json(incident.Property(i => i.Context).HasColumnName("context"));
+        Json(incident.Property(i => i.Hypothesis).HasColumnName("hypothesis"));
+        Json(incident.Property(i => i.Remediation).HasColumnName("remediation"));
+        Json(incident.Property(i => i.Notifications).HasColumnName("notifications").IsRequired());
+        Json(incident.Property(i => i.Timeline).HasColumnName("timeline").IsRequired());
+
+        // A burst of identical alerts opens one incident: the losers of the race hit this index and are retried,
+        // and then find the open incident and attach to it.
+        incident.HasIndex(i => i.Fingerprint).HasDatabaseName("ux_incidents_open_fingerprint").IsUnique().HasFilter("is_open");
+        incident.HasIndex(i => new { i.CurrentState, i.CreatedAt }).HasDatabaseName("ix_incidents_status_created");
+        incident.HasIndex(i => i.CreatedAt).HasDatabaseName("ix_incidents_created");
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Stores the property as <c>jsonb</c>, compared by its JSON so that any change is saved.</summary>
+    private static void Json<T>(PropertyBuilder<T> property)
+    {
+        property.HasColumnType("jsonb").HasConversion(
+            value => JsonSerializer.Serialize(value, JsonOptions),
+            json => JsonSerializer.Deserialize<T>(json, JsonOptions)!,
+            new ValueComparer<T>(
+                (a, b) => JsonSerializer.Serialize(a, JsonOptions) == JsonSerializer.Serialize(b, JsonOptions),
+                v => JsonSerializer.Serialize(v, JsonOptions).GetHashCode(StringComparison.Ordinal),
+                v => JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(v, JsonOptions), JsonOptions)!));
+    }
+}

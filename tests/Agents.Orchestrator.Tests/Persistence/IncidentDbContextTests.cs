@@ -1,0 +1,122 @@
+using Agents.Contracts;
+using Agents.Contracts.Incidents;
+using Agents.Contracts.Notification;
+using Agents.Orchestrator.Incidents;
+using Agents.Orchestrator.Persistence;
+using Agents.Orchestrator.Tests.Incidents;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Agents.Orchestrator.Tests.Persistence;
+
+/// <summary>The incident row on the real PostgreSQL: segments survive the round trip, the indexes hold.</summary>
+public sealed class IncidentDbContextTests(StoreDatabase database) : IClassFixture<StoreDatabase>
+{
+    [Fact]
+    public async Task Every_segment_and_the_timeline_survive_a_round_trip()
+    {
+        var incident = Incident("fp-roundtrip");
+        incident.Triage = Samples.Triage();
+        incident.Context = Samples.Context();
+        incident.Hypothesis = Samples.Hypothesis();
+        incident.Remediation = Samples.Remediation();
+        incident.Notifications = [Samples.Notification(NotificationKinds.Resolution)];
+        incident.Timeline =
+        [
+            new TimelineEntry { At = Samples.AlertTime, Step = IncidentSteps.Intake, Attempt = 1, Event = "alert received", Detail = "d" },
+            new TimelineEntry { At = Samples.AlertTime.AddSeconds(1), Step = IncidentSteps.Triage, Attempt = 1, Event = "dispatched" },
+        ];
+        await Save(incident);
+
+        await using var db = database.NewContext();
+        var loaded = await db.Incidents.AsNoTracking().SingleAsync(i => i.CorrelationId == incident.CorrelationId);
+
+        Assert.Equal(incident.Alert, loaded.Alert with { Labels = incident.Alert.Labels, Annotations = incident.Alert.Annotations });
+        Assert.Equal(incident.Alert.Labels, loaded.Alert.Labels);
+        Assert.Equal(incident.Triage, loaded.Triage);
+        Assert.Equal(incident.Context.RecentDeploys, loaded.Context!.RecentDeploys);
+        Assert.Equal(incident.Context.Metrics, loaded.Context.Metrics);
+        Assert.Equal(incident.Hypothesis.Evidence, loaded.Hypothesis!.Evidence);
+        Assert.Equal(incident.Remediation.Steps, loaded.Remediation!.Steps);
+        Assert.Equal(incident.Remediation.Parameters, loaded.Remediation.Parameters);
+        Assert.Equal(incident.Notifications.Single().Title, Assert.Single(loaded.Notifications).Title);
+        Assert.Equal(incident.Timeline, loaded.Timeline);
+        Assert.Equal(incident.CreatedAt, loaded.CreatedAt);
+        Assert.NotEqual(0u, loaded.RowVersion);
+    }
+
+    [Fact]
+    public async Task A_replaced_segment_is_saved()
+    {
+        var incident = Incident("fp-update");
+        await Save(incident);
+
+        await using (var db = database.NewContext())
+        {
+            var tracked = await db.Incidents.SingleAsync(i => i.CorrelationId == incident.CorrelationId);
+            tracked.Timeline = [.. tracked.Timeline, new TimelineEntry { At = Samples.AlertTime, Step = "triage", Attempt = 2, Event = "step failed" }];
+            tracked.Triage = Samples.Triage();
+            await db.SaveChangesAsync();
+        }
+
+        await using var check = database.NewContext();
+        var loaded = await check.Incidents.AsNoTracking().SingleAsync(i => i.CorrelationId == incident.CorrelationId);
+        Assert.Equal("step failed", Assert.Single(loaded.Timeline).Event);
+        Assert.NotNull(loaded.Triage);
+    }
+
+    [Fact]
+    public async Task Two_open_incidents_cannot_share_a_fingerprint_but_a_closed_one_can()
+    {
+        await Save(Incident("fp-unique"));
+        var closed = Incident("fp-unique");
+        closed.IsOpen = false;
+        await Save(closed);
+
+        var duplicate = await Assert.ThrowsAsync<DbUpdateException>(() => Save(Incident("fp-unique")));
+
+        Assert.Equal(PostgresErrorCodes.UniqueViolation, Assert.IsType<PostgresException>(duplicate.InnerException).SqlState);
+    }
+
+    [Fact]
+    public async Task A_stale_copy_cannot_overwrite_a_newer_one()
+    {
+        var incident = Incident("fp-concurrency");
+        await Save(incident);
+
+        await using var first = database.NewContext();
+        await using var second = database.NewContext();
+        var a = await first.Incidents.SingleAsync(i => i.CorrelationId == incident.CorrelationId);
+        var b = await second.Incidents.SingleAsync(i => i.CorrelationId == incident.CorrelationId);
+        a.AlertCount = 2;
+        await first.SaveChangesAsync();
+        b.AlertCount = 3;
+
+        await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => second.SaveChangesAsync());
+    }
+
+    private async Task Save(IncidentState incident)
+    {
+        await using var db = database.NewContext();
+        db.Incidents.Add(incident);
+        await db.SaveChangesAsync();
+    }
+
+    private static IncidentState Incident(string fingerprint) => new()
+    {
+        CorrelationId = Guid.NewGuid(),
+        CurrentState = IncidentStatuses.Triaging,
+        Fingerprint = fingerprint,
+        IsOpen = true,
+        AlertCount = 1,
+        Alert = Samples.Alert(fingerprint) with
+        {
+            Labels = new Dictionary<string, string> { ["service"] = "auth-service", ["severity"] = "critical" },
+        },
+        CreatedAt = new DateTimeOffset(2026, 11, 24, 2, 13, 5, 123, TimeSpan.Zero),
+        UpdatedAt = new DateTimeOffset(2026, 11, 24, 2, 13, 5, 123, TimeSpan.Zero),
+        CurrentStep = IncidentSteps.Triage,
+        StepAttempt = 1,
+        StepStartedAt = new DateTimeOffset(2026, 11, 24, 2, 13, 5, 123, TimeSpan.Zero),
+    };
+}
