@@ -90,6 +90,21 @@ public sealed class IncidentFlowTests(SystemFixture system)
         Assert.Contains(incident.Timeline, t => t.Event == "duplicate alert attached");
     }
 
+    [Fact]
+    public async Task A_burst_of_identical_alerts_opens_one_incident_that_counts_them_all()
+    {
+        const int alerts = 100;
+        var fingerprint = Guid.NewGuid().ToString("N")[..16];
+        var alert = Alertmanager("payments", fingerprint, "critical", DateTimeOffset.UtcNow);
+
+        await Task.WhenAll(Enumerable.Range(0, alerts).Select(_ => system.PublishRaw(AgentQueues.AlertsExchange, alert)));
+
+        var incident = await WaitFor(fingerprint, i => i.Summary.AlertCount == alerts, $"{alerts} alerts attached");
+        var all = await system.Api.GetFromJsonAsync<List<IncidentSummary>>($"incidents?fingerprint={fingerprint}", Json);
+        Assert.Single(all!);
+        Assert.Equal(alerts - 1, incident.Timeline.Count(t => t.Event == "duplicate alert attached"));
+    }
+
     [Theory]
     [InlineData("{\"event\": {\"id\": \"MARKER\", ", "JsonReaderException: Expected")]
     [InlineData("{\"hello\": \"MARKER\"}", "Not a recognised alert")]
