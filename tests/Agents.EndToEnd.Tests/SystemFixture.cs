@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
-using Npgsql;
+using Agents.Testing;
 using RabbitMQ.Client;
 
 namespace Agents.EndToEnd.Tests;
@@ -20,7 +20,7 @@ public sealed class SystemFixture : IAsyncLifetime
 
     public string VirtualHost => $"agents-e2e-{_id}";
 
-    public string Database => $"agents_e2e_{_id}";
+    private FreshDatabase? _database;
 
     public string NotificationSink { get; } = Path.Combine(Path.GetTempPath(), $"agents-e2e-{Guid.NewGuid():N}", "notifications.jsonl");
 
@@ -33,12 +33,12 @@ public sealed class SystemFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await CreateVirtualHost();
-        var database = await CreateDatabase();
+        _database = await FreshDatabase.Create("agents_e2e");
         var environment = new Dictionary<string, string>
         {
             ["RABBITMQ_URL"] = TestEnvironment.RabbitMqUrl,
             ["RABBITMQ_VHOST"] = VirtualHost,
-            ["POSTGRES_CONNECTION"] = database,
+            ["POSTGRES_CONNECTION"] = _database.ConnectionString,
             ["Orchestrator__WorkflowPath"] = Path.Combine(TestEnvironment.RepositoryRoot, "deploy", "workflows.yaml"),
             ["Remediation__CatalogPath"] = Path.Combine(TestEnvironment.RepositoryRoot, "deploy", "runbooks.yaml"),
             ["Notification__SinkPath"] = NotificationSink,
@@ -85,10 +85,11 @@ public sealed class SystemFixture : IAsyncLifetime
         {
         }
 
-        await using var admin = new NpgsqlConnection(TestEnvironment.PostgresConnection);
-        await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Database} WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync();
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+
         Management.Dispose();
     }
 
@@ -101,15 +102,6 @@ public sealed class SystemFixture : IAsyncLifetime
             $"api/permissions/{vhost}/{Uri.EscapeDataString(TestEnvironment.ManagementUser)}",
             new { configure = ".*", write = ".*", read = ".*" });
         permitted.EnsureSuccessStatusCode();
-    }
-
-    private async Task<string> CreateDatabase()
-    {
-        await using var admin = new NpgsqlConnection(TestEnvironment.PostgresConnection);
-        await admin.OpenAsync();
-        await using var create = new NpgsqlCommand($"CREATE DATABASE {Database}", admin);
-        await create.ExecuteNonQueryAsync();
-        return new NpgsqlConnectionStringBuilder(TestEnvironment.PostgresConnection) { Database = Database }.ConnectionString;
     }
 
     private static HttpClient CreateManagementClient()

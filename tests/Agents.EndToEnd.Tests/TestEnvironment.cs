@@ -11,8 +11,6 @@ internal static class TestEnvironment
 
     public static string ManagementPassword => Environment.GetEnvironmentVariable("RABBITMQ_MGMT_PASS") ?? "guest";
 
-    public static string PostgresConnection => Require("POSTGRES_CONNECTION");
-
     public static string RepositoryRoot { get; } = FindRoot();
 
     /// <summary>Debug or Release: the services are run from the same configuration as the tests.</summary>

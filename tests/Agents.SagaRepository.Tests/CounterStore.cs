@@ -1,8 +1,8 @@
+using Agents.Testing;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 namespace Agents.SagaRepository.Tests;
 
@@ -12,10 +12,10 @@ namespace Agents.SagaRepository.Tests;
 /// </summary>
 public sealed class CounterStore : IAsyncLifetime
 {
-    private readonly string _database = $"agents_sagas_{Guid.NewGuid():N}";
+    private FreshDatabase? _database;
     private ServiceProvider? _provider;
 
-    public string ConnectionString { get; private set; } = "";
+    public string ConnectionString => _database!.ConnectionString;
 
     public ITestHarness Harness { get; private set; } = null!;
 
@@ -26,14 +26,7 @@ public sealed class CounterStore : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await using (var admin = new NpgsqlConnection(ServerConnection))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {_database}", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        ConnectionString = new NpgsqlConnectionStringBuilder(ServerConnection) { Database = _database }.ConnectionString;
+        _database = await FreshDatabase.Create("agents_sagas");
         await using (var db = NewContext())
         {
             await db.Database.EnsureCreatedAsync();
@@ -113,16 +106,9 @@ public sealed class CounterStore : IAsyncLifetime
             await _provider.DisposeAsync();
         }
 
-        NpgsqlConnection.ClearAllPools();
-        await using var admin = new NpgsqlConnection(ServerConnection);
-        await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync();
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
     }
-
-    private static string ServerConnection =>
-        Environment.GetEnvironmentVariable("POSTGRES_CONNECTION") is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException(
-                "POSTGRES_CONNECTION is not set: run the tests through ./deploy/local/test.sh, or eval \"$(deploy/local/deps.sh env)\" first.");
 }
