@@ -1,6 +1,7 @@
 using Agents.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure;
 
 namespace Agents.Orchestrator.Persistence;
@@ -27,6 +28,8 @@ public static class IncidentStore
     {
         var factory = services.GetRequiredService<IDbContextFactory<IncidentDbContext>>();
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        // Without the history table EF's first look at it fails and is logged as an error on every fresh database.
+        await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
         await db.Database.MigrateAsync(cancellationToken);
     }
 }

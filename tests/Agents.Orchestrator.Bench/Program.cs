@@ -1,0 +1,117 @@
+// Saga transitions per second through the PostgreSQL store: the incident saga on an in-memory bus, agents that
+// answer at once, the real store. Each incident makes six transitions (alert, five replies) and ends Resolved.
+//
+//   dotnet run -c Release --project tests/Agents.Orchestrator.Bench -- [incidents=300] [runs=3]
+//
+// Needs POSTGRES_CONNECTION (deploy/local/deps.sh env); each run uses a fresh, migrated database.
+using System.Diagnostics;
+using System.Globalization;
+using Agents.Contracts;
+using Agents.Contracts.Alerts;
+using Agents.Contracts.Incidents;
+using Agents.Hosting;
+using Agents.Orchestrator;
+using Agents.Orchestrator.Bench;
+using Agents.Orchestrator.Incidents;
+using Agents.Orchestrator.Persistence;
+using Agents.Orchestrator.Workflows;
+using Agents.Testing;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+var incidents = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 300;
+var runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
+const int TransitionsPerIncident = 6;
+
+var rates = new List<double>();
+for (var run = 1; run <= runs; run++)
+{
+    await using var database = await FreshDatabase.Create("agents_bench");
+    var elapsed = await RunOnce(database.ConnectionString, incidents);
+    var rate = incidents * TransitionsPerIncident / elapsed.TotalSeconds;
+    rates.Add(rate);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"run {run}: {incidents} incidents, {incidents * TransitionsPerIncident} transitions in {elapsed.TotalSeconds:0.00} s = {rate:0} transitions/s"));
+}
+
+rates.Sort();
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"saga transitions through the PostgreSQL store: median {rates[rates.Count / 2]:0}/s over {runs} runs of {incidents} incidents (min {rates[0]:0}, max {rates[^1]:0})"));
+
+static async Task<TimeSpan> RunOnce(string connectionString, int incidents)
+{
+    var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["POSTGRES_CONNECTION"] = connectionString }).Build();
+    var services = new ServiceCollection()
+        .AddLogging(l => l.AddConsole().SetMinimumLevel(LogLevel.Warning))
+        .AddSingleton(AgentsConnections.From(configuration))
+        .AddSingleton(IncidentWorkflow.Default)
+        .AddSingleton(TimeProvider.System)
+        .AddIncidentStore()
+        .AddMassTransit(x =>
+        {
+            x.AddDelayedMessageScheduler();
+            x.AddOrchestratorConsumers().EntityFrameworkRepository<IncidentState, IncidentDbContext>();
+            x.AddConsumer<InstantTriage>().Endpoint(e => e.Name = AgentQueues.Triage);
+            x.AddConsumer<InstantContext>().Endpoint(e => e.Name = AgentQueues.Context);
+            x.AddConsumer<InstantInvestigation>().Endpoint(e => e.Name = AgentQueues.Investigation);
+            x.AddConsumer<InstantRemediation>().Endpoint(e => e.Name = AgentQueues.Remediation);
+            x.AddConsumer<InstantNotification>().Endpoint(e => e.Name = AgentQueues.Notification);
+            x.AddConfigureEndpointsCallback((context, _, endpoint) =>
+            {
+                endpoint.UseMessageRetry(r => r.Exponential(10, TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(50)));
+                endpoint.UseInMemoryOutbox(context);
+            });
+            x.UsingInMemory((context, cfg) =>
+            {
+                cfg.UseDelayedMessageScheduler();
+                cfg.ConfigureEndpoints(context);
+            });
+        })
+        .BuildServiceProvider();
+    await using var _ = services;
+    await IncidentStore.MigrateAsync(services, CancellationToken.None);
+    var bus = services.GetRequiredService<IBusControl>();
+    await bus.StartAsync();
+    try
+    {
+        var factory = services.GetRequiredService<IDbContextFactory<IncidentDbContext>>();
+        var now = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, incidents).Select(i => bus.Publish(new AlertReceived
+        {
+            IncidentId = NewId.NextGuid(),
+            ReceivedAt = now,
+            Alert = new AlertPayload
+            {
+                Format = "generic", Source = "bench", Fingerprint = $"bench-{i}", Summary = "error rate above 20%",
+                Service = $"svc-{i % 20}", Severity = "critical", OccurredAt = now,
+            },
+        })));
+
+        var deadline = DateTime.UtcNow.AddMinutes(5);
+        while (true)
+        {
+            await using var db = await factory.CreateDbContextAsync();
+            var done = await db.Incidents.CountAsync(i => i.CurrentState == IncidentStatuses.Resolved);
+            if (done == incidents)
+            {
+                return clock.Elapsed;
+            }
+
+            var stuck = await db.Incidents.CountAsync(i => i.CurrentState == IncidentStatuses.Escalated);
+            if (stuck > 0 || DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"{done} of {incidents} resolved, {stuck} escalated: the benchmark's agents should always succeed");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+    finally
+    {
+        await bus.StopAsync();
+    }
+}
