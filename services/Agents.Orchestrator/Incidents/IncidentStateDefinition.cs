@@ -5,8 +5,9 @@ using MassTransit;
 namespace Agents.Orchestrator.Incidents;
 
 /// <summary>
-/// The saga endpoint (<c>incident</c>): messages about one incident are handled one at a time in this
-/// process (the repository locks each incident; alerts are partitioned by fingerprint, so a burst of one alert makes one incident).
+/// The saga endpoint (<c>incident</c>). Alerts are partitioned by fingerprint, so in one process a burst of one
+/// alert is handled in order and makes one incident; across processes the store's unique index on open
+/// fingerprints and its optimistic concurrency (conflicts are retried) keep incidents consistent.
 /// </summary>
 public sealed class IncidentStateDefinition : SagaDefinition<IncidentState>
 {
