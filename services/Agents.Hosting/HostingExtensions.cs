@@ -31,10 +31,14 @@ public static class HostingExtensions
             builder.WebHost.UseUrls(defaultUrl);
         }
 
-        // Request-by-request hosting logs drown the incident's own log lines; Logging:LogLevel:Microsoft.AspNetCore brings them back.
-        if (builder.Configuration["Logging:LogLevel:Microsoft.AspNetCore"] is null)
+        // Request-by-request and query-by-query framework logs drown the incidents' own lines; setting
+        // Logging:LogLevel:<category> (e.g. Logging__LogLevel__Microsoft.EntityFrameworkCore=Information) brings them back.
+        foreach (var chatty in new[] { "Microsoft.AspNetCore", "Microsoft.EntityFrameworkCore" })
         {
-            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            if (builder.Configuration[$"Logging:LogLevel:{chatty}"] is null)
+            {
+                builder.Logging.AddFilter(chatty, LogLevel.Warning);
+            }
         }
 
         builder.Services.AddSingleton(AgentsConnections.From(builder.Configuration));
