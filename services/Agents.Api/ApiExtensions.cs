@@ -12,6 +12,7 @@ public static class ApiExtensions
         {
             x.AddRequestClient<GetIncident>();
             x.AddRequestClient<ListIncidents>();
+            x.AddRequestClient<GetSegmentHistory>();
         });
         return builder;
     }

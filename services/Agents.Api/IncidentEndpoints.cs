@@ -10,6 +10,7 @@ public static class IncidentEndpoints
     {
         app.MapGet("/incidents", ListIncidents);
         app.MapGet("/incidents/{id:guid}", GetIncident);
+        app.MapGet("/incidents/{id:guid}/segments/{segment}/history", GetSegmentHistory);
         return app;
     }
 
@@ -51,6 +52,30 @@ public static class IncidentEndpoints
                 ct, RequestTimeout.After(ms: (int)options.Value.OrchestratorTimeout.TotalMilliseconds));
             return response.Is(out Response<IncidentDetails>? found)
                 ? Results.Ok(found.Message)
+                : Results.Problem(statusCode: 404, title: "No such incident", detail: $"No incident {id}.");
+        }
+        catch (RequestTimeoutException)
+        {
+            return OrchestratorUnavailable();
+        }
+    }
+
+    private static async Task<IResult> GetSegmentHistory(
+        Guid id, string segment, IRequestClient<GetSegmentHistory> client, IOptions<ApiOptions> options, CancellationToken ct)
+    {
+        if (!IncidentSegments.All.Contains(segment))
+        {
+            return Results.Problem(statusCode: 400, title: "Unknown segment",
+                detail: $"'{segment}' is not a segment; use one of {string.Join(", ", IncidentSegments.All)}.");
+        }
+
+        try
+        {
+            var response = await client.GetResponse<SegmentHistory, IncidentNotFound>(
+                new GetSegmentHistory { IncidentId = id, Segment = segment },
+                ct, RequestTimeout.After(ms: (int)options.Value.OrchestratorTimeout.TotalMilliseconds));
+            return response.Is(out Response<SegmentHistory>? found)
+                ? Results.Ok(found.Message.Revisions)
                 : Results.Problem(statusCode: 404, title: "No such incident", detail: $"No incident {id}.");
         }
         catch (RequestTimeoutException)

@@ -50,6 +50,13 @@ public sealed class IncidentFlowTests(SystemFixture system)
         Assert.Equal([IncidentSteps.Intake, .. IncidentSteps.Agents], milestones);
         Assert.Equal(incident.Timeline.OrderBy(t => t.At).ToList(), incident.Timeline);
         Assert.Contains(incident.Summary.IncidentId.ToString(), await File.ReadAllTextAsync(system.NotificationSink));
+
+        var versions = await system.Api.GetFromJsonAsync<List<SegmentRevision>>(
+            $"incidents/{incident.Summary.IncidentId}/segments/hypothesis/history", Json);
+        var revision = Assert.Single(versions!);
+        Assert.Equal((1, IncidentSteps.Investigation), (revision.Version, revision.Step));
+        Assert.Equal("v2.8.0", revision.Value!.Value.GetProperty("suspectVersion").GetString());
+        Assert.Contains(incident.Timeline, t => t.Segment == "hypothesis" && t.SegmentVersion == 1);
     }
 
     [Fact]
@@ -128,9 +135,13 @@ public sealed class IncidentFlowTests(SystemFixture system)
     {
         using var missing = await system.Api.GetAsync($"incidents/{Guid.NewGuid()}");
         using var badFilter = await system.Api.GetAsync("incidents?status=Exploded");
+        using var badSegment = await system.Api.GetAsync($"incidents/{Guid.NewGuid()}/segments/horoscope/history");
+        using var missingHistory = await system.Api.GetAsync($"incidents/{Guid.NewGuid()}/segments/context/history");
 
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, badFilter.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, badSegment.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, missingHistory.StatusCode);
     }
 
     private static string Alertmanager(string service, string fingerprint, string severity, DateTimeOffset startsAt) =>

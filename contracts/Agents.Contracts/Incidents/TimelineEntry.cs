@@ -11,4 +11,10 @@ public sealed record TimelineEntry
     public required string Event { get; init; }
 
     public string? Detail { get; init; }
+
+    /// <summary>The segment this event wrote (one of <see cref="IncidentSegments"/>), if any.</summary>
+    public string? Segment { get; init; }
+
+    /// <summary>The segment's version after this event.</summary>
+    public int? SegmentVersion { get; init; }
 }

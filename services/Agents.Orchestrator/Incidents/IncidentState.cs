@@ -71,4 +71,7 @@ public sealed class IncidentState : SagaStateMachineInstance, ISagaVersion
     public IReadOnlyList<NotificationRecord> Notifications { get; set; } = [];
 
     public IReadOnlyList<TimelineEntry> Timeline { get; set; } = [];
+
+    /// <summary>Every version of every segment, oldest first (the current values are the properties above).</summary>
+    public IReadOnlyList<SegmentRevision> Revisions { get; set; } = [];
 }

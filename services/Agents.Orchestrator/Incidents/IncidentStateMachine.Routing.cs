@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using Agents.Contracts;
 using Agents.Contracts.Alerts;
 using Agents.Contracts.Context;
@@ -61,7 +62,7 @@ public sealed partial class IncidentStateMachine
 
         var result = ctx.Message.Result;
         ctx.Saga.Triage = result;
-        Record(ctx.Saga, IncidentSteps.Triage, ctx.Message.Attempt, "alert segment written",
+        Written(ctx.Saga, IncidentSegments.Alert, result, ctx.Message.Attempt, "alert segment written",
             $"{result.Severity} {result.ErrorType} on {result.Service}: {result.Rationale}");
         if (_workflow.ShortCircuitSeverities.Contains(result.Severity))
         {
@@ -81,7 +82,7 @@ public sealed partial class IncidentStateMachine
 
         var context = ctx.Message.Context;
         ctx.Saga.Context = context;
-        Record(ctx.Saga, IncidentSteps.Context, ctx.Message.Attempt, "context segment written",
+        Written(ctx.Saga, IncidentSegments.Context, context, ctx.Message.Attempt, "context segment written",
             $"{context.RecentDeploys.Count} deploy(s), {context.Metrics.Count} metric(s) from {string.Join(", ", context.Sources)}");
         return StartStep(ctx, IncidentSteps.Investigation, 1, null);
     }
@@ -95,7 +96,7 @@ public sealed partial class IncidentStateMachine
         }
 
         ctx.Saga.Hypothesis = hypothesis;
-        Record(ctx.Saga, IncidentSteps.Investigation, ctx.Message.Attempt, "hypothesis segment written",
+        Written(ctx.Saga, IncidentSegments.Hypothesis, hypothesis, ctx.Message.Attempt, "hypothesis segment written",
             string.Create(CultureInfo.InvariantCulture, $"{hypothesis.Category} ({hypothesis.Confidence:0.00}): {hypothesis.Summary}"));
         if (hypothesis.Confidence < _workflow.MinimumConfidence)
         {
@@ -115,7 +116,7 @@ public sealed partial class IncidentStateMachine
 
         var result = ctx.Message.Result;
         ctx.Saga.Remediation = result;
-        Record(ctx.Saga, IncidentSteps.Remediation, ctx.Message.Attempt, "remediation segment written",
+        Written(ctx.Saga, IncidentSegments.Remediation, result, ctx.Message.Attempt, "remediation segment written",
             $"{result.ActionId}{(result.DryRun ? " (dry run)" : "")}: {result.Outcome}");
         ctx.Saga.PendingOutcome = IncidentStatuses.Resolved;
         return StartNotification(ctx, NotificationKinds.Resolution, 1);
@@ -125,7 +126,7 @@ public sealed partial class IncidentStateMachine
     {
         var notification = ctx.Message.Notification;
         ctx.Saga.Notifications = [.. ctx.Saga.Notifications, notification];
-        Record(ctx.Saga, IncidentSteps.Notification, ctx.Message.Attempt, "notification sent",
+        Written(ctx.Saga, IncidentSegments.Notifications, ctx.Saga.Notifications, ctx.Message.Attempt, "notification sent",
             $"{notification.Kind} ({notification.Priority}) via {string.Join(", ", notification.Channels)}: {notification.Title}");
         return Finish(ctx, ctx.Saga.PendingOutcome ?? IncidentStatuses.Resolved);
     }
@@ -258,12 +259,40 @@ public sealed partial class IncidentStateMachine
         OrchestratorLog.Ignored(_logger, ctx.Saga.CorrelationId, detail);
     }
 
-    private void Record(IncidentState incident, string step, int attempt, string what, string? detail)
+    private void Record(IncidentState incident, string step, int attempt, string what, string? detail) =>
+        Record(incident, new TimelineEntry { At = _clock.GetUtcNow(), Step = step, Attempt = attempt, Event = what, Detail = detail });
+
+    private static void Record(IncidentState incident, TimelineEntry entry)
+    {
+        incident.UpdatedAt = entry.At;
+        incident.Timeline = [.. incident.Timeline, entry];
+    }
+
+    /// <summary>
+    /// A segment was written by its owner's reply (the caller has set it on the incident): its next version is kept,
+    /// with the value, in the incident's revisions, and the timeline says which version this event made.
+    /// </summary>
+    private void Written<T>(IncidentState incident, string segment, T value, int attempt, string what, string? detail)
     {
         var now = _clock.GetUtcNow();
-        incident.UpdatedAt = now;
-        incident.Timeline = [.. incident.Timeline, new TimelineEntry { At = now, Step = step, Attempt = attempt, Event = what, Detail = detail }];
+        var step = IncidentSegments.OwnerStep(segment);
+        var version = incident.Revisions.Count(r => r.Segment == segment) + 1;
+        incident.Revisions =
+        [
+            .. incident.Revisions,
+            new SegmentRevision
+            {
+                Segment = segment, Version = version, At = now, Step = step, Attempt = attempt, Change = "written",
+                Value = JsonSerializer.SerializeToElement(value, RevisionJson),
+            },
+        ];
+        Record(incident, new TimelineEntry
+        {
+            At = now, Step = step, Attempt = attempt, Event = what, Detail = detail, Segment = segment, SegmentVersion = version,
+        });
     }
+
+    private static readonly JsonSerializerOptions RevisionJson = new(JsonSerializerDefaults.Web);
 
     private static async Task Send(BehaviorContext<IncidentState> ctx, string queue, object command)
     {

@@ -57,6 +57,7 @@ public sealed class IncidentDbContext(DbContextOptions<IncidentDbContext> option
         Json(incident.Property(i => i.Remediation).HasColumnName("remediation"));
         Json(incident.Property(i => i.Notifications).HasColumnName("notifications").IsRequired());
         Json(incident.Property(i => i.Timeline).HasColumnName("timeline").IsRequired());
+        Json(incident.Property(i => i.Revisions).HasColumnName("revisions").IsRequired());
 
         // A burst of identical alerts opens one incident: the losers of the race hit this index and are retried,
         // and then find the open incident and attach to it.

@@ -7,7 +7,7 @@ namespace Agents.Orchestrator.Queries;
 /// <summary>Answers the API's read requests from the saga repository.</summary>
 public sealed class IncidentQueryConsumer(
     ILoadSagaRepository<IncidentState> load,
-    IQuerySagaRepository<IncidentState> query) : IConsumer<GetIncident>, IConsumer<ListIncidents>
+    IQuerySagaRepository<IncidentState> query) : IConsumer<GetIncident>, IConsumer<ListIncidents>, IConsumer<GetSegmentHistory>
 {
     public const int MaxLimit = 500;
 
@@ -21,6 +21,24 @@ public sealed class IncidentQueryConsumer(
         }
 
         await context.RespondAsync(IncidentViews.Details(incident));
+    }
+
+    public async Task Consume(ConsumeContext<GetSegmentHistory> context)
+    {
+        var request = context.Message;
+        var incident = await load.Load(request.IncidentId);
+        if (incident is null)
+        {
+            await context.RespondAsync(new IncidentNotFound { IncidentId = request.IncidentId });
+            return;
+        }
+
+        await context.RespondAsync(new SegmentHistory
+        {
+            IncidentId = request.IncidentId,
+            Segment = request.Segment,
+            Revisions = incident.Revisions.Where(r => r.Segment == request.Segment).ToList(),
+        });
     }
 
     public async Task Consume(ConsumeContext<ListIncidents> context)

@@ -68,6 +68,14 @@ public sealed class IncidentStateMachineTests
             .Select(t => t.Step).ToList();
         Assert.Equal(IncidentSteps.Agents, written);
         Assert.Equal("resolved", incident.Timeline[^1].Event);
+
+        // Each agent wrote its own segment once: version 1, kept with its value and named in the timeline.
+        Assert.Equal(IncidentSegments.All, incident.Revisions.Select(r => r.Segment));
+        Assert.All(incident.Revisions, r => Assert.Equal(1, r.Version));
+        Assert.All(incident.Revisions, r => Assert.Equal(IncidentSegments.OwnerStep(r.Segment), r.Step));
+        Assert.Equal("regression", incident.Revisions.Single(r => r.Segment == IncidentSegments.Hypothesis).Value!.Value.GetProperty("category").GetString());
+        Assert.Equal(IncidentSegments.All, incident.Timeline.Where(t => t.Segment is not null).Select(t => t.Segment));
+        Assert.All(incident.Timeline.Where(t => t.Segment is not null), t => Assert.Equal(1, t.SegmentVersion));
     }
 
     [Fact]

@@ -26,6 +26,14 @@ public sealed class IncidentDbContextTests(StoreDatabase database) : IClassFixtu
             new TimelineEntry { At = Samples.AlertTime, Step = IncidentSteps.Intake, Attempt = 1, Event = "alert received", Detail = "d" },
             new TimelineEntry { At = Samples.AlertTime.AddSeconds(1), Step = IncidentSteps.Triage, Attempt = 1, Event = "dispatched" },
         ];
+        incident.Revisions =
+        [
+            new SegmentRevision
+            {
+                Segment = IncidentSegments.Hypothesis, Version = 1, At = Samples.AlertTime, Step = IncidentSteps.Investigation, Attempt = 2,
+                Change = "written", Value = System.Text.Json.JsonSerializer.SerializeToElement(incident.Hypothesis),
+            },
+        ];
         await Save(incident);
 
         await using var db = database.NewContext();
@@ -41,6 +49,9 @@ public sealed class IncidentDbContextTests(StoreDatabase database) : IClassFixtu
         Assert.Equal(incident.Remediation.Parameters, loaded.Remediation.Parameters);
         Assert.Equal(incident.Notifications.Single().Title, Assert.Single(loaded.Notifications).Title);
         Assert.Equal(incident.Timeline, loaded.Timeline);
+        var revision = Assert.Single(loaded.Revisions);
+        Assert.Equal((IncidentSegments.Hypothesis, 1, 2), (revision.Segment, revision.Version, revision.Attempt));
+        Assert.Equal("v7.4.2", revision.Value!.Value.GetProperty("SuspectVersion").GetString());
         Assert.Equal(incident.CreatedAt, loaded.CreatedAt);
         Assert.NotEqual(0u, loaded.RowVersion);
     }

@@ -95,6 +95,11 @@ namespace Agents.Orchestrator.Persistence.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("remediation");
 
+                    b.Property<string>("Revisions")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("revisions");
+
                     b.Property<uint>("RowVersion")
                         .IsConcurrencyToken()
                         .ValueGeneratedOnAddOrUpdate()
