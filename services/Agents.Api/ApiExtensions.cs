@@ -13,6 +13,8 @@ public static class ApiExtensions
             x.AddRequestClient<GetIncident>();
             x.AddRequestClient<ListIncidents>();
             x.AddRequestClient<GetSegmentHistory>();
+            x.AddRequestClient<RollbackSegment>();
+            x.AddRequestClient<RerunIncident>();
         });
         return builder;
     }

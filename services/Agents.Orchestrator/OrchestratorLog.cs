@@ -36,4 +36,7 @@ internal static partial class OrchestratorLog
 
     [LoggerMessage(LogLevel.Information, "Incident store schema is up to date")]
     public static partial void StoreMigrated(ILogger logger);
+
+    [LoggerMessage(LogLevel.Warning, "Operator command on incident {IncidentId}: {Detail}")]
+    public static partial void OperatorCommand(ILogger logger, Guid incidentId, string detail);
 }

@@ -19,15 +19,7 @@ public sealed class IncidentFlowTests(SystemFixture system)
         var service = $"checkout-{Guid.NewGuid():N}"[..20];
         var fingerprint = Guid.NewGuid().ToString("N")[..16];
         var alertTime = DateTimeOffset.UtcNow.AddMinutes(-1);
-        await system.PublishRaw(AgentQueues.DeploysExchange, JsonSerializer.Serialize(new
-        {
-            service,
-            version = "v2.8.0",
-            previous_version = "v2.7.3",
-            deployed_at = alertTime.AddMinutes(-9),
-            environment = "production",
-        }));
-        await WaitForDeployRecorded();
+        await PublishDeploy(service, "v2.8.0", "v2.7.3", alertTime.AddMinutes(-9));
 
         await system.PublishRaw(AgentQueues.AlertsExchange, Alertmanager(service, fingerprint, "critical", alertTime), "prometheus.critical");
         var incident = await WaitForTerminal(fingerprint);
@@ -95,6 +87,47 @@ public sealed class IncidentFlowTests(SystemFixture system)
         var all = await system.Api.GetFromJsonAsync<List<IncidentSummary>>($"incidents?fingerprint={fingerprint}", Json);
         Assert.Single(all!);
         Assert.Contains(incident.Timeline, t => t.Event == "duplicate alert attached");
+    }
+
+    [Fact]
+    public async Task An_operator_reruns_a_resolved_incident_from_each_step_and_rolls_a_segment_back()
+    {
+        var service = $"ledger-{Guid.NewGuid():N}"[..18];
+        var fingerprint = Guid.NewGuid().ToString("N")[..16];
+        var alertTime = DateTimeOffset.UtcNow.AddMinutes(-1);
+        await PublishDeploy(service, "v5.1.0", "v5.0.9", alertTime.AddMinutes(-5));
+        await system.PublishRaw(AgentQueues.AlertsExchange, Alertmanager(service, fingerprint, "critical", alertTime));
+        var incident = await WaitForTerminal(fingerprint);
+        Assert.Equal(IncidentStatuses.Resolved, incident.Summary.Status);
+        var id = incident.Summary.IncidentId;
+
+        foreach (var step in IncidentSteps.Agents.Reverse())
+        {
+            var runs = incident.Timeline.Count(t => t.Event == "resolved");
+            using var rerun = await system.Api.PostAsJsonAsync($"incidents/{id}/rerun", new { fromStep = step });
+            Assert.Equal(HttpStatusCode.Accepted, rerun.StatusCode);
+            incident = await WaitFor(fingerprint, i => i.Timeline.Count(t => t.Event == "resolved") == runs + 1, $"resolved again after a re-run from {step}");
+            Assert.Contains(incident.Timeline, t => t.Event == "dispatched" && t.Step == step && t.At > incident.Timeline.Last(e => e.Event == "re-run requested").At.AddTicks(-1));
+        }
+
+        // Every re-run wrote the hypothesis again (from investigation and earlier): 1 + 3 x (cleared, written).
+        var history = await system.Api.GetFromJsonAsync<List<SegmentRevision>>($"incidents/{id}/segments/hypothesis/history", Json);
+        Assert.Equal(7, history!.Count);
+        using var rollback = await system.Api.PostAsJsonAsync($"incidents/{id}/rollback", new { segment = "hypothesis" });
+        Assert.Equal(HttpStatusCode.Accepted, rollback.StatusCode);
+        history = await system.Api.GetFromJsonAsync<List<SegmentRevision>>($"incidents/{id}/segments/hypothesis/history", Json);
+        Assert.Equal((8, "rolled back to version 5"), (history![^1].Version, history[^1].Change));
+        var after = await system.Api.GetFromJsonAsync<IncidentDetails>($"incidents/{id}", Json);
+        Assert.Equal("v5.1.0", after!.Hypothesis?.SuspectVersion);
+        Assert.Equal(incident.Remediation?.Outcome, after.Remediation?.Outcome);
+        Assert.Equal(
+            incident.Timeline.Count(t => t.Segment == "remediation"),
+            after.Timeline.Count(t => t.Segment == "remediation"));
+
+        using var badStep = await system.Api.PostAsJsonAsync($"incidents/{id}/rerun", new { fromStep = "prayer" });
+        Assert.Equal(HttpStatusCode.BadRequest, badStep.StatusCode);
+        using var unknown = await system.Api.PostAsJsonAsync($"incidents/{Guid.NewGuid()}/rollback", new { segment = "context" });
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
 
     [Fact]
@@ -171,15 +204,26 @@ public sealed class IncidentFlowTests(SystemFixture system)
             },
         });
 
-    /// <summary>Deploy events and alerts travel different queues: wait until the deploy is in the log before alerting.</summary>
-    private async Task WaitForDeployRecorded()
+    /// <summary>
+    /// Publishes a deploy event and waits until the context service has consumed it: deploy events and alerts
+    /// travel different queues, and the alert must find the deploy in the log.
+    /// </summary>
+    private async Task PublishDeploy(string service, string version, string previousVersion, DateTimeOffset deployedAt)
     {
+        var before = await DeployEventsAcked();
+        await system.PublishRaw(AgentQueues.DeploysExchange, JsonSerializer.Serialize(new
+        {
+            service,
+            version,
+            previous_version = previousVersion,
+            deployed_at = deployedAt,
+            environment = "production",
+        }));
+
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (DateTime.UtcNow < deadline)
         {
-            var queue = await system.Management.GetFromJsonAsync<JsonElement>($"api/queues/{Uri.EscapeDataString(system.VirtualHost)}/{AgentQueues.DeployEvents}");
-            if (queue.TryGetProperty("messages", out var count) && count.GetInt32() == 0
-                && queue.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty("ack", out var acked) && acked.GetInt32() > 0)
+            if (await DeployEventsAcked() > before)
             {
                 return;
             }
@@ -188,6 +232,15 @@ public sealed class IncidentFlowTests(SystemFixture system)
         }
 
         Assert.Fail("the deploy event was not consumed in time" + Environment.NewLine + system.Diagnostics());
+    }
+
+    /// <summary>Messages acknowledged on the deploy-events queue so far (the management API omits the figure until there is one).</summary>
+    private async Task<int> DeployEventsAcked()
+    {
+        var queue = await system.Management.GetFromJsonAsync<JsonElement>($"api/queues/{Uri.EscapeDataString(system.VirtualHost)}/{AgentQueues.DeployEvents}");
+        return queue.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty("ack", out var acked) && acked.ValueKind == JsonValueKind.Number
+            ? acked.GetInt32()
+            : 0;
     }
 
     private Task<IncidentDetails> WaitForTerminal(string fingerprint) =>

@@ -276,16 +276,8 @@ public sealed partial class IncidentStateMachine
     {
         var now = _clock.GetUtcNow();
         var step = IncidentSegments.OwnerStep(segment);
-        var version = incident.Revisions.Count(r => r.Segment == segment) + 1;
-        incident.Revisions =
-        [
-            .. incident.Revisions,
-            new SegmentRevision
-            {
-                Segment = segment, Version = version, At = now, Step = step, Attempt = attempt, Change = "written",
-                Value = JsonSerializer.SerializeToElement(value, RevisionJson),
-            },
-        ];
+        var version = incident.Revisions.Where(r => r.Segment == segment).Select(r => r.Version).DefaultIfEmpty(0).Max() + 1;
+        Revise(incident, segment, version, step, attempt, "written", JsonSerializer.SerializeToElement(value, RevisionJson));
         Record(incident, new TimelineEntry
         {
             At = now, Step = step, Attempt = attempt, Event = what, Detail = detail, Segment = segment, SegmentVersion = version,

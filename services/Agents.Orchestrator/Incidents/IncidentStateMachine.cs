@@ -62,6 +62,9 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
         Reply(() => NotificationFailed, m => m.IncidentId);
         Reply(() => NotificationFaulted, m => m.Message.IncidentId);
 
+        OperatorCommand(() => RollbackRequested, m => m.IncidentId);
+        OperatorCommand(() => RerunRequested, m => m.IncidentId);
+
         Schedule(() => StepTimeout, x => x.StepTimeoutTokenId, s =>
         {
             s.Delay = TimeSpan.FromSeconds(30);
@@ -74,6 +77,10 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
         DuringAny(
             When(AlertReceived).Then(AttachDuplicate),
             When(AlertStatusReported).Then(RecordSourceStatus),
+            When(RollbackRequested).ThenAsync(Rollback),
+            When(RerunRequested).IfElse(ctx => RerunRefusal(ctx.Saga, ctx.Message.FromStep) is null,
+                accepted => Route(accepted, Rerun),
+                refused => refused.ThenAsync(ctx => Refuse(ctx, ctx.Message.IncidentId, RerunRefusal(ctx.Saga, ctx.Message.FromStep)!))),
             When(StepTimeout.Received).IfElse(ctx => IsAwaited(ctx.Saga, ctx.Message.Step, ctx.Message.Attempt),
                 awaited => Route(awaited,
                     ctx => StepFailed(ctx, $"no reply within {Hosting.Durations.Format(_workflow.Step(ctx.Saga.CurrentStep).Timeout)}")),
@@ -126,7 +133,19 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
     public Event<IncidentNotificationFailed> NotificationFailed { get; } = null!;
     public Event<Fault<NotifyIncident>> NotificationFaulted { get; } = null!;
 
+    public Event<RollbackSegment> RollbackRequested { get; } = null!;
+    public Event<RerunIncident> RerunRequested { get; } = null!;
+
     public Schedule<IncidentState, StepTimedOut> StepTimeout { get; } = null!;
+
+    /// <summary>Declares an operator request correlated by incident id; for an unknown incident it answers <see cref="IncidentNotFound"/>.</summary>
+    private void OperatorCommand<T>(System.Linq.Expressions.Expression<Func<Event<T>>> property, Func<T, Guid> incidentId)
+        where T : class =>
+        Event(property, e =>
+        {
+            e.CorrelateById(ctx => incidentId(ctx.Message));
+            e.OnMissingInstance(m => m.ExecuteAsync(ctx => ctx.RespondAsync(new IncidentNotFound { IncidentId = incidentId(ctx.Message) })));
+        });
 
     /// <summary>Declares a reply event correlated by incident id; a reply for an unknown incident is logged.</summary>
     private void Reply<T>(System.Linq.Expressions.Expression<Func<Event<T>>> property, Func<T, Guid> incidentId)

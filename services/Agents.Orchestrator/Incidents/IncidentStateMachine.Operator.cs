@@ -1,0 +1,142 @@
+using System.Text.Json;
+using Agents.Contracts;
+using Agents.Contracts.Context;
+using Agents.Contracts.Incidents;
+using Agents.Contracts.Investigation;
+using Agents.Contracts.Notification;
+using Agents.Contracts.Remediation;
+using Agents.Contracts.Triage;
+using MassTransit;
+
+namespace Agents.Orchestrator.Incidents;
+
+/// <summary>Operator commands: roll one segment back, re-run the workflow from a step. Both only once the incident has ended.</summary>
+public sealed partial class IncidentStateMachine
+{
+    private async Task Rollback(BehaviorContext<IncidentState, RollbackSegment> ctx)
+    {
+        var incident = ctx.Saga;
+        var segment = ctx.Message.Segment;
+        var versions = incident.Revisions.Where(r => r.Segment == segment).ToList();
+        // The version before the current one that had a value: a version cleared by a re-run is skipped.
+        var restored = versions.Count < 2 ? null : versions[..^1].LastOrDefault(r => r.Value is not null);
+        var refusal = !IncidentSegments.All.Contains(segment)
+            ? $"'{segment}' is not a segment; use one of {string.Join(", ", IncidentSegments.All)}"
+            : NotEnded(incident) ?? (restored is null
+                ? $"the {segment} segment has no earlier version with a value to restore ({versions.Count} version(s); a re-run makes new ones)"
+                : null);
+        if (refusal is not null || restored is null)
+        {
+            await Refuse(ctx, incident.CorrelationId, refusal!);
+            return;
+        }
+
+        SetSegment(incident, segment, restored.Value);
+        var version = versions[^1].Version + 1;
+        var detail = $"{segment} restored to version {restored.Version} (as version {version}); the other segments are unchanged";
+        Revise(incident, segment, version, IncidentSteps.Operator, 1, $"rolled back to version {restored.Version}", restored.Value);
+        Record(incident, new TimelineEntry
+        {
+            At = _clock.GetUtcNow(), Step = IncidentSteps.Operator, Attempt = 1, Event = "segment rolled back", Detail = detail,
+            Segment = segment, SegmentVersion = version,
+        });
+        OrchestratorLog.OperatorCommand(_logger, incident.CorrelationId, detail);
+        await ctx.RespondAsync(new OperatorCommandAccepted { IncidentId = incident.CorrelationId, Detail = detail });
+    }
+
+    /// <summary>Why a re-run from <paramref name="fromStep"/> makes no sense now, or null when it does.</summary>
+    private string? RerunRefusal(IncidentState incident, string fromStep)
+    {
+        if (!IncidentSteps.Agents.Contains(fromStep))
+        {
+            return $"'{fromStep}' is not a step; use one of {string.Join(", ", IncidentSteps.Agents)}";
+        }
+
+        return NotEnded(incident) ?? fromStep switch
+        {
+            IncidentSteps.Context when incident.Triage is null => "there is no alert segment to collect context for: re-run from triage",
+            IncidentSteps.Investigation when incident.Context is null => "there is no context segment to investigate: re-run from context or earlier",
+            IncidentSteps.Remediation when incident.Hypothesis is null => "there is no hypothesis segment to remediate: re-run from investigation or earlier",
+            _ => null,
+        };
+    }
+
+    /// <summary>Clears the segments from the step on (their versions stay in the history) and starts that step again.</summary>
+    private async Task Rerun(BehaviorContext<IncidentState, RerunIncident> ctx)
+    {
+        var incident = ctx.Saga;
+        var fromStep = ctx.Message.FromStep;
+        var previousOutcome = incident.CurrentState;
+        var laterSteps = IncidentSteps.Agents.SkipWhile(step => step != fromStep).ToHashSet();
+        var cleared = IncidentSegments.All.Where(s => laterSteps.Contains(IncidentSegments.OwnerStep(s))).ToList();
+        foreach (var segment in cleared)
+        {
+            var version = incident.Revisions.Where(r => r.Segment == segment).Select(r => r.Version).DefaultIfEmpty(0).Max() + 1;
+            SetSegment(incident, segment, null);
+            Revise(incident, segment, version, IncidentSteps.Operator, 1, "cleared by a re-run", null);
+        }
+
+        var detail = $"re-running from {fromStep} (was {previousOutcome}); cleared: {string.Join(", ", cleared)}";
+        Record(incident, IncidentSteps.Operator, 1, "re-run requested", detail);
+        OrchestratorLog.OperatorCommand(_logger, incident.CorrelationId, detail);
+        incident.EscalationReason = null;
+        incident.PendingOutcome = null;
+        await ctx.RespondAsync(new OperatorCommandAccepted { IncidentId = incident.CorrelationId, Detail = detail });
+
+        if (fromStep != IncidentSteps.Notification)
+        {
+            await StartStep(ctx, fromStep, 1, null);
+            return;
+        }
+
+        // Notify again about the same outcome.
+        incident.PendingOutcome = previousOutcome;
+        await StartNotification(ctx, previousOutcome switch
+        {
+            IncidentStatuses.Resolved => NotificationKinds.Resolution,
+            IncidentStatuses.Closed => NotificationKinds.LowPriority,
+            _ => NotificationKinds.Escalation,
+        }, 1);
+    }
+
+    private static string? NotEnded(IncidentState incident) =>
+        IsEnded(incident)
+            ? null
+            : $"the incident is {incident.CurrentState} ({incident.CurrentStep} attempt {incident.StepAttempt} in flight); wait until it has ended";
+
+    private Task Refuse<T>(BehaviorContext<IncidentState, T> ctx, Guid incidentId, string reason)
+        where T : class
+    {
+        Record(ctx.Saga, IncidentSteps.Operator, 1, "operator command refused", $"{typeof(T).Name}: {reason}");
+        return ctx.RespondAsync(new OperatorCommandRefused { IncidentId = incidentId, Reason = reason });
+    }
+
+    private void Revise(IncidentState incident, string segment, int version, string step, int attempt, string change, JsonElement? value) =>
+        incident.Revisions =
+        [
+            .. incident.Revisions,
+            new SegmentRevision { Segment = segment, Version = version, At = _clock.GetUtcNow(), Step = step, Attempt = attempt, Change = change, Value = value },
+        ];
+
+    private static void SetSegment(IncidentState incident, string segment, JsonElement? value)
+    {
+        switch (segment)
+        {
+            case IncidentSegments.Alert:
+                incident.Triage = value?.Deserialize<TriageResult>(RevisionJson);
+                break;
+            case IncidentSegments.Context:
+                incident.Context = value?.Deserialize<IncidentContext>(RevisionJson);
+                break;
+            case IncidentSegments.Hypothesis:
+                incident.Hypothesis = value?.Deserialize<Hypothesis>(RevisionJson);
+                break;
+            case IncidentSegments.Remediation:
+                incident.Remediation = value?.Deserialize<RemediationResult>(RevisionJson);
+                break;
+            case IncidentSegments.Notifications:
+                incident.Notifications = value?.Deserialize<List<NotificationRecord>>(RevisionJson) ?? [];
+                break;
+        }
+    }
+}
