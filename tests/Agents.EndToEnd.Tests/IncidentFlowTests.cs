@@ -135,6 +135,8 @@ public sealed class IncidentFlowTests(SystemFixture system)
     {
         const int alerts = 100;
         var fingerprint = Guid.NewGuid().ToString("N")[..16];
+        var sagaQueue = await system.Management.GetFromJsonAsync<JsonElement>($"api/queues/{Uri.EscapeDataString(system.VirtualHost)}/{AgentQueues.Orchestrator}");
+        Assert.Equal(2, sagaQueue.GetProperty("consumers").GetInt32()); // both orchestrators compete for the burst
         var alert = Alertmanager("payments", fingerprint, "critical", DateTimeOffset.UtcNow);
 
         await Task.WhenAll(Enumerable.Range(0, alerts).Select(_ => system.PublishRaw(AgentQueues.AlertsExchange, alert)));

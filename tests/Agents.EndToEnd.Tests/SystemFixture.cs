@@ -8,11 +8,13 @@ namespace Agents.EndToEnd.Tests;
 
 /// <summary>
 /// The whole system on the real local RabbitMQ and PostgreSQL: every service in its own process, on a
-/// RabbitMQ virtual host and a database of its own that are removed afterwards.
+/// RabbitMQ virtual host and a database of its own that are removed afterwards. Two orchestrators share the
+/// incident queue and the store, as in a deployment that runs two for availability; they start together on
+/// the empty database, so their migrations race too.
 /// </summary>
 public sealed class SystemFixture : IAsyncLifetime
 {
-    public static readonly string[] Services = ["orchestrator", "triage", "context", "investigation", "remediation", "notification", "api"];
+    public static readonly string[] Services = ["orchestrator", "orchestrator", "triage", "context", "investigation", "remediation", "notification", "api"];
 
     private readonly List<ServiceProcess> _processes = [];
     private readonly string _id = Guid.NewGuid().ToString("N")[..8];
