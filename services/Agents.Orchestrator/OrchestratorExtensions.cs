@@ -31,6 +31,7 @@ public static class OrchestratorExtensions
         builder.Services.AddHostedService<IncidentStoreMigrator>();
 
         builder.AddAgentsMessaging(x => x.AddOrchestratorConsumers().EntityFrameworkRepository<IncidentState, IncidentDbContext>());
+        builder.Services.AddHostedService<IncidentResumer>();
         return builder;
     }
 

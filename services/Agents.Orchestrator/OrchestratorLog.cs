@@ -39,4 +39,7 @@ internal static partial class OrchestratorLog
 
     [LoggerMessage(LogLevel.Warning, "Operator command on incident {IncidentId}: {Detail}")]
     public static partial void OperatorCommand(ILogger logger, Guid incidentId, string detail);
+
+    [LoggerMessage(LogLevel.Information, "Resuming {Count} incident(s) that were in flight")]
+    public static partial void Resuming(ILogger logger, int count);
 }

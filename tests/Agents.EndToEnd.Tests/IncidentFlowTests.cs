@@ -4,12 +4,14 @@ using System.Text.Json;
 using Agents.Contracts;
 using Agents.Contracts.Incidents;
 using RabbitMQ.Client;
+using Npgsql;
 using RabbitMQ.Client.Exceptions;
+using Xunit.Abstractions;
 
 namespace Agents.EndToEnd.Tests;
 
 [Collection(SystemCollection.Name)]
-public sealed class IncidentFlowTests(SystemFixture system)
+public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper output)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -128,6 +130,65 @@ public sealed class IncidentFlowTests(SystemFixture system)
         Assert.Equal(HttpStatusCode.BadRequest, badStep.StatusCode);
         using var unknown = await system.Api.PostAsJsonAsync($"incidents/{Guid.NewGuid()}/rollback", new { segment = "context" });
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task Incidents_in_flight_when_the_orchestrators_are_killed_all_end_after_a_restart()
+    {
+        const int alerts = 30;
+        var service = $"orders-{Guid.NewGuid():N}"[..18];
+        var alertTime = DateTimeOffset.UtcNow.AddMinutes(-1);
+        await PublishDeploy(service, "v9.0.1", "v9.0.0", alertTime.AddMinutes(-4));
+        var fingerprints = Enumerable.Range(0, alerts).Select(i => $"crash-{Guid.NewGuid():N}"[..22]).ToList();
+
+        await Task.WhenAll(fingerprints.Select(f => system.PublishRaw(AgentQueues.AlertsExchange, Alertmanager(service, f, "critical", alertTime))));
+        await WaitForStore(fingerprints, rows => rows.Count >= 5, "five incidents stored");
+        await system.KillOrchestrators();
+        var atKill = await StoredStatuses(fingerprints);
+        var inFlight = atKill.Count(s => !IncidentStatuses.Terminal.Contains(s));
+        output.WriteLine($"at SIGKILL: {atKill.Count} of {alerts} incidents stored, {inFlight} in flight");
+        await system.StartOrchestrators(2);
+
+        var final = await WaitForStore(fingerprints, rows => rows.Count == alerts && rows.All(IncidentStatuses.Terminal.Contains), "every incident ended");
+        output.WriteLine($"after the restart: {final.Count(s => s == IncidentStatuses.Resolved)} of {alerts} Resolved");
+        Assert.All(final, s => Assert.Equal(IncidentStatuses.Resolved, s));
+        Assert.True(inFlight + (alerts - atKill.Count) > 0, "nothing was in flight when the orchestrators were killed: the test proved nothing");
+    }
+
+    private async Task<List<string>> StoredStatuses(IReadOnlyList<string> fingerprints)
+    {
+        await using var connection = new NpgsqlConnection(system.DatabaseConnection);
+        await connection.OpenAsync();
+        await using var query = new NpgsqlCommand("SELECT status FROM orchestrator.incidents WHERE fingerprint = ANY(@f)", connection);
+        query.Parameters.AddWithValue("f", fingerprints.ToArray());
+        var statuses = new List<string>();
+        await using var reader = await query.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            statuses.Add(reader.GetString(0));
+        }
+
+        return statuses;
+    }
+
+    private async Task<List<string>> WaitForStore(IReadOnlyList<string> fingerprints, Func<List<string>, bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        List<string> statuses;
+        do
+        {
+            statuses = await StoredStatuses(fingerprints);
+            if (condition(statuses))
+            {
+                return statuses;
+            }
+
+            await Task.Delay(50);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        Assert.Fail($"{what} did not happen within 60 s: {string.Join(", ", statuses.GroupBy(s => s).Select(g => $"{g.Key} {g.Count()}"))}{Environment.NewLine}{system.Diagnostics()}");
+        return statuses;
     }
 
     [Fact]

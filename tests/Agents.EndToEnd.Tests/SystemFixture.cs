@@ -23,6 +23,10 @@ public sealed class SystemFixture : IAsyncLifetime
     public string VirtualHost => $"agents-e2e-{_id}";
 
     private FreshDatabase? _database;
+    private Dictionary<string, string> _environment = [];
+
+    /// <summary>The store's database, for tests that look at it directly.</summary>
+    public string DatabaseConnection => _database?.ConnectionString ?? throw new InvalidOperationException("not started");
 
     public string NotificationSink { get; } = Path.Combine(Path.GetTempPath(), $"agents-e2e-{Guid.NewGuid():N}", "notifications.jsonl");
 
@@ -36,7 +40,7 @@ public sealed class SystemFixture : IAsyncLifetime
     {
         await CreateVirtualHost();
         _database = await FreshDatabase.Create("agents_e2e");
-        var environment = new Dictionary<string, string>
+        var environment = _environment = new Dictionary<string, string>
         {
             ["RABBITMQ_URL"] = TestEnvironment.RabbitMqUrl,
             ["RABBITMQ_VHOST"] = VirtualHost,
@@ -64,6 +68,25 @@ public sealed class SystemFixture : IAsyncLifetime
     {
         await using var channel = await Broker.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
         await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, new BasicProperties { Persistent = true }, Encoding.UTF8.GetBytes(body));
+    }
+
+    /// <summary>Kills every orchestrator process at once (SIGKILL: no shutdown, no draining).</summary>
+    public async Task KillOrchestrators()
+    {
+        foreach (var orchestrator in _processes.Where(p => p.Name == "orchestrator").ToList())
+        {
+            await orchestrator.DisposeAsync();
+            _processes.Remove(orchestrator);
+        }
+    }
+
+    /// <summary>Starts <paramref name="count"/> orchestrators and waits until they are ready.</summary>
+    public async Task StartOrchestrators(int count)
+    {
+        var started = Enumerable.Range(0, count).Select(_ => ServiceProcess.Start("orchestrator", _environment)).ToList();
+        _processes.AddRange(started);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        await Task.WhenAll(started.Select(p => p.WaitReady(http, TimeSpan.FromSeconds(90))));
     }
 
     public string Diagnostics() =>

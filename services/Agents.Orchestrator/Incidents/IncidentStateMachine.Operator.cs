@@ -99,6 +99,20 @@ public sealed partial class IncidentStateMachine
         }, 1);
     }
 
+    /// <summary>
+    /// After a restart: sends the awaited step's command again, since a crash between saving the incident and
+    /// sending it would lose it. An agent that already answered answers twice; the second reply is ignored as stale.
+    /// </summary>
+    private async Task Resume(BehaviorContext<IncidentState, ResumeIncident> ctx)
+    {
+        var incident = ctx.Saga;
+        var previousFailure = incident.Timeline
+            .LastOrDefault(t => t.Step == incident.CurrentStep && t.Attempt == incident.StepAttempt - 1 && t.Event == "step failed")?.Detail;
+        Record(incident, incident.CurrentStep, incident.StepAttempt, "resumed",
+            $"the orchestrator restarted ({ctx.Message.Reason}); {incident.CurrentStep} attempt {incident.StepAttempt} sent again");
+        await SendAwaitedCommand(ctx, previousFailure);
+    }
+
     private static string? NotEnded(IncidentState incident) =>
         IsEnded(incident)
             ? null

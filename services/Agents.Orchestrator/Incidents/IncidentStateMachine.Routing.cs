@@ -180,33 +180,15 @@ public sealed partial class IncidentStateMachine
         incident.StepAttempt = attempt;
         incident.StepStartedAt = _clock.GetUtcNow();
         Record(incident, step, attempt, "dispatched", previousFailure is null ? null : $"retry; previous attempt: {previousFailure}");
-
-        var (queue, command, state) = step switch
+        await SendAwaitedCommand(ctx, previousFailure);
+        await ctx.TransitionToState(step switch
         {
-            IncidentSteps.Triage => (AgentQueues.Triage, (object)new TriageIncident
-            {
-                IncidentId = incident.CorrelationId, Attempt = attempt, Alert = incident.Alert, PreviousFailure = previousFailure,
-            }, Triaging),
-            IncidentSteps.Context => (AgentQueues.Context, new CollectIncidentContext
-            {
-                IncidentId = incident.CorrelationId, Attempt = attempt, Alert = incident.Alert, Triage = incident.Triage!,
-                PreviousFailure = previousFailure,
-            }, CollectingContext),
-            IncidentSteps.Investigation => (AgentQueues.Investigation, new InvestigateIncident
-            {
-                IncidentId = incident.CorrelationId, Attempt = attempt, Triage = incident.Triage!, Context = incident.Context!,
-                PreviousFailure = previousFailure,
-            }, Investigating),
-            IncidentSteps.Remediation => (AgentQueues.Remediation, new RemediateIncident
-            {
-                IncidentId = incident.CorrelationId, Attempt = attempt, Service = incident.Triage!.Service,
-                Hypothesis = incident.Hypothesis!, Context = incident.Context!,
-            }, Remediating),
-            _ => throw new InvalidOperationException($"'{step}' is not a step the orchestrator dispatches this way."),
-        };
-
-        await Send(ctx, queue, command);
-        await ctx.TransitionToState(state);
+            IncidentSteps.Triage => Triaging,
+            IncidentSteps.Context => CollectingContext,
+            IncidentSteps.Investigation => Investigating,
+            IncidentSteps.Remediation => Remediating,
+            _ => throw new InvalidOperationException($"'{step}' is not a step StartStep runs (notification has StartNotification)."),
+        });
     }
 
     private async Task StartNotification(BehaviorContext<IncidentState> ctx, string kind, int attempt)
@@ -217,15 +199,48 @@ public sealed partial class IncidentStateMachine
         incident.StepStartedAt = _clock.GetUtcNow();
         incident.NotificationKind = kind;
         Record(incident, IncidentSteps.Notification, attempt, "dispatched", kind);
-        await Send(ctx, AgentQueues.Notification, new NotifyIncident
-        {
-            IncidentId = incident.CorrelationId,
-            Attempt = attempt,
-            Kind = kind,
-            Incident = Snapshot(incident, incident.PendingOutcome ?? incident.CurrentState),
-            Reason = NotificationKinds.PagesHuman(kind) ? incident.EscalationReason : null,
-        });
+        await SendAwaitedCommand(ctx, null);
         await ctx.TransitionToState(Notifying);
+    }
+
+    /// <summary>Sends the command of the step and attempt the incident awaits (again, when resuming after a restart).</summary>
+    private static async Task SendAwaitedCommand(BehaviorContext<IncidentState> ctx, string? previousFailure)
+    {
+        var incident = ctx.Saga;
+        var attempt = incident.StepAttempt;
+        var (queue, command) = incident.CurrentStep switch
+        {
+            IncidentSteps.Triage => (AgentQueues.Triage, (object)new TriageIncident
+            {
+                IncidentId = incident.CorrelationId, Attempt = attempt, Alert = incident.Alert, PreviousFailure = previousFailure,
+            }),
+            IncidentSteps.Context => (AgentQueues.Context, new CollectIncidentContext
+            {
+                IncidentId = incident.CorrelationId, Attempt = attempt, Alert = incident.Alert, Triage = incident.Triage!,
+                PreviousFailure = previousFailure,
+            }),
+            IncidentSteps.Investigation => (AgentQueues.Investigation, new InvestigateIncident
+            {
+                IncidentId = incident.CorrelationId, Attempt = attempt, Triage = incident.Triage!, Context = incident.Context!,
+                PreviousFailure = previousFailure,
+            }),
+            IncidentSteps.Remediation => (AgentQueues.Remediation, new RemediateIncident
+            {
+                IncidentId = incident.CorrelationId, Attempt = attempt, Service = incident.Triage!.Service,
+                Hypothesis = incident.Hypothesis!, Context = incident.Context!,
+            }),
+            IncidentSteps.Notification => (AgentQueues.Notification, new NotifyIncident
+            {
+                IncidentId = incident.CorrelationId,
+                Attempt = attempt,
+                Kind = incident.NotificationKind ?? NotificationKinds.Escalation,
+                Incident = Snapshot(incident, incident.PendingOutcome ?? incident.CurrentState),
+                Reason = NotificationKinds.PagesHuman(incident.NotificationKind ?? NotificationKinds.Escalation) ? incident.EscalationReason : null,
+            }),
+            _ => throw new InvalidOperationException($"'{incident.CurrentStep}' is not a step the orchestrator dispatches."),
+        };
+
+        await Send(ctx, queue, command);
     }
 
     private async Task Finish(BehaviorContext<IncidentState> ctx, string outcome)

@@ -62,6 +62,11 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
         Reply(() => NotificationFailed, m => m.IncidentId);
         Reply(() => NotificationFaulted, m => m.Message.IncidentId);
 
+        Event(() => ResumeRequested, e =>
+        {
+            e.CorrelateById(ctx => ctx.Message.IncidentId);
+            e.OnMissingInstance(m => m.Discard());
+        });
         OperatorCommand(() => RollbackRequested, m => m.IncidentId);
         OperatorCommand(() => RerunRequested, m => m.IncidentId);
 
@@ -77,6 +82,9 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
         DuringAny(
             When(AlertReceived).Then(AttachDuplicate),
             When(AlertStatusReported).Then(RecordSourceStatus),
+            When(ResumeRequested).IfElse(ctx => !IsEnded(ctx.Saga),
+                inFlight => Route(inFlight, Resume),
+                ended => ended.Then(_ => { })),
             When(RollbackRequested).ThenAsync(Rollback),
             When(RerunRequested).IfElse(ctx => RerunRefusal(ctx.Saga, ctx.Message.FromStep) is null,
                 accepted => Route(accepted, Rerun),
@@ -133,6 +141,7 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
     public Event<IncidentNotificationFailed> NotificationFailed { get; } = null!;
     public Event<Fault<NotifyIncident>> NotificationFaulted { get; } = null!;
 
+    public Event<ResumeIncident> ResumeRequested { get; } = null!;
     public Event<RollbackSegment> RollbackRequested { get; } = null!;
     public Event<RerunIncident> RerunRequested { get; } = null!;
 

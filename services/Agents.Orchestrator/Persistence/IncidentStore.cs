@@ -21,16 +21,28 @@ public static class IncidentStore
     }
 
     /// <summary>
-    /// Applies the pending migrations. EF Core takes a database lock while migrating, so a second orchestrator
-    /// starting at the same time waits and then finds nothing left to do.
+    /// Applies the pending migrations under a PostgreSQL session lock, so that orchestrators starting together
+    /// take turns: the first migrates, the others then find nothing left to do. (EF Core's own migration lock on
+    /// PostgreSQL lasts one transaction, and each migration has its own: two instances could both apply the second.)
     /// </summary>
     public static async Task MigrateAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         var factory = services.GetRequiredService<IDbContextFactory<IncidentDbContext>>();
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        // Without the history table EF's first look at it fails and is logged as an error on every fresh database.
-        await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
-        await db.Database.MigrateAsync(cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_lock(hashtext('agents.orchestrator.migrations'))", cancellationToken);
+            // Without the history table EF's first look at it fails and is logged as an error on every fresh database.
+            await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+        finally
+        {
+            // Closing the session releases the lock too; unlock explicitly for pooled connections.
+            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_unlock(hashtext('agents.orchestrator.migrations'))", CancellationToken.None);
+            await db.Database.CloseConnectionAsync();
+        }
     }
 }
 

@@ -398,6 +398,41 @@ public sealed class IncidentStateMachineTests
     }
 
     [Fact]
+    public async Task Resume_after_a_restart_sends_the_awaited_command_again_and_the_flow_goes_on()
+    {
+        await using var h = await SagaHarness.Start();
+        var id = await ToInvestigating(h);
+        await h.Publish(new IncidentInvestigationFailed { IncidentId = id, Attempt = 1, Reason = "rate limited" });
+        await h.WaitSent<InvestigateIncident>(m => m.IncidentId == id && m.Attempt == 2);
+
+        await h.Publish(new ResumeIncident { IncidentId = id, Reason = "test restart" });
+
+        await h.WaitSent<InvestigateIncident>(m => m.IncidentId == id && m.Attempt == 2 && h.Sent<InvestigateIncident>(x => x.IncidentId == id && x.Attempt == 2).Count == 2);
+        var again = h.Sent<InvestigateIncident>(m => m.IncidentId == id && m.Attempt == 2)[^1];
+        Assert.Equal("rate limited", again.PreviousFailure);
+        Assert.Contains(h.Saga.Sagas.Contains(id)!.Timeline, t => t.Event == "resumed" && t.Attempt == 2);
+        await h.Publish(new IncidentInvestigated { IncidentId = id, Attempt = 2, Hypothesis = Samples.Hypothesis() });
+        await h.InState(id, h.Machine.Remediating);
+    }
+
+    [Fact]
+    public async Task Resume_of_an_ended_incident_sends_nothing()
+    {
+        await using var h = await SagaHarness.Start();
+        var id = await h.RaiseAlert();
+        await h.Publish(new IncidentTriaged { IncidentId = id, Attempt = 1, Result = Samples.Triage(severity: Severities.Low) });
+        await h.WaitSent<NotifyIncident>(m => m.IncidentId == id);
+        await h.Publish(new IncidentNotified { IncidentId = id, Attempt = 1, Notification = Samples.Notification(NotificationKinds.LowPriority) });
+        await h.InState(id, h.Machine.Closed);
+
+        await h.Publish(new ResumeIncident { IncidentId = id, Reason = "test restart" });
+        await h.Consumed<ResumeIncident>(m => m.IncidentId == id);
+
+        Assert.Single(h.Sent<NotifyIncident>(m => m.IncidentId == id));
+        Assert.DoesNotContain(h.Saga.Sagas.Contains(id)!.Timeline, t => t.Event == "resumed");
+    }
+
+    [Fact]
     public async Task Saga_fault_sends_exactly_one_emergency_page()
     {
         await using var h = await SagaHarness.Start();

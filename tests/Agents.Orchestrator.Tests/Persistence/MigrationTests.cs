@@ -3,12 +3,35 @@ using Agents.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Agents.Orchestrator.Tests.Persistence;
 
 /// <summary>Upgrading a store that already holds incidents keeps them readable.</summary>
 public sealed class MigrationTests
 {
+    [Fact]
+    public async Task Orchestrators_migrating_an_empty_database_together_all_succeed()
+    {
+        await using var database = await FreshDatabase.Create("agents_migration");
+        var instances = Enumerable.Range(0, 4)
+            .Select(_ => new ServiceCollection()
+                .AddDbContextFactory<IncidentDbContext>(o => o.UseNpgsql(database.ConnectionString, IncidentStore.Configure))
+                .BuildServiceProvider())
+            .ToList();
+
+        await Task.WhenAll(instances.Select(sp => IncidentStore.MigrateAsync(sp, CancellationToken.None)));
+
+        await using var db = new IncidentDbContext(
+            new DbContextOptionsBuilder<IncidentDbContext>().UseNpgsql(database.ConnectionString, IncidentStore.Configure).Options);
+        Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+        Assert.Equal(db.Database.GetMigrations(), await db.Database.GetAppliedMigrationsAsync());
+        foreach (var sp in instances)
+        {
+            await sp.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async Task Incidents_stored_before_segment_revisions_load_with_none()
     {
