@@ -225,7 +225,7 @@ public sealed class IncidentStateMachineTests
             _ => await ToInvestigating(h),
         };
 
-        await h.AdvanceTime(IncidentWorkflow.Default.Step(step).Timeout + TimeSpan.FromSeconds(1));
+        await h.AdvancePastTimeout(id, step, 1, IncidentWorkflow.Default.Step(step).Timeout + TimeSpan.FromSeconds(1));
         await h.Consumed<StepTimedOut>(m => m.IncidentId == id && m.Step == step);
 
         var incident = h.Saga.Sagas.Contains(id)!;
@@ -240,9 +240,9 @@ public sealed class IncidentStateMachineTests
         await using var h = await SagaHarness.Start();
         var id = await h.RaiseAlert();
 
-        await h.AdvanceTime(TimeSpan.FromSeconds(31));
+        await h.AdvancePastTimeout(id, IncidentSteps.Triage, 1, TimeSpan.FromSeconds(31));
         await h.WaitSent<TriageIncident>(m => m.IncidentId == id && m.Attempt == 2);
-        await h.AdvanceTime(TimeSpan.FromSeconds(31));
+        await h.AdvancePastTimeout(id, IncidentSteps.Triage, 2, TimeSpan.FromSeconds(31));
         var page = await h.WaitSent<NotifyIncident>(m => m.IncidentId == id);
 
         Assert.Equal(NotificationKinds.Escalation, page.Kind);
@@ -255,7 +255,7 @@ public sealed class IncidentStateMachineTests
         await using var h = await SagaHarness.Start();
         var id = await ToRemediating(h);
 
-        await h.AdvanceTime(TimeSpan.FromSeconds(61));
+        await h.AdvancePastTimeout(id, IncidentSteps.Remediation, 1, TimeSpan.FromSeconds(61));
         var page = await h.WaitSent<NotifyIncident>(m => m.IncidentId == id);
 
         Assert.Equal(NotificationKinds.Escalation, page.Kind);
@@ -272,11 +272,11 @@ public sealed class IncidentStateMachineTests
 
         for (var attempt = 2; attempt <= 3; attempt++)
         {
-            await h.AdvanceTime(TimeSpan.FromSeconds(31));
+            await h.AdvancePastTimeout(id, IncidentSteps.Notification, attempt - 1, TimeSpan.FromSeconds(31));
             await h.WaitSent<NotifyIncident>(m => m.IncidentId == id && m.Attempt == attempt);
         }
 
-        await h.AdvanceTime(TimeSpan.FromSeconds(31));
+        await h.AdvancePastTimeout(id, IncidentSteps.Notification, 3, TimeSpan.FromSeconds(31));
         var incident = await h.InState(id, h.Machine.Escalated);
         Assert.Contains("notification failed after 3 attempt(s)", incident.EscalationReason);
     }
@@ -286,7 +286,7 @@ public sealed class IncidentStateMachineTests
     {
         await using var h = await SagaHarness.Start();
         var id = await ToInvestigating(h);
-        await h.AdvanceTime(TimeSpan.FromSeconds(61));
+        await h.AdvancePastTimeout(id, IncidentSteps.Investigation, 1, TimeSpan.FromSeconds(61));
         await h.WaitSent<InvestigateIncident>(m => m.IncidentId == id && m.Attempt == 2);
 
         await h.Publish(new IncidentInvestigated { IncidentId = id, Attempt = 1, Hypothesis = Samples.Hypothesis() });
@@ -327,7 +327,7 @@ public sealed class IncidentStateMachineTests
         await using var h = await SagaHarness.Start(workflow);
         var id = await ToCollectingContext(h);
 
-        await h.AdvanceTime(TimeSpan.FromSeconds(31));
+        await h.AdvancePastTimeout(id, IncidentSteps.Context, 1, TimeSpan.FromSeconds(31));
         // Cancelled at the scheduler, or delivered with a stale token and dropped by the saga: either way wait
         // for the delivery (or the harness' inactivity deadline) before looking at the incident.
         _ = await h.Harness.Consumed.Any<StepTimedOut>(c => c.Context.Message.IncidentId == id);

@@ -93,7 +93,18 @@ internal sealed class SagaHarness : IAsyncDisposable
         return sent.Context.Message;
     }
 
-    public async Task AdvanceTime(TimeSpan by)
+    /// <summary>
+    /// Moves the harness clock on by <paramref name="by"/> once the timeout of <paramref name="step"/> attempt
+    /// <paramref name="attempt"/> has been handed to the scheduler: the outbox releases it after the saga's save,
+    /// and moving the clock before that would schedule it from the moved clock.
+    /// </summary>
+    public async Task AdvancePastTimeout(Guid id, string step, int attempt, TimeSpan by)
+    {
+        await WaitSent<StepTimedOut>(m => m.IncidentId == id && m.Step == step && m.Attempt == attempt);
+        await AdvanceTime(by);
+    }
+
+    private async Task AdvanceTime(TimeSpan by)
     {
         var delay = Harness.Scope.ServiceProvider.GetRequiredService<IInMemoryDelayProvider>();
         await delay.Advance(by);
