@@ -155,6 +155,24 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
         Assert.True(inFlight + (alerts - atKill.Count) > 0, "nothing was in flight when the orchestrators were killed: the test proved nothing");
     }
 
+    /// <summary>Consumers on the saga queue per the management API, polled until <paramref name="expected"/> (its figures lag a few seconds).</summary>
+    private async Task<int> SagaQueueConsumers(int expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var consumers = -1;
+        while (DateTime.UtcNow < deadline && consumers != expected)
+        {
+            var queue = await system.Management.GetFromJsonAsync<JsonElement>($"api/queues/{Uri.EscapeDataString(system.VirtualHost)}/{AgentQueues.Orchestrator}");
+            consumers = queue.TryGetProperty("consumers", out var count) && count.ValueKind == JsonValueKind.Number ? count.GetInt32() : -1;
+            if (consumers != expected)
+            {
+                await Task.Delay(200);
+            }
+        }
+
+        return consumers;
+    }
+
     private async Task<List<string>> StoredStatuses(IReadOnlyList<string> fingerprints)
     {
         await using var connection = new NpgsqlConnection(system.DatabaseConnection);
@@ -196,8 +214,7 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
     {
         const int alerts = 100;
         var fingerprint = Guid.NewGuid().ToString("N")[..16];
-        var sagaQueue = await system.Management.GetFromJsonAsync<JsonElement>($"api/queues/{Uri.EscapeDataString(system.VirtualHost)}/{AgentQueues.Orchestrator}");
-        Assert.Equal(2, sagaQueue.GetProperty("consumers").GetInt32()); // both orchestrators compete for the burst
+        Assert.Equal(2, await SagaQueueConsumers(expected: 2)); // both orchestrators compete for the burst
         var alert = Alertmanager("payments", fingerprint, "critical", DateTimeOffset.UtcNow);
 
         await Task.WhenAll(Enumerable.Range(0, alerts).Select(_ => system.PublishRaw(AgentQueues.AlertsExchange, alert)));
