@@ -14,7 +14,7 @@ namespace Agents.EndToEnd.Tests;
 /// </summary>
 public sealed class SystemFixture : IAsyncLifetime
 {
-    public static readonly string[] Services = ["orchestrator", "orchestrator", "triage", "context", "investigation", "remediation", "notification", "api"];
+    public static readonly string[] Services = ["scheduler", "orchestrator", "orchestrator", "triage", "context", "investigation", "remediation", "notification", "api"];
 
     private readonly List<ServiceProcess> _processes = [];
     private readonly string _id = Guid.NewGuid().ToString("N")[..8];

@@ -1,0 +1,10 @@
+using Agents.Scheduler;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddAgentsDefaults("scheduler", "http://127.0.0.1:5087");
+builder.AddScheduler();
+
+var app = builder.Build();
+app.MapAgentsDefaults();
+app.Run();

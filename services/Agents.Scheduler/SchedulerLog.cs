@@ -1,0 +1,19 @@
+namespace Agents.Scheduler;
+
+internal static partial class SchedulerLog
+{
+    [LoggerMessage(LogLevel.Debug, "Scheduled {TokenId} for {ScheduledTime:O} to {Destination}")]
+    public static partial void Scheduled(ILogger logger, Guid tokenId, DateTime scheduledTime, Uri destination);
+
+    [LoggerMessage(LogLevel.Debug, "Cancelled {TokenId}")]
+    public static partial void Cancelled(ILogger logger, Guid tokenId);
+
+    [LoggerMessage(LogLevel.Debug, "Cancel of {TokenId}: nothing scheduled under that token (already sent or never stored)")]
+    public static partial void NothingToCancel(ILogger logger, Guid tokenId);
+
+    [LoggerMessage(LogLevel.Debug, "Sent {TokenId} to {Destination}, due {ScheduledTime:O}, {LatenessMs} ms late")]
+    public static partial void Sent(ILogger logger, string tokenId, Uri destination, DateTimeOffset? scheduledTime, double latenessMs);
+
+    [LoggerMessage(LogLevel.Error, "Could not send {TokenId} to {Destination} (fire attempt {Refire}); Quartz will retry")]
+    public static partial void SendFailed(ILogger logger, Exception exception, string tokenId, Uri destination, int refire);
+}

@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Agents.Scheduler;
+
+/// <summary>The <c>Scheduler</c> configuration section.</summary>
+public sealed class SchedulerOptions
+{
+    public const string SectionName = "Scheduler";
+
+    /// <summary>
+    /// How long a node waits before looking at the job store again when it knows of nothing due. A message
+    /// scheduled through this node wakes it at once; this bounds how late a node notices triggers another
+    /// node stored (or recovered) when that node dies.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan IdleWaitTime { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often a node records in the job store that it is alive.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan ClusterCheckinInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long past a missed check-in the other nodes wait before taking over a node's in-flight triggers.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan ClusterCheckinMisfireThreshold { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many due messages a node sends at the same time.</summary>
+    [Range(1, 200)]
+    public int MaxConcurrency { get; set; } = 10;
+}
