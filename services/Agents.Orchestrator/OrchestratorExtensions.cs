@@ -5,6 +5,7 @@ using Agents.Orchestrator.Persistence;
 using Agents.Orchestrator.Queries;
 using Agents.Orchestrator.Workflows;
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Agents.Orchestrator;
@@ -43,6 +44,7 @@ public static class OrchestratorExtensions
     {
         x.AddConsumer<AlertIntakeConsumer, AlertIntakeConsumerDefinition>();
         x.AddConsumer<IncidentQueryConsumer>();
+        x.TryAddSingleton<IEmergencyPageLedger, InMemoryEmergencyPageLedger>();
         x.AddConsumeObserver<SagaFaultAlarm>();
         return x.AddSagaStateMachine<IncidentStateMachine, IncidentState, IncidentStateDefinition>();
     }

@@ -10,6 +10,15 @@ internal static partial class OrchestratorLog
     [LoggerMessage(LogLevel.Warning, "Incident {IncidentId}: {Step} attempt {Attempt} of {Attempts} failed: {Reason}")]
     public static partial void StepFailed(ILogger logger, Guid incidentId, string step, int attempt, int attempts, string reason);
 
+    [LoggerMessage(LogLevel.Warning, "Incident {IncidentId}: the emergency page ledger is unreachable; paging once per process instead")]
+    public static partial void EmergencyLedgerUnavailable(ILogger logger, Exception exception, Guid incidentId);
+
+    [LoggerMessage(LogLevel.Information, "Incident {IncidentId}: a human was already paged for the orchestrator's failures; not paging again ({Reason})")]
+    public static partial void AlreadyPaged(ILogger logger, Guid incidentId, string reason);
+
+    [LoggerMessage(LogLevel.Error, "Incident {IncidentId} failed (step policy onExhausted: fail, nobody paged): {Reason}")]
+    public static partial void IncidentFailed(ILogger logger, Guid incidentId, string reason);
+
     [LoggerMessage(LogLevel.Warning, "Incident {IncidentId} escalated: {Reason}")]
     public static partial void Escalating(ILogger logger, Guid incidentId, string reason);
 

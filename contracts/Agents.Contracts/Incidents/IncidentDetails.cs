@@ -15,6 +15,8 @@ public sealed record IncidentDetails
 
     public string? EscalationReason { get; init; }
 
+    public string? FailureReason { get; init; }
+
     public required AlertPayload Alert { get; init; }
 
     public TriageResult? Triage { get; init; }

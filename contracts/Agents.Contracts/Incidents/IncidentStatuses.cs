@@ -11,8 +11,11 @@ public static class IncidentStatuses
     public const string Closed = "Closed";
     public const string Escalated = "Escalated";
 
-    public static IReadOnlyList<string> All { get; } =
-        [Triaging, CollectingContext, Investigating, Remediating, Notifying, Resolved, Closed, Escalated];
+    /// <summary>A step ran out of attempts under an <c>onExhausted: fail</c> policy: ended unresolved, no human paged.</summary>
+    public const string Failed = "Failed";
 
-    public static IReadOnlyList<string> Terminal { get; } = [Resolved, Closed, Escalated];
+    public static IReadOnlyList<string> All { get; } =
+        [Triaging, CollectingContext, Investigating, Remediating, Notifying, Resolved, Closed, Escalated, Failed];
+
+    public static IReadOnlyList<string> Terminal { get; } = [Resolved, Closed, Escalated, Failed];
 }

@@ -56,6 +56,9 @@ public sealed class IncidentState : SagaStateMachineInstance, ISagaVersion
 
     public string? EscalationReason { get; set; }
 
+    /// <summary>Why the incident ended Failed (a step ran out of attempts under <c>onExhausted: fail</c>).</summary>
+    public string? FailureReason { get; set; }
+
     public bool SourceResolved { get; set; }
 
     public Guid? StepTimeoutTokenId { get; set; }

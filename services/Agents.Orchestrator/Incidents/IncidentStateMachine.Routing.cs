@@ -9,6 +9,7 @@ using Agents.Contracts.Investigation;
 using Agents.Contracts.Notification;
 using Agents.Contracts.Remediation;
 using Agents.Contracts.Triage;
+using Agents.Orchestrator.Workflows;
 using MassTransit;
 
 namespace Agents.Orchestrator.Incidents;
@@ -148,20 +149,34 @@ public sealed partial class IncidentStateMachine
                 return StartNotification(ctx, incident.NotificationKind ?? NotificationKinds.Escalation, attempt + 1);
             }
 
+            if (policy.OnExhausted == ExhaustedPolicies.Fail)
+            {
+                return Fail(ctx, $"notification failed after {attempt} attempt(s): {reason}");
+            }
+
             // The agent that would page a human is the one failing: end escalated and say so loudly.
             incident.EscalationReason ??= $"notification failed after {attempt} attempt(s): {reason}";
             OrchestratorLog.NotificationImpossible(_logger, incident.CorrelationId, incident.EscalationReason);
             return Finish(ctx, IncidentStatuses.Escalated);
         }
 
-        if (step == IncidentSteps.Remediation)
+        if (step != IncidentSteps.Remediation && attempt < policy.Attempts)
         {
-            return Escalate(ctx, $"remediation failed (never retried blindly): {reason}");
+            return StartStep(ctx, step, attempt + 1, reason);
         }
 
-        return attempt < policy.Attempts
-            ? StartStep(ctx, step, attempt + 1, reason)
-            : Escalate(ctx, $"{step} failed after {attempt} attempt(s): {reason}");
+        var exhausted = step == IncidentSteps.Remediation
+            ? $"remediation failed (never retried blindly): {reason}"
+            : $"{step} failed after {attempt} attempt(s): {reason}";
+        return policy.OnExhausted == ExhaustedPolicies.Fail ? Fail(ctx, exhausted) : Escalate(ctx, exhausted);
+    }
+
+    /// <summary>The step's policy says <c>onExhausted: fail</c>: the incident ends Failed, nobody is paged.</summary>
+    private Task Fail(BehaviorContext<IncidentState> ctx, string reason)
+    {
+        ctx.Saga.FailureReason = reason;
+        OrchestratorLog.IncidentFailed(_logger, ctx.Saga.CorrelationId, reason);
+        return Finish(ctx, IncidentStatuses.Failed);
     }
 
     private Task Escalate(BehaviorContext<IncidentState> ctx, string reason)
@@ -249,13 +264,18 @@ public sealed partial class IncidentStateMachine
         incident.PendingOutcome = null;
         // An escalated incident stays open for its repeats until its source resolves; the others close.
         incident.IsOpen = outcome == IncidentStatuses.Escalated && !incident.SourceResolved;
-        Record(incident, incident.CurrentStep, incident.StepAttempt, outcome.ToLowerInvariant(),
-            outcome == IncidentStatuses.Escalated ? incident.EscalationReason : null);
+        Record(incident, incident.CurrentStep, incident.StepAttempt, outcome.ToLowerInvariant(), outcome switch
+        {
+            IncidentStatuses.Escalated => incident.EscalationReason,
+            IncidentStatuses.Failed => incident.FailureReason,
+            _ => null,
+        });
         OrchestratorLog.IncidentEnded(_logger, incident.CorrelationId, outcome, _clock.GetUtcNow() - incident.CreatedAt);
         await ctx.TransitionToState(outcome switch
         {
             IncidentStatuses.Resolved => Resolved,
             IncidentStatuses.Closed => Closed,
+            IncidentStatuses.Failed => Failed,
             _ => Escalated,
         });
     }

@@ -122,6 +122,7 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
     public State Resolved { get; } = null!;
     public State Closed { get; } = null!;
     public State Escalated { get; } = null!;
+    public State Failed { get; } = null!;
 
     public Event<AlertReceived> AlertReceived { get; } = null!;
     public Event<AlertStatusReported> AlertStatusReported { get; } = null!;

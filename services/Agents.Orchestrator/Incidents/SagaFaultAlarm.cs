@@ -11,9 +11,10 @@ namespace Agents.Orchestrator.Incidents;
 /// <summary>
 /// Pages a human when the orchestrator itself fails on an incident: once a message to the saga endpoint
 /// has faulted for good (after its retries), an emergency notification is sent straight to the
-/// notification agent. The faulted message still goes to the error queue.
+/// notification agent, once per incident (<see cref="IEmergencyPageLedger"/>). The faulted message still goes to
+/// the error queue, from where an operator replays it once the cause is fixed.
 /// </summary>
-public sealed class SagaFaultAlarm(IServiceProvider services, ILogger<SagaFaultAlarm> logger) : IConsumeObserver
+public sealed class SagaFaultAlarm(IServiceProvider services, IEmergencyPageLedger ledger, ILogger<SagaFaultAlarm> logger) : IConsumeObserver
 {
     private static readonly ConcurrentDictionary<Type, Func<object, Guid?>> IdReaders = new();
 
@@ -40,6 +41,12 @@ public sealed class SagaFaultAlarm(IServiceProvider services, ILogger<SagaFaultA
         }
 
         OrchestratorLog.OrchestratorFault(logger, incidentId, typeof(T).Name, reason);
+        if (!await ledger.TryClaim(incidentId, reason, CancellationToken.None))
+        {
+            OrchestratorLog.AlreadyPaged(logger, incidentId, reason);
+            return;
+        }
+
         var bus = services.GetRequiredService<IBus>();
         var endpoint = await bus.GetSendEndpoint(AgentQueues.Address(AgentQueues.Notification));
         await endpoint.Send(new NotifyIncident

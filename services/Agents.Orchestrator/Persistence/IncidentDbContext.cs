@@ -24,6 +24,8 @@ public sealed class IncidentDbContext(DbContextOptions<IncidentDbContext> option
 
     public DbSet<IncidentState> Incidents => Set<IncidentState>();
 
+    public DbSet<EmergencyPage> EmergencyPages => Set<EmergencyPage>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.HasDefaultSchema(Schema);
@@ -47,6 +49,7 @@ public sealed class IncidentDbContext(DbContextOptions<IncidentDbContext> option
         incident.Property(i => i.NotificationKind).HasColumnName("notification_kind").HasMaxLength(64);
         incident.Property(i => i.PendingOutcome).HasColumnName("pending_outcome").HasMaxLength(64);
         incident.Property(i => i.EscalationReason).HasColumnName("escalation_reason");
+        incident.Property(i => i.FailureReason).HasColumnName("failure_reason");
         incident.Property(i => i.SourceResolved).HasColumnName("source_resolved");
         incident.Property(i => i.StepTimeoutTokenId).HasColumnName("step_timeout_token_id");
 
@@ -64,6 +67,13 @@ public sealed class IncidentDbContext(DbContextOptions<IncidentDbContext> option
         incident.HasIndex(i => i.Fingerprint).HasDatabaseName("ux_incidents_open_fingerprint").IsUnique().HasFilter("is_open");
         incident.HasIndex(i => new { i.CurrentState, i.CreatedAt }).HasDatabaseName("ix_incidents_status_created");
         incident.HasIndex(i => i.CreatedAt).HasDatabaseName("ix_incidents_created");
+
+        var page = modelBuilder.Entity<EmergencyPage>();
+        page.ToTable("emergency_pages");
+        page.HasKey(p => p.IncidentId);
+        page.Property(p => p.IncidentId).HasColumnName("incident_id").ValueGeneratedNever();
+        page.Property(p => p.PagedAt).HasColumnName("paged_at");
+        page.Property(p => p.Reason).HasColumnName("reason").IsRequired();
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);

@@ -1,4 +1,5 @@
 using Agents.Hosting;
+using Agents.Orchestrator.Incidents;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
@@ -17,6 +18,7 @@ public static class IncidentStore
     {
         services.AddDbContextFactory<IncidentDbContext>((sp, options) =>
             options.UseNpgsql(sp.GetRequiredService<AgentsConnections>().PostgresConnection, Configure));
+        services.AddSingleton<IEmergencyPageLedger, StoredEmergencyPageLedger>();
         return services;
     }
 

@@ -23,6 +23,7 @@ internal static class IncidentViews
         Summary = Summary(incident),
         TraceId = incident.TraceId,
         EscalationReason = incident.EscalationReason,
+        FailureReason = incident.FailureReason,
         Alert = incident.Alert,
         Triage = incident.Triage,
         Context = incident.Context,

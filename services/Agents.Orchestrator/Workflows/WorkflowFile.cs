@@ -19,5 +19,7 @@ internal sealed class WorkflowFile
         public string? Timeout { get; set; }
 
         public int? Attempts { get; set; }
+
+        public string? OnExhausted { get; set; }
     }
 }

@@ -87,7 +87,13 @@ public static class WorkflowLoader
                 errors.Add($"steps.remediation.attempts: {attempts}: remediation is never retried blindly, it must be 1 (a failure escalates)");
             }
 
-            steps[step] = new StepPolicy(timeout, attempts);
+            var onExhausted = stepDefinition.OnExhausted ?? fallback.OnExhausted;
+            if (!ExhaustedPolicies.All.Contains(onExhausted))
+            {
+                errors.Add($"steps.{step}.onExhausted: '{onExhausted}' is not one of {string.Join(", ", ExhaustedPolicies.All)}");
+            }
+
+            steps[step] = new StepPolicy(timeout, attempts, onExhausted);
         }
 
         if (errors.Count > 0)

@@ -250,6 +250,31 @@ public sealed class IncidentStateMachineTests
     }
 
     [Fact]
+    public async Task A_step_whose_policy_is_fail_ends_the_incident_failed_without_paging_anyone()
+    {
+        var workflow = IncidentWorkflow.Default with
+        {
+            Steps = new Dictionary<string, StepPolicy>(IncidentWorkflow.Default.Steps)
+            {
+                [IncidentSteps.Triage] = new(TimeSpan.FromSeconds(30), 2, ExhaustedPolicies.Fail),
+            },
+        };
+        await using var h = await SagaHarness.Start(workflow);
+        var id = await h.RaiseAlert();
+
+        await h.AdvancePastTimeout(id, IncidentSteps.Triage, 1, TimeSpan.FromSeconds(31));
+        await h.WaitSent<TriageIncident>(m => m.IncidentId == id && m.Attempt == 2);
+        await h.Publish(new IncidentTriageFailed { IncidentId = id, Attempt = 2, Reason = "classifier unavailable" });
+        var incident = await h.InState(id, h.Machine.Failed);
+
+        Assert.Equal("triage failed after 2 attempt(s): classifier unavailable", incident.FailureReason);
+        Assert.Null(incident.EscalationReason);
+        Assert.False(incident.IsOpen);
+        Assert.Empty(h.Sent<NotifyIncident>(m => m.IncidentId == id));
+        Assert.Equal("failed", incident.Timeline[^1].Event);
+    }
+
+    [Fact]
     public async Task Remediation_timeout_escalates_without_retry()
     {
         await using var h = await SagaHarness.Start();
@@ -446,6 +471,22 @@ public sealed class IncidentStateMachineTests
         Assert.Equal(IncidentStateMachine.EmergencyAttempt, page.Attempt);
         Assert.Contains("clock is broken", page.Reason);
         Assert.True(await h.Harness.Published.Any<Fault<IncidentTriaged>>());
+        Assert.Single(h.Sent<NotifyIncident>(m => m.IncidentId == id && m.Kind == NotificationKinds.Emergency));
+    }
+
+    [Fact]
+    public async Task Saga_faults_on_several_messages_of_one_incident_still_page_once()
+    {
+        await using var h = await SagaHarness.Start();
+        var id = await h.RaiseAlert();
+
+        h.Clock.Broken = true;
+        await h.Publish(new IncidentTriaged { IncidentId = id, Attempt = 1, Result = Samples.Triage() });
+        await h.WaitSent<NotifyIncident>(m => m.IncidentId == id && m.Kind == NotificationKinds.Emergency);
+        await h.Publish(new IncidentTriageFailed { IncidentId = id, Attempt = 1, Reason = "again" });
+        Assert.True(await h.Harness.Published.Any<Fault<IncidentTriageFailed>>());
+        h.Clock.Broken = false;
+
         Assert.Single(h.Sent<NotifyIncident>(m => m.IncidentId == id && m.Kind == NotificationKinds.Emergency));
     }
 

@@ -30,11 +30,12 @@ public sealed class WorkflowLoaderTests
               fast:
                 shortCircuitSeverities: [low, medium]
                 steps:
-                  investigation: { timeout: 1500ms, attempts: 3 }
+                  investigation: { timeout: 1500ms, attempts: 3, onExhausted: fail }
                   triage: { timeout: 2m }
             """, "fast", "test.yaml");
 
-        Assert.Equal(new StepPolicy(TimeSpan.FromMilliseconds(1500), 3), workflow.Step(IncidentSteps.Investigation));
+        Assert.Equal(new StepPolicy(TimeSpan.FromMilliseconds(1500), 3, ExhaustedPolicies.Fail), workflow.Step(IncidentSteps.Investigation));
+        Assert.Equal(ExhaustedPolicies.Escalate, workflow.Step(IncidentSteps.Triage).OnExhausted);
         Assert.Equal(new StepPolicy(TimeSpan.FromMinutes(2), 2), workflow.Step(IncidentSteps.Triage));
         Assert.Equal(IncidentWorkflow.Default.Step(IncidentSteps.Context), workflow.Step(IncidentSteps.Context));
         Assert.Contains(Severities.Medium, workflow.ShortCircuitSeverities);
@@ -52,6 +53,7 @@ public sealed class WorkflowLoaderTests
                 steps:
                   triage: { timeout: soon }
                   investigation: { attempts: 0 }
+                  context: { onExhausted: shrug }
                   remediation: { attempts: 3 }
                   deploy: { attempts: 1 }
             """, "incident-response", "bad.yaml"));
@@ -61,6 +63,7 @@ public sealed class WorkflowLoaderTests
         Assert.Contains("minimumConfidence: 1.5", ex.Message);
         Assert.Contains("steps.triage.timeout: 'soon'", ex.Message);
         Assert.Contains("steps.investigation.attempts: 0", ex.Message);
+        Assert.Contains("steps.context.onExhausted: 'shrug' is not one of escalate, fail", ex.Message);
         Assert.Contains("remediation is never retried blindly", ex.Message);
         Assert.Contains("'deploy' is not a step", ex.Message);
     }

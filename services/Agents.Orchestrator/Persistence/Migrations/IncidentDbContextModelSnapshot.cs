@@ -62,6 +62,10 @@ namespace Agents.Orchestrator.Persistence.Migrations
                         .HasColumnType("text")
                         .HasColumnName("escalation_reason");
 
+                    b.Property<string>("FailureReason")
+                        .HasColumnType("text")
+                        .HasColumnName("failure_reason");
+
                     b.Property<string>("Fingerprint")
                         .IsRequired()
                         .HasMaxLength(256)
@@ -154,6 +158,26 @@ namespace Agents.Orchestrator.Persistence.Migrations
                         .HasDatabaseName("ix_incidents_status_created");
 
                     b.ToTable("incidents", "orchestrator");
+                });
+
+            modelBuilder.Entity("Agents.Orchestrator.Persistence.EmergencyPage", b =>
+                {
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("incident_id");
+
+                    b.Property<DateTimeOffset>("PagedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("paged_at");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("reason");
+
+                    b.HasKey("IncidentId");
+
+                    b.ToTable("emergency_pages", "orchestrator");
                 });
 #pragma warning restore 612, 618
         }
