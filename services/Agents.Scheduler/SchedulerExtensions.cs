@@ -17,9 +17,13 @@ public static class SchedulerExtensions
         var options = builder.Configuration.GetSection(SchedulerOptions.SectionName).Get<SchedulerOptions>() ?? new SchedulerOptions();
         var connections = AgentsConnections.From(builder.Configuration);
 
-        builder.Services.AddQuartz("agents-scheduler", q =>
+        builder.Services.AddQuartz(q =>
         {
-            q.ConfigureScheduler(s => s.IdleWaitTime = options.IdleWaitTime);
+            q.ConfigureScheduler(s =>
+            {
+                s.InstanceName = "agents-scheduler";
+                s.IdleWaitTime = options.IdleWaitTime;
+            });
             q.UseDefaultThreadPool(maxConcurrency: options.MaxConcurrency);
             q.UsePersistentStore(store =>
             {

@@ -12,9 +12,24 @@ namespace Agents.EndToEnd.Tests;
 /// incident queue and the store, as in a deployment that runs two for availability; they start together on
 /// the empty database, so their migrations race too.
 /// </summary>
-public sealed class SystemFixture : IAsyncLifetime
+public class SystemFixture : IAsyncLifetime
 {
-    public static readonly string[] Services = ["scheduler", "orchestrator", "orchestrator", "triage", "context", "investigation", "remediation", "notification", "api"];
+    public static readonly string[] AllServices = ["scheduler", "orchestrator", "orchestrator", "triage", "context", "investigation", "remediation", "notification", "api"];
+
+    private readonly string[] _services;
+    private readonly IReadOnlyDictionary<string, string> _overrides;
+
+    public SystemFixture()
+        : this(AllServices, new Dictionary<string, string>())
+    {
+    }
+
+    /// <summary>A system of only <paramref name="services"/>, with <paramref name="overrides"/> on top of the usual environment.</summary>
+    protected SystemFixture(string[] services, IReadOnlyDictionary<string, string> overrides)
+    {
+        _services = services;
+        _overrides = overrides;
+    }
 
     private readonly List<ServiceProcess> _processes = [];
     private readonly string _id = Guid.NewGuid().ToString("N")[..8];
@@ -49,8 +64,12 @@ public sealed class SystemFixture : IAsyncLifetime
             ["Remediation__CatalogPath"] = Path.Combine(TestEnvironment.RepositoryRoot, "deploy", "runbooks.yaml"),
             ["Notification__SinkPath"] = NotificationSink,
         };
+        foreach (var (key, value) in _overrides)
+        {
+            environment[key] = value;
+        }
 
-        foreach (var service in Services)
+        foreach (var service in _services)
         {
             _processes.Add(ServiceProcess.Start(service, environment));
         }
@@ -58,7 +77,11 @@ public sealed class SystemFixture : IAsyncLifetime
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         await Task.WhenAll(_processes.Select(p => p.WaitReady(http, TimeSpan.FromSeconds(90))));
 
-        Api = new HttpClient { BaseAddress = _processes.Single(p => p.Name == "api").BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        if (_processes.SingleOrDefault(p => p.Name == "api") is { } api)
+        {
+            Api = new HttpClient { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        }
+
         var factory = new ConnectionFactory { Uri = new Uri(TestEnvironment.RabbitMqUrl), VirtualHost = VirtualHost };
         _connection = await factory.CreateConnectionAsync("agents-e2e-tests");
     }
@@ -71,19 +94,25 @@ public sealed class SystemFixture : IAsyncLifetime
     }
 
     /// <summary>Kills every orchestrator process at once (SIGKILL: no shutdown, no draining).</summary>
-    public async Task KillOrchestrators()
+    public Task KillOrchestrators() => Kill("orchestrator");
+
+    /// <summary>Starts <paramref name="count"/> orchestrators and waits until they are ready.</summary>
+    public Task StartOrchestrators(int count) => Start("orchestrator", count);
+
+    /// <summary>Kills every process of <paramref name="service"/> at once (SIGKILL: no shutdown, no draining).</summary>
+    public async Task Kill(string service)
     {
-        foreach (var orchestrator in _processes.Where(p => p.Name == "orchestrator").ToList())
+        foreach (var process in _processes.Where(p => p.Name == service).ToList())
         {
-            await orchestrator.DisposeAsync();
-            _processes.Remove(orchestrator);
+            await process.DisposeAsync();
+            _processes.Remove(process);
         }
     }
 
-    /// <summary>Starts <paramref name="count"/> orchestrators and waits until they are ready.</summary>
-    public async Task StartOrchestrators(int count)
+    /// <summary>Starts <paramref name="count"/> processes of <paramref name="service"/> and waits until they are ready.</summary>
+    public async Task Start(string service, int count = 1)
     {
-        var started = Enumerable.Range(0, count).Select(_ => ServiceProcess.Start("orchestrator", _environment)).ToList();
+        var started = Enumerable.Range(0, count).Select(_ => ServiceProcess.Start(service, _environment)).ToList();
         _processes.AddRange(started);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         await Task.WhenAll(started.Select(p => p.WaitReady(http, TimeSpan.FromSeconds(90))));

@@ -1,0 +1,213 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Agents.Contracts;
+using Npgsql;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace Agents.EndToEnd.Tests;
+
+/// <summary>Two scheduler nodes (a Quartz cluster on one database) on a virtual host of their own, and nothing else.</summary>
+public sealed class SchedulerFixture() : SystemFixture(["scheduler", "scheduler"], new Dictionary<string, string>());
+
+[CollectionDefinition(Name)]
+public sealed class SchedulerCollection : ICollectionFixture<SchedulerFixture>
+{
+    public const string Name = "scheduler";
+}
+
+/// <summary>
+/// The scheduler service on the wire, as MassTransit uses it: <c>ScheduleMessage</c> and <c>CancelScheduledMessage</c>
+/// envelopes on the <c>scheduler</c> queue, the scheduled envelope delivered to its destination queue when due.
+/// </summary>
+[Collection(SchedulerCollection.Name)]
+public sealed class SchedulerTests(SchedulerFixture system) : IAsyncLifetime
+{
+    private readonly string _probeQueue = $"e2e-probe-{Guid.NewGuid():N}";
+    private readonly ConcurrentQueue<Delivery> _deliveries = new();
+    private IChannel? _channel;
+
+    private sealed record Delivery(string Marker, string? TokenId, string? ScheduledHeader, DateTimeOffset ReceivedAt);
+
+    public async Task InitializeAsync()
+    {
+        _channel = await system.Broker.CreateChannelAsync();
+        await _channel.QueueDeclareAsync(_probeQueue, durable: true, exclusive: false, autoDelete: false);
+        var consumer = new AsyncEventingBasicConsumer(_channel);
+        consumer.ReceivedAsync += async (_, delivery) =>
+        {
+            var envelope = JsonNode.Parse(delivery.Body.Span)!;
+            var headers = envelope["headers"];
+            _deliveries.Enqueue(new Delivery(
+                envelope["message"]!["marker"]!.GetValue<string>(),
+                headers?["MT-Scheduling-TokenId"]?.GetValue<string>(),
+                headers?["MT-Quartz-Scheduled"]?.ToString(),
+                DateTimeOffset.UtcNow));
+            await _channel.BasicAckAsync(delivery.DeliveryTag, multiple: false);
+        };
+        await _channel.BasicConsumeAsync(_probeQueue, autoAck: false, consumer);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_channel is not null)
+        {
+            await _channel.QueueDeleteAsync(_probeQueue);
+            await _channel.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_scheduled_message_arrives_once_when_due_with_its_token()
+    {
+        var token = Guid.NewGuid();
+        var due = DateTimeOffset.UtcNow.AddSeconds(2);
+
+        await Schedule(token, due, "first");
+        await Schedule(Guid.NewGuid(), due.AddSeconds(1), "later");
+        await WaitForDelivery("later");
+
+        var first = Assert.Single(_deliveries, d => d.Marker == "first");
+        Assert.Equal(token.ToString("N"), first.TokenId);
+        Assert.True(first.ReceivedAt >= due.AddMilliseconds(-50), $"delivered {(due - first.ReceivedAt).TotalMilliseconds} ms early");
+        Assert.NotNull(first.ScheduledHeader);
+    }
+
+    [Fact]
+    public async Task A_cancelled_message_never_fires()
+    {
+        var cancelled = Guid.NewGuid();
+        var due = DateTimeOffset.UtcNow.AddSeconds(3);
+
+        await Schedule(cancelled, due, "cancelled");
+        await WaitUntil(async () => await TriggerStored(cancelled), "the trigger to be stored");
+        await Cancel(cancelled);
+        await WaitUntil(async () => !await TriggerStored(cancelled), "the trigger to be deleted");
+        // Quartz fires in due order: once the later message is here, the cancelled one would have been too.
+        await Schedule(Guid.NewGuid(), due.AddSeconds(1), "after");
+        await WaitForDelivery("after");
+
+        Assert.DoesNotContain(_deliveries, d => d.Marker == "cancelled");
+    }
+
+    [Fact]
+    public async Task Scheduling_the_same_token_again_replaces_the_message()
+    {
+        var token = Guid.NewGuid();
+        var due = DateTimeOffset.UtcNow.AddSeconds(2);
+
+        await Schedule(token, due, "replaced");
+        // Two nodes compete for the queue: only a schedule that follows the first one is a replacement of it.
+        await WaitUntil(async () => await TriggerStored(token), "the first trigger to be stored");
+        await Schedule(token, due.AddMilliseconds(500), "replacement");
+        await Schedule(Guid.NewGuid(), due.AddSeconds(1.5), "marker");
+        await WaitForDelivery("marker");
+
+        Assert.DoesNotContain(_deliveries, d => d.Marker == "replaced");
+        Assert.Single(_deliveries, d => d.Marker == "replacement");
+    }
+
+    [Fact]
+    public async Task A_message_due_while_every_scheduler_is_down_fires_once_after_the_restart()
+    {
+        var token = Guid.NewGuid();
+        var due = DateTimeOffset.UtcNow.AddSeconds(3);
+        await Schedule(token, due, "survivor");
+        await WaitUntil(async () => await TriggerStored(token), "the trigger to be stored");
+
+        await system.Kill("scheduler");
+        await WaitUntil(() => Task.FromResult(DateTimeOffset.UtcNow > due.AddSeconds(1)), "the due time to pass with no scheduler running");
+        Assert.DoesNotContain(_deliveries, d => d.Marker == "survivor");
+
+        await system.Start("scheduler", 2);
+        await WaitForDelivery("survivor");
+        await Schedule(Guid.NewGuid(), DateTimeOffset.UtcNow.AddSeconds(1), "after-restart");
+        await WaitForDelivery("after-restart");
+
+        var survivor = Assert.Single(_deliveries, d => d.Marker == "survivor");
+        Assert.Equal(token.ToString("N"), survivor.TokenId);
+        Assert.False(await TriggerStored(token));
+    }
+
+    [Fact]
+    public async Task Fifty_messages_on_two_nodes_each_arrive_exactly_once()
+    {
+        var due = DateTimeOffset.UtcNow.AddSeconds(2);
+        var markers = Enumerable.Range(0, 50).Select(i => $"bulk-{i}").ToList();
+        foreach (var (marker, i) in markers.Select((m, i) => (m, i)))
+        {
+            await Schedule(Guid.NewGuid(), due.AddMilliseconds(i * 20), marker);
+        }
+
+        await WaitUntil(() => Task.FromResult(markers.All(m => _deliveries.Any(d => d.Marker == m))), "all fifty deliveries");
+        await Schedule(Guid.NewGuid(), DateTimeOffset.UtcNow.AddSeconds(1), "bulk-end");
+        await WaitForDelivery("bulk-end");
+
+        Assert.All(markers, m => Assert.Single(_deliveries, d => d.Marker == m));
+    }
+
+    private Task Schedule(Guid token, DateTimeOffset due, string marker) =>
+        SendToScheduler("MassTransit.Scheduling:ScheduleMessage", new JsonObject
+        {
+            ["correlationId"] = token,
+            ["scheduledTime"] = due.UtcDateTime,
+            ["payloadType"] = new JsonArray("urn:message:Agents.EndToEnd.Tests:Probe"),
+            ["destination"] = $"queue:{_probeQueue}",
+            ["payload"] = new JsonObject { ["marker"] = marker },
+        });
+
+    private Task Cancel(Guid token) =>
+        SendToScheduler("MassTransit.Scheduling:CancelScheduledMessage", new JsonObject
+        {
+            ["correlationId"] = Guid.NewGuid(),
+            ["timestamp"] = DateTime.UtcNow,
+            ["tokenId"] = token,
+        });
+
+    /// <summary>Sends a MassTransit envelope to the scheduler queue, the way a MassTransit client's scheduler does.</summary>
+    private async Task SendToScheduler(string messageType, JsonObject message)
+    {
+        var envelope = new JsonObject
+        {
+            ["messageId"] = Guid.NewGuid(),
+            ["messageType"] = new JsonArray($"urn:message:{messageType}"),
+            ["message"] = message,
+            ["sentTime"] = DateTime.UtcNow,
+            ["headers"] = new JsonObject(),
+        };
+        await using var channel = await system.Broker.CreateChannelAsync(new CreateChannelOptions(true, true));
+        await channel.BasicPublishAsync("", AgentQueues.Scheduler, mandatory: true,
+            new BasicProperties { Persistent = true, ContentType = "application/vnd.masstransit+json" },
+            Encoding.UTF8.GetBytes(envelope.ToJsonString()));
+    }
+
+    private async Task<bool> TriggerStored(Guid token)
+    {
+        await using var connection = new NpgsqlConnection(system.DatabaseConnection);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM qrtz_triggers WHERE trigger_name = @name", connection);
+        command.Parameters.AddWithValue("name", token.ToString("N"));
+        return (long)(await command.ExecuteScalarAsync())! > 0;
+    }
+
+    private Task WaitForDelivery(string marker) =>
+        WaitUntil(() => Task.FromResult(_deliveries.Any(d => d.Marker == marker)), $"'{marker}' to be delivered");
+
+    private async Task WaitUntil(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(45);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail($"timed out waiting for {what}{Environment.NewLine}{system.Diagnostics()}");
+    }
+}
