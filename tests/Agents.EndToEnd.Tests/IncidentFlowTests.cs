@@ -257,7 +257,7 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
         Assert.Equal(HttpStatusCode.NotFound, missingHistory.StatusCode);
     }
 
-    private static string Alertmanager(string service, string fingerprint, string severity, DateTimeOffset startsAt) =>
+    internal static string Alertmanager(string service, string fingerprint, string severity, DateTimeOffset startsAt) =>
         JsonSerializer.Serialize(new
         {
             version = "4",
@@ -326,29 +326,8 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
     private Task<IncidentDetails> WaitForTerminal(string fingerprint) =>
         WaitFor(fingerprint, i => IncidentStatuses.Terminal.Contains(i.Summary.Status), "a terminal status");
 
-    private async Task<IncidentDetails> WaitFor(string fingerprint, Func<IncidentDetails, bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        IncidentDetails? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            var list = await system.Api.GetFromJsonAsync<List<IncidentSummary>>($"incidents?fingerprint={fingerprint}", Json);
-            if (list is [var summary, ..])
-            {
-                last = await system.Api.GetFromJsonAsync<IncidentDetails>($"incidents/{summary.IncidentId}", Json);
-                if (last is not null && condition(last))
-                {
-                    return last;
-                }
-            }
-
-            await Task.Delay(100);
-        }
-
-        var timeline = last is null ? "no incident" : string.Join(Environment.NewLine, last.Timeline.Select(t => $"{t.At:O} {t.Step}#{t.Attempt} {t.Event}: {t.Detail}"));
-        Assert.Fail($"incident {fingerprint} did not reach {what}:{Environment.NewLine}{timeline}{Environment.NewLine}{system.Diagnostics()}");
-        throw new InvalidOperationException();
-    }
+    private Task<IncidentDetails> WaitFor(string fingerprint, Func<IncidentDetails, bool> condition, string what) =>
+        system.WaitForIncident(fingerprint, condition, what, TimeSpan.FromSeconds(30));
 
     private async Task<(string Body, string Reason)> WaitForErrorQueueMessage(string queue, string marker)
     {

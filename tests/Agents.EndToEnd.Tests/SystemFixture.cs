@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
+using Agents.Contracts.Incidents;
 using Agents.Testing;
 using RabbitMQ.Client;
 
@@ -117,6 +118,38 @@ public class SystemFixture : IAsyncLifetime
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         await Task.WhenAll(started.Select(p => p.WaitReady(http, TimeSpan.FromSeconds(90))));
     }
+
+    /// <summary>Polls the API until the incident of <paramref name="fingerprint"/> satisfies <paramref name="condition"/>.</summary>
+    public async Task<IncidentDetails> WaitForIncident(string fingerprint, Func<IncidentDetails, bool> condition, string what, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        IncidentDetails? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            var list = await Api.GetFromJsonAsync<List<IncidentSummary>>($"incidents?fingerprint={fingerprint}", Json);
+            if (list is [var summary, ..])
+            {
+                last = await Api.GetFromJsonAsync<IncidentDetails>($"incidents/{summary.IncidentId}", Json);
+                if (last is not null && condition(last))
+                {
+                    return last;
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"incident {fingerprint} did not reach {what}:{Environment.NewLine}{Describe(last)}{Environment.NewLine}{Diagnostics()}");
+        throw new InvalidOperationException();
+    }
+
+    /// <summary>An incident's timeline, one line per entry, for failure messages.</summary>
+    public static string Describe(IncidentDetails? incident) =>
+        incident is null
+            ? "no incident"
+            : string.Join(Environment.NewLine, incident.Timeline.Select(t => $"{t.At:O} {t.Step}#{t.Attempt} {t.Event}: {t.Detail}"));
+
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web);
 
     public string Diagnostics() =>
         string.Join(Environment.NewLine, _processes.Select(p => $"--- {p.Name}{(p.HasExited ? " (exited)" : "")} ---{Environment.NewLine}{p.RecentOutput}"));

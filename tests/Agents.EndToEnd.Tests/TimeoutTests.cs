@@ -1,0 +1,105 @@
+using Agents.Contracts;
+using Agents.Contracts.Incidents;
+using Agents.Contracts.Notification;
+
+namespace Agents.EndToEnd.Tests;
+
+/// <summary>
+/// The system without its context agent, with a workflow whose context step waits 2 s and is tried twice: every
+/// incident's context step can only end by timing out.
+/// </summary>
+public sealed class TimeoutFixture() : SystemFixture(
+    ["scheduler", "orchestrator", "triage", "investigation", "remediation", "notification", "api"],
+    new Dictionary<string, string> { ["Orchestrator__WorkflowPath"] = WriteWorkflow() })
+{
+    public static readonly TimeSpan ContextTimeout = TimeSpan.FromSeconds(2);
+
+    private static string WriteWorkflow()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"agents-e2e-timeouts-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, """
+            workflows:
+              incident-response:
+                steps:
+                  context: { timeout: 2s, attempts: 2, onExhausted: escalate }
+            """);
+        return path;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class TimeoutCollection : ICollectionFixture<TimeoutFixture>
+{
+    public const string Name = "timeouts";
+}
+
+[Collection(TimeoutCollection.Name)]
+public sealed class TimeoutTests(TimeoutFixture system)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(45);
+
+    [Fact]
+    public async Task A_missing_agent_times_out_is_retried_then_escalates_and_its_late_replies_are_ignored()
+    {
+        var fingerprint = await RaiseAlert();
+
+        var incident = await system.WaitForIncident(fingerprint, i => i.Summary.Status == IncidentStatuses.Escalated, "Escalated", Patience);
+
+        var failures = incident.Timeline.Where(t => t.Step == IncidentSteps.Context && t.Event == "step failed").ToList();
+        Assert.Equal([1, 2], failures.Select(f => f.Attempt));
+        Assert.All(failures, f => Assert.Equal("no reply within 2s", f.Detail));
+        Assert.Contains("context failed after 2 attempt(s): no reply within 2s", incident.EscalationReason);
+        var dispatched = incident.Timeline.Where(t => t.Step == IncidentSteps.Context && t.Event == "dispatched").ToList();
+        var waited = failures[0].At - dispatched[0].At;
+        Assert.True(waited >= TimeoutFixture.ContextTimeout, $"attempt 1 timed out after {waited.TotalMilliseconds} ms");
+        Assert.Contains(incident.Notifications, n => n.Kind == NotificationKinds.Escalation);
+
+        try
+        {
+            // The agent comes back and answers both commands it missed: too late, the incident is with a human.
+            await system.Start("context");
+            incident = await system.WaitForIncident(fingerprint,
+                i => i.Timeline.Count(t => t.Step == IncidentSteps.Context && t.Event == "late reply ignored") == 2,
+                "both late context replies ignored", Patience);
+        }
+        finally
+        {
+            await system.Kill("context");
+        }
+
+        Assert.Equal(IncidentStatuses.Escalated, incident.Summary.Status);
+        Assert.Null(incident.Context);
+    }
+
+    [Fact]
+    public async Task A_timeout_scheduled_before_the_scheduler_was_killed_fires_once_after_its_restart()
+    {
+        var fingerprint = await RaiseAlert();
+        var waiting = await system.WaitForIncident(fingerprint,
+            i => i.Timeline.Any(t => t.Step == IncidentSteps.Context && t.Event == "dispatched"), "context dispatched", Patience);
+        await system.Kill("scheduler");
+        var dispatchedAt = waiting.Timeline.Single(t => t.Step == IncidentSteps.Context && t.Event == "dispatched").At;
+
+        // Past the due time with no scheduler: nothing may have timed the step out.
+        var due = dispatchedAt + TimeoutFixture.ContextTimeout + TimeSpan.FromSeconds(1);
+        var stalled = await system.WaitForIncident(fingerprint, _ => DateTimeOffset.UtcNow > due, "the due time to pass", Patience);
+        Assert.Equal(IncidentStatuses.CollectingContext, stalled.Summary.Status);
+        Assert.DoesNotContain(stalled.Timeline, t => t.Event == "step failed");
+
+        await system.Start("scheduler");
+        var incident = await system.WaitForIncident(fingerprint, i => i.Summary.Status == IncidentStatuses.Escalated, "Escalated", Patience);
+
+        Assert.Single(incident.Timeline, t => t.Step == IncidentSteps.Context && t.Attempt == 1 && t.Event == "step failed");
+        Assert.Single(incident.Timeline, t => t.Step == IncidentSteps.Context && t.Attempt == 2 && t.Event == "step failed");
+        Assert.DoesNotContain(incident.Timeline, t => t.Event == "late reply ignored");
+    }
+
+    private async Task<string> RaiseAlert()
+    {
+        var fingerprint = Guid.NewGuid().ToString("N")[..16];
+        var service = $"payments-{Guid.NewGuid():N}"[..20];
+        await system.PublishRaw(AgentQueues.AlertsExchange,
+            IncidentFlowTests.Alertmanager(service, fingerprint, "critical", DateTimeOffset.UtcNow.AddMinutes(-1)), "prometheus.critical");
+        return fingerprint;
+    }
+}
