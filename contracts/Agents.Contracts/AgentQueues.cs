@@ -30,5 +30,9 @@ public static class AgentQueues
     /// <summary>Durable topic exchange CI/CD pipelines publish raw deploy-event JSON to.</summary>
     public const string DeploysExchange = "deploys";
 
+    /// <summary>Every receive endpoint of the system: the queues whose <c>_error</c> queues the dead-letter API works on.</summary>
+    public static IReadOnlyList<string> ReceiveEndpoints { get; } =
+        [Triage, Context, Investigation, Remediation, Notification, Orchestrator, AlertIntake, DeployEvents, Scheduler];
+
     public static Uri Address(string queue) => new($"queue:{queue}");
 }

@@ -4,10 +4,11 @@ namespace Agents.Api;
 
 public static class ApiExtensions
 {
-    /// <summary>The HTTP API: incidents read from the orchestrator over the bus.</summary>
+    /// <summary>The HTTP API: incidents read from the orchestrator over the bus, and the error queues.</summary>
     public static WebApplicationBuilder AddApi(this WebApplicationBuilder builder)
     {
         builder.AddValidatedOptions<ApiOptions>(ApiOptions.SectionName);
+        builder.Services.AddSingleton<DeadLetters>();
         builder.AddAgentsMessaging(x =>
         {
             x.AddRequestClient<GetIncident>();

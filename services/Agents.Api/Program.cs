@@ -8,4 +8,5 @@ builder.AddApi();
 var app = builder.Build();
 app.MapAgentsDefaults();
 app.MapIncidentEndpoints();
+app.MapDeadLetterEndpoints();
 app.Run();

@@ -244,6 +244,71 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task An_alert_the_orchestrator_cannot_store_is_dead_lettered_pages_once_and_completes_when_replayed()
+    {
+        var service = $"orders-{Guid.NewGuid():N}"[..20];
+        var fingerprint = Guid.NewGuid().ToString("N")[..16];
+        var alertTime = DateTimeOffset.UtcNow.AddMinutes(-1);
+        await PublishDeploy(service, "v5.1.0", "v5.0.9", alertTime.AddMinutes(-5));
+        var fault = $"e2e_refuse_{fingerprint}";
+        await Sql($"""
+            CREATE FUNCTION orchestrator.{fault}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF NEW.fingerprint = '{fingerprint}' THEN RAISE EXCEPTION 'disk full (e2e fault for {fingerprint})'; END IF;
+              RETURN NEW;
+            END $$;
+            CREATE TRIGGER {fault} BEFORE INSERT ON orchestrator.incidents FOR EACH ROW EXECUTE FUNCTION orchestrator.{fault}();
+            """);
+
+        await system.PublishRaw(AgentQueues.AlertsExchange, Alertmanager(service, fingerprint, "critical", alertTime), "prometheus.critical");
+        var dead = await WaitForDeadLetter(AgentQueues.Orchestrator, fingerprint);
+        Assert.Contains("disk full", dead.GetProperty("reason").GetString());
+        Assert.True(dead.GetProperty("retryCount").GetInt32() > 0, "a database failure is transient: it must have been retried first");
+        var incidentId = JsonDocument.Parse(dead.GetProperty("body").GetString()!).RootElement.GetProperty("message").GetProperty("incidentId").GetGuid();
+        await WaitForEmergencyPages(incidentId, 1);
+
+        await Sql($"DROP TRIGGER {fault} ON orchestrator.incidents; DROP FUNCTION orchestrator.{fault}();");
+        using var replay = await system.Api.PostAsJsonAsync(
+            $"dead-letters/{AgentQueues.Orchestrator}/replay", new { messageId = dead.GetProperty("messageId").GetString() });
+        Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+        Assert.Equal(1, (await replay.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("replayed").GetInt32());
+
+        var incident = await WaitForTerminal(fingerprint);
+        Assert.True(incident.Summary.Status == IncidentStatuses.Resolved, $"ended {incident.Summary.Status}: {incident.EscalationReason}");
+        Assert.Equal(incidentId, incident.Summary.IncidentId);
+        Assert.Equal(1, await EmergencyPages(incidentId));
+        Assert.DoesNotContain(await DeadLetters(AgentQueues.Orchestrator), d => d.GetProperty("body").GetString()!.Contains(fingerprint, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_command_that_cannot_be_deserialised_is_dead_lettered_at_once_and_listed_with_its_reason()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        await using (var channel = await system.Broker.CreateChannelAsync(new CreateChannelOptions(true, true)))
+        {
+            await channel.BasicPublishAsync("", AgentQueues.Triage, mandatory: true,
+                new BasicProperties { Persistent = true, ContentType = "application/vnd.masstransit+json", MessageId = Guid.NewGuid().ToString() },
+                System.Text.Encoding.UTF8.GetBytes($"{{\"messageType\": [\"urn:message:Agents.Contracts.Triage:TriageIncident\"], \"message\": {{\"incidentId\": \"{marker}"));
+        }
+
+        var dead = await WaitForDeadLetter(AgentQueues.Triage, marker);
+        Assert.False(string.IsNullOrEmpty(dead.GetProperty("reason").GetString()));
+        Assert.True(dead.GetProperty("retryCount").ValueKind == JsonValueKind.Null || dead.GetProperty("retryCount").GetInt32() == 0,
+            $"a message that cannot be read was retried: {dead}");
+
+        var queues = await system.Api.GetFromJsonAsync<List<JsonElement>>("dead-letters", Json);
+        Assert.Contains(queues!, q => q.GetProperty("queue").GetString() == AgentQueues.Triage && q.GetProperty("messages").GetInt32() >= 1);
+        var shown = await system.Api.GetFromJsonAsync<JsonElement>($"dead-letters/{AgentQueues.Triage}/{dead.GetProperty("messageId").GetString()}", Json);
+        Assert.Contains(marker, shown.GetProperty("body").GetString());
+        using var unknown = await system.Api.GetAsync("dead-letters/nonsense");
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+
+        using var purged = await system.Api.DeleteAsync($"dead-letters/{AgentQueues.Triage}");
+        Assert.Equal(HttpStatusCode.OK, purged.StatusCode);
+        Assert.DoesNotContain(await DeadLetters(AgentQueues.Triage), d => d.GetProperty("body").GetString()!.Contains(marker, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Unknown_incident_is_a_404_and_a_bad_status_filter_a_400()
     {
         using var missing = await system.Api.GetAsync($"incidents/{Guid.NewGuid()}");
@@ -321,6 +386,59 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
         return queue.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty("ack", out var acked) && acked.ValueKind == JsonValueKind.Number
             ? acked.GetInt32()
             : 0;
+    }
+
+    private async Task<List<JsonElement>> DeadLetters(string queue) =>
+        await system.Api.GetFromJsonAsync<List<JsonElement>>($"dead-letters/{queue}?limit=500", Json) ?? [];
+
+    private async Task<JsonElement> WaitForDeadLetter(string queue, string marker)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(45);
+        while (DateTime.UtcNow < deadline)
+        {
+            if ((await DeadLetters(queue)).FirstOrDefault(d => d.GetProperty("body").GetString()!.Contains(marker, StringComparison.Ordinal)) is
+                { ValueKind: JsonValueKind.Object } found)
+            {
+                return found;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Fail($"nothing with {marker} in {queue}_error{Environment.NewLine}{system.Diagnostics()}");
+        throw new InvalidOperationException();
+    }
+
+    private async Task<int> EmergencyPages(Guid incidentId)
+    {
+        if (!File.Exists(system.NotificationSink))
+        {
+            return 0;
+        }
+
+        var lines = await File.ReadAllLinesAsync(system.NotificationSink);
+        return lines.Select(l => JsonDocument.Parse(l).RootElement)
+            .Count(l => l.GetProperty("incidentId").GetGuid() == incidentId
+                && l.GetProperty("notification").GetProperty("kind").GetString() == "emergency");
+    }
+
+    private async Task WaitForEmergencyPages(Guid incidentId, int expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline && await EmergencyPages(incidentId) < expected)
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(expected, await EmergencyPages(incidentId));
+    }
+
+    private async Task Sql(string sql)
+    {
+        await using var connection = new NpgsqlConnection(system.DatabaseConnection);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     private Task<IncidentDetails> WaitForTerminal(string fingerprint) =>

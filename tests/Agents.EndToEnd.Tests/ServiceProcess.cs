@@ -84,6 +84,10 @@ internal sealed class ServiceProcess : IAsyncDisposable
             {
                 // not listening yet
             }
+            catch (TaskCanceledException)
+            {
+                // one slow answer while many services start on two cores: ask again until the deadline
+            }
 
             await Task.Delay(100);
         }
