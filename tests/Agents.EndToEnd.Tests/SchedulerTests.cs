@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Agents.Contracts;
+using Agents.Testing;
 using Npgsql;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
@@ -149,38 +150,16 @@ public sealed class SchedulerTests(SchedulerFixture system) : IAsyncLifetime
     }
 
     private Task Schedule(Guid token, DateTimeOffset due, string marker) =>
-        SendToScheduler("MassTransit.Scheduling:ScheduleMessage", new JsonObject
-        {
-            ["correlationId"] = token,
-            ["scheduledTime"] = due.UtcDateTime,
-            ["payloadType"] = new JsonArray("urn:message:Agents.EndToEnd.Tests:Probe"),
-            ["destination"] = $"queue:{_probeQueue}",
-            ["payload"] = new JsonObject { ["marker"] = marker },
-        });
+        SendToScheduler(SchedulingWire.Schedule(token, due, _probeQueue, new JsonObject { ["marker"] = marker }));
 
-    private Task Cancel(Guid token) =>
-        SendToScheduler("MassTransit.Scheduling:CancelScheduledMessage", new JsonObject
-        {
-            ["correlationId"] = Guid.NewGuid(),
-            ["timestamp"] = DateTime.UtcNow,
-            ["tokenId"] = token,
-        });
+    private Task Cancel(Guid token) => SendToScheduler(SchedulingWire.Cancel(token));
 
     /// <summary>Sends a MassTransit envelope to the scheduler queue, the way a MassTransit client's scheduler does.</summary>
-    private async Task SendToScheduler(string messageType, JsonObject message)
+    private async Task SendToScheduler(byte[] envelope)
     {
-        var envelope = new JsonObject
-        {
-            ["messageId"] = Guid.NewGuid(),
-            ["messageType"] = new JsonArray($"urn:message:{messageType}"),
-            ["message"] = message,
-            ["sentTime"] = DateTime.UtcNow,
-            ["headers"] = new JsonObject(),
-        };
         await using var channel = await system.Broker.CreateChannelAsync(new CreateChannelOptions(true, true));
         await channel.BasicPublishAsync("", AgentQueues.Scheduler, mandatory: true,
-            new BasicProperties { Persistent = true, ContentType = "application/vnd.masstransit+json" },
-            Encoding.UTF8.GetBytes(envelope.ToJsonString()));
+            new BasicProperties { Persistent = true, ContentType = SchedulingWire.ContentType }, envelope);
     }
 
     private async Task<bool> TriggerStored(Guid token)
