@@ -29,10 +29,11 @@ public static class DeadLetterApi
             ? Results.Ok(found)
             : NoSuchMessage(queue, messageId));
 
-    private static Task<IResult> Replay(string queue, HttpRequest request, DeadLetters dl, CancellationToken ct) =>
+    // An absent body replays all; a body with a message id (sent with a length or chunked) replays that one;
+    // malformed JSON is a 400 from the framework before anything is touched.
+    private static Task<IResult> Replay(string queue, ReplayBody? body, DeadLetters dl, CancellationToken ct) =>
         Known(queue, async () =>
         {
-            var body = request.ContentLength is > 0 ? await request.ReadFromJsonAsync<ReplayBody>(ct) : null;
             var replayed = await dl.Replay(queue, body?.MessageId, ct);
             return body?.MessageId is { } id && replayed == 0
                 ? NoSuchMessage(queue, id)
@@ -53,6 +54,11 @@ public static class DeadLetterApi
         try
         {
             return await action();
+        }
+        catch (PublishException e)
+        {
+            return Results.Problem(statusCode: 502, title: "Replay refused by RabbitMQ",
+                detail: $"The broker did not take the re-sent message (is the original queue there?); it is still in the error queue. {e.Message}");
         }
         catch (Exception e) when (e is BrokerUnreachableException or AlreadyClosedException or OperationInterruptedException)
         {

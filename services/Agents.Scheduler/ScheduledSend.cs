@@ -2,15 +2,21 @@ namespace Agents.Scheduler;
 
 /// <summary>
 /// The keys under which a scheduled message is stored in Quartz: one durable job sends every message, and each
-/// message is a trigger named by its scheduling token (MassTransit's <c>ScheduleMessage.CorrelationId</c>), so
-/// that scheduling the same token again replaces it and cancelling it is one delete.
+/// message is a trigger of its own in a group named by its scheduling token (MassTransit's
+/// <c>ScheduleMessage.CorrelationId</c>). Cancelling a token deletes its group; scheduling it again deletes the
+/// group and stores a new trigger. A trigger is never updated in place: a node that already acquired the old one
+/// (triggers are acquired ahead of their time) would otherwise fire the old message and then delete the new one
+/// as its own completed trigger; a deleted trigger is skipped at fire time.
 /// </summary>
 internal static class ScheduledSend
 {
     public const string Group = "agents";
     public static readonly Quartz.JobKey Job = new("scheduled-send", Group);
 
-    public static Quartz.TriggerKey Trigger(Guid tokenId) => new(tokenId.ToString("N"), Group);
+    /// <summary>The trigger group of a token.</summary>
+    public static string TokenGroup(Guid tokenId) => tokenId.ToString("N");
+
+    public static Quartz.TriggerKey Trigger(Guid tokenId, Guid scheduleId) => new(scheduleId.ToString("N"), TokenGroup(tokenId));
 
     // Job data keys (all values are strings: the store keeps them readable).
     public const string Destination = "Destination";

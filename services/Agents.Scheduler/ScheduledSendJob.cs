@@ -20,7 +20,7 @@ public sealed class ScheduledSendJob(IBus bus, TimeProvider clock, ILogger<Sched
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         var data = context.MergedJobDataMap;
-        var tokenId = data.GetString(ScheduledSend.TokenId) ?? context.Trigger.Key.Name;
+        var tokenId = data.GetString(ScheduledSend.TokenId) ?? context.Trigger.Key.Group;
         var destination = new Uri(data.GetString(ScheduledSend.Destination)
             ?? throw new JobExecutionException($"scheduled message {tokenId} has no destination"));
         try

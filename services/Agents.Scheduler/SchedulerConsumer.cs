@@ -62,7 +62,7 @@ public sealed class SchedulerConsumer(ISchedulerFactory schedulers, TimeProvider
 
         var scheduledTime = DateTime.SpecifyKind(message.ScheduledTime, DateTimeKind.Utc);
         var trigger = TriggerBuilder.Create(clock)
-            .WithIdentity(ScheduledSend.Trigger(message.CorrelationId))
+            .WithIdentity(ScheduledSend.Trigger(message.CorrelationId, context.MessageId ?? NewId.NextGuid()))
             .ForJob(ScheduledSend.Job)
             .UsingJobData(data)
             .StartAt(scheduledTime)
@@ -70,6 +70,8 @@ public sealed class SchedulerConsumer(ISchedulerFactory schedulers, TimeProvider
             .Build();
 
         var scheduler = await schedulers.GetScheduler(context.CancellationToken);
+        await scheduler.UnscheduleJobs(GroupMatcher<TriggerKey>.GroupEquals(ScheduledSend.TokenGroup(message.CorrelationId)), context.CancellationToken);
+        // Replacing: a redelivered ScheduleMessage (same message id) stores the same trigger again.
         await scheduler.ScheduleJob(trigger, ScheduleJobOptions.Replacing, context.CancellationToken);
         SchedulerLog.Scheduled(logger, message.CorrelationId, scheduledTime, message.Destination);
     }
@@ -77,7 +79,7 @@ public sealed class SchedulerConsumer(ISchedulerFactory schedulers, TimeProvider
     public async Task Consume(ConsumeContext<CancelScheduledMessage> context)
     {
         var scheduler = await schedulers.GetScheduler(context.CancellationToken);
-        if (await scheduler.UnscheduleJob(ScheduledSend.Trigger(context.Message.TokenId), context.CancellationToken))
+        if (await scheduler.UnscheduleJobs(GroupMatcher<TriggerKey>.GroupEquals(ScheduledSend.TokenGroup(context.Message.TokenId)), context.CancellationToken) is { Count: > 0 })
         {
             SchedulerLog.Cancelled(logger, context.Message.TokenId);
         }

@@ -166,8 +166,8 @@ public sealed class SchedulerTests(SchedulerFixture system) : IAsyncLifetime
     {
         await using var connection = new NpgsqlConnection(system.DatabaseConnection);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT count(*) FROM qrtz_triggers WHERE trigger_name = @name", connection);
-        command.Parameters.AddWithValue("name", token.ToString("N"));
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM qrtz_triggers WHERE trigger_group = @token", connection);
+        command.Parameters.AddWithValue("token", token.ToString("N"));
         return (long)(await command.ExecuteScalarAsync())! > 0;
     }
 
