@@ -13,7 +13,10 @@ internal static class ScheduledSend
     public const string Group = "agents";
     public static readonly Quartz.JobKey Job = new("scheduled-send", Group);
 
-    /// <summary>The trigger group of a token.</summary>
+    /// <summary>The content type of MassTransit's envelope, when a schedule arrived without one.</summary>
+    public const string EnvelopeContentType = "application/vnd.masstransit+json";
+
+    /// <summary>The trigger group of a token (and so, at fire time, the token of a trigger).</summary>
     public static string TokenGroup(Guid tokenId) => tokenId.ToString("N");
 
     public static Quartz.TriggerKey Trigger(Guid tokenId, Guid scheduleId) => new(scheduleId.ToString("N"), TokenGroup(tokenId));
@@ -22,7 +25,6 @@ internal static class ScheduledSend
     public const string Destination = "Destination";
     public const string Body = "Body";
     public const string ContentType = "ContentType";
-    public const string MessageType = "MessageType";
     public const string MessageId = "MessageId";
     public const string CorrelationId = "CorrelationId";
     public const string ConversationId = "ConversationId";
@@ -32,6 +34,5 @@ internal static class ScheduledSend
     public const string ResponseAddress = "ResponseAddress";
     public const string FaultAddress = "FaultAddress";
     public const string ExpirationTime = "ExpirationTime";
-    public const string TokenId = "TokenId";
     public const string Headers = "HeadersAsJson";
 }

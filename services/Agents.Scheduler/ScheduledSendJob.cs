@@ -20,7 +20,7 @@ public sealed class ScheduledSendJob(IBus bus, TimeProvider clock, ILogger<Sched
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         var data = context.MergedJobDataMap;
-        var tokenId = data.GetString(ScheduledSend.TokenId) ?? context.Trigger.Key.Group;
+        var tokenId = context.Trigger.Key.Group;
         var destination = new Uri(data.GetString(ScheduledSend.Destination)
             ?? throw new JobExecutionException($"scheduled message {tokenId} has no destination"));
         try
@@ -48,7 +48,7 @@ public sealed class ScheduledSendJob(IBus bus, TimeProvider clock, ILogger<Sched
         {
             var headers = StoredHeaders();
             var deserializer = context.Serialization.GetMessageDeserializer(
-                new ContentType(data.GetString(ScheduledSend.ContentType) ?? "application/vnd.masstransit+json"));
+                new ContentType(data.GetString(ScheduledSend.ContentType) ?? ScheduledSend.EnvelopeContentType));
             var envelope = deserializer.Deserialize(deserializer.GetMessageBody(data.GetString(ScheduledSend.Body) ?? ""), headers, destination);
 
             context.MessageId = Id(ScheduledSend.MessageId) ?? context.MessageId;
@@ -92,7 +92,7 @@ public sealed class ScheduledSendJob(IBus bus, TimeProvider clock, ILogger<Sched
                 }
             }
 
-            headers.Set(MessageHeaders.SchedulingTokenId, data.GetString(ScheduledSend.TokenId));
+            headers.Set(MessageHeaders.SchedulingTokenId, job.Trigger.Key.Group);
             headers.Set(MessageHeaders.Quartz.Sent, job.FireTimeUtc.ToString("O"));
             if (job.ScheduledFireTimeUtc is { } scheduled)
             {

@@ -37,9 +37,7 @@ public sealed class SchedulerConsumer(ISchedulerFactory schedulers, TimeProvider
         {
             [ScheduledSend.Destination] = message.Destination.ToString(),
             [ScheduledSend.Body] = body.GetString(),
-            [ScheduledSend.ContentType] = context.ReceiveContext.ContentType?.ToString() ?? "application/vnd.masstransit+json",
-            [ScheduledSend.MessageType] = string.Join(';', message.PayloadType),
-            [ScheduledSend.TokenId] = message.CorrelationId.ToString("N"),
+            [ScheduledSend.ContentType] = context.ReceiveContext.ContentType?.ToString() ?? ScheduledSend.EnvelopeContentType,
         };
         Put(data, ScheduledSend.MessageId, context.MessageId);
         Put(data, ScheduledSend.CorrelationId, context.CorrelationId);

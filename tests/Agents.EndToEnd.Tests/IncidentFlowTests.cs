@@ -143,11 +143,11 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
 
         await Task.WhenAll(fingerprints.Select(f => system.PublishRaw(AgentQueues.AlertsExchange, Alertmanager(service, f, "critical", alertTime))));
         await WaitForStore(fingerprints, rows => rows.Count >= 5, "five incidents stored");
-        await system.KillOrchestrators();
+        await system.Kill("orchestrator");
         var atKill = await StoredStatuses(fingerprints);
         var inFlight = atKill.Count(s => !IncidentStatuses.Terminal.Contains(s));
         output.WriteLine($"at SIGKILL: {atKill.Count} of {alerts} incidents stored, {inFlight} in flight");
-        await system.StartOrchestrators(2);
+        await system.Start("orchestrator", 2);
 
         var final = await WaitForStore(fingerprints, rows => rows.Count == alerts && rows.All(IncidentStatuses.Terminal.Contains), "every incident ended");
         output.WriteLine($"after the restart: {final.Count(s => s == IncidentStatuses.Resolved)} of {alerts} Resolved");
@@ -393,20 +393,13 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
 
     private async Task<JsonElement> WaitForDeadLetter(string queue, string marker)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(45);
-        while (DateTime.UtcNow < deadline)
+        JsonElement found = default;
+        await system.WaitUntil(async () =>
         {
-            if ((await DeadLetters(queue)).FirstOrDefault(d => d.GetProperty("body").GetString()!.Contains(marker, StringComparison.Ordinal)) is
-                { ValueKind: JsonValueKind.Object } found)
-            {
-                return found;
-            }
-
-            await Task.Delay(200);
-        }
-
-        Assert.Fail($"nothing with {marker} in {queue}_error{Environment.NewLine}{system.Diagnostics()}");
-        throw new InvalidOperationException();
+            found = (await DeadLetters(queue)).FirstOrDefault(d => d.GetProperty("body").GetString()!.Contains(marker, StringComparison.Ordinal));
+            return found.ValueKind == JsonValueKind.Object;
+        }, $"a message with {marker} in {queue}_error", TimeSpan.FromSeconds(45));
+        return found;
     }
 
     private async Task<int> EmergencyPages(Guid incidentId)
@@ -424,12 +417,7 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
 
     private async Task WaitForEmergencyPages(Guid incidentId, int expected)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline && await EmergencyPages(incidentId) < expected)
-        {
-            await Task.Delay(200);
-        }
-
+        await system.WaitUntil(async () => await EmergencyPages(incidentId) >= expected, $"{expected} emergency page(s)", TimeSpan.FromSeconds(30));
         Assert.Equal(expected, await EmergencyPages(incidentId));
     }
 

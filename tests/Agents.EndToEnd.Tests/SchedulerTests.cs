@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Agents.Contracts;
 using Agents.Testing;
@@ -174,19 +172,5 @@ public sealed class SchedulerTests(SchedulerFixture system) : IAsyncLifetime
     private Task WaitForDelivery(string marker) =>
         WaitUntil(() => Task.FromResult(_deliveries.Any(d => d.Marker == marker)), $"'{marker}' to be delivered");
 
-    private async Task WaitUntil(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(45);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(50);
-        }
-
-        Assert.Fail($"timed out waiting for {what}{Environment.NewLine}{system.Diagnostics()}");
-    }
+    private Task WaitUntil(Func<Task<bool>> condition, string what) => system.WaitUntil(condition, what, TimeSpan.FromSeconds(45));
 }

@@ -94,12 +94,6 @@ public class SystemFixture : IAsyncLifetime
         await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, new BasicProperties { Persistent = true }, Encoding.UTF8.GetBytes(body));
     }
 
-    /// <summary>Kills every orchestrator process at once (SIGKILL: no shutdown, no draining).</summary>
-    public Task KillOrchestrators() => Kill("orchestrator");
-
-    /// <summary>Starts <paramref name="count"/> orchestrators and waits until they are ready.</summary>
-    public Task StartOrchestrators(int count) => Start("orchestrator", count);
-
     /// <summary>Kills every process of <paramref name="service"/> at once (SIGKILL: no shutdown, no draining).</summary>
     public async Task Kill(string service)
     {
@@ -143,8 +137,25 @@ public class SystemFixture : IAsyncLifetime
         throw new InvalidOperationException();
     }
 
+    /// <summary>Polls <paramref name="condition"/> until it holds; fails the test with the services' output after <paramref name="timeout"/>.</summary>
+    public async Task WaitUntil(Func<Task<bool>> condition, string what, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail($"timed out waiting for {what}{Environment.NewLine}{Diagnostics()}");
+    }
+
     /// <summary>An incident's timeline, one line per entry, for failure messages.</summary>
-    public static string Describe(IncidentDetails? incident) =>
+    private static string Describe(IncidentDetails? incident) =>
         incident is null
             ? "no incident"
             : string.Join(Environment.NewLine, incident.Timeline.Select(t => $"{t.At:O} {t.Step}#{t.Attempt} {t.Event}: {t.Detail}"));

@@ -82,7 +82,8 @@ public sealed class TimeoutTests(TimeoutFixture system)
 
         // Past the due time with no scheduler: nothing may have timed the step out.
         var due = dispatchedAt + TimeoutFixture.ContextTimeout + TimeSpan.FromSeconds(1);
-        var stalled = await system.WaitForIncident(fingerprint, _ => DateTimeOffset.UtcNow > due, "the due time to pass", Patience);
+        await system.WaitUntil(() => Task.FromResult(DateTimeOffset.UtcNow > due), "the due time to pass", Patience);
+        var stalled = await system.WaitForIncident(fingerprint, _ => true, "the incident", Patience);
         Assert.Equal(IncidentStatuses.CollectingContext, stalled.Summary.Status);
         Assert.DoesNotContain(stalled.Timeline, t => t.Event == "step failed");
 

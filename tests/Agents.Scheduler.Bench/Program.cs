@@ -6,35 +6,42 @@
 //
 // Needs what deploy/local/deps.sh env prints (RabbitMQ with management, PostgreSQL) and a Release build.
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Agents.Contracts;
+using Agents.EndToEnd.Tests;
 using Agents.Testing;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
 var messages = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100;
 var nodes = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1;
-var rabbitUrl = Require("RABBITMQ_URL");
-var management = new HttpClient { BaseAddress = new Uri(Require("RABBITMQ_MGMT_URL").TrimEnd('/') + "/") };
-management.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(
-    $"{Environment.GetEnvironmentVariable("RABBITMQ_MGMT_USER") ?? "guest"}:{Environment.GetEnvironmentVariable("RABBITMQ_MGMT_PASS") ?? "guest"}")));
+var rabbitUrl = TestEnvironment.RabbitMqUrl;
+var management = new HttpClient { BaseAddress = new Uri(TestEnvironment.ManagementUrl.TrimEnd('/') + "/") };
+management.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+    Convert.ToBase64String(Encoding.UTF8.GetBytes($"{TestEnvironment.ManagementUser}:{TestEnvironment.ManagementPassword}")));
 
 var vhost = $"agents-bench-{Guid.NewGuid():N}"[..24];
 (await management.PutAsync($"api/vhosts/{vhost}", null)).EnsureSuccessStatusCode();
-(await management.PutAsJsonAsync($"api/permissions/{vhost}/{Environment.GetEnvironmentVariable("RABBITMQ_MGMT_USER") ?? "guest"}",
+(await management.PutAsJsonAsync($"api/permissions/{vhost}/{TestEnvironment.ManagementUser}",
     new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
 await using var database = await FreshDatabase.Create("agents_bench_scheduler");
-var schedulers = new List<Process>();
+var environment = new Dictionary<string, string>
+{
+    ["RABBITMQ_URL"] = rabbitUrl,
+    ["RABBITMQ_VHOST"] = vhost,
+    ["POSTGRES_CONNECTION"] = database.ConnectionString,
+    ["Logging__LogLevel__Default"] = "Warning",
+};
+var schedulers = Enumerable.Range(0, nodes).Select(_ => ServiceProcess.Start("scheduler", environment)).ToList();
 try
 {
-    for (var i = 0; i < nodes; i++)
+    using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) })
     {
-        schedulers.Add(await StartScheduler(rabbitUrl, vhost, database.ConnectionString));
+        await Task.WhenAll(schedulers.Select(s => s.WaitReady(http, TimeSpan.FromSeconds(60))));
     }
 
     await using var connection = await new ConnectionFactory { Uri = new Uri(rabbitUrl), VirtualHost = vhost }.CreateConnectionAsync();
@@ -83,8 +90,7 @@ finally
 {
     foreach (var scheduler in schedulers)
     {
-        scheduler.Kill(entireProcessTree: true);
-        await scheduler.WaitForExitAsync();
+        await scheduler.DisposeAsync();
     }
 
     await management.DeleteAsync($"api/vhosts/{vhost}");
@@ -95,56 +101,3 @@ static string Describe(string what, List<double> ms) =>
         ? $"{what}: no data"
         : string.Create(CultureInfo.InvariantCulture,
             $"{what}: median {ms[ms.Count / 2]:0} ms, p95 {ms[(int)(ms.Count * 0.95)]:0} ms, max {ms[^1]:0} ms, min {ms[0]:0} ms");
-
-static string Require(string name) =>
-    Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
-        ? value
-        : throw new InvalidOperationException($"{name} is not set: eval \"$(deploy/local/deps.sh env)\" first (or use deploy/local/bench-timeouts.sh).");
-
-static async Task<Process> StartScheduler(string rabbitUrl, string vhost, string postgres)
-{
-    var root = AppContext.BaseDirectory;
-    while (!File.Exists(Path.Combine(root, "Agents.sln")))
-    {
-        root = Path.GetDirectoryName(root.TrimEnd(Path.DirectorySeparatorChar)) ?? throw new InvalidOperationException("Agents.sln not found");
-    }
-
-    var port = 5190 + Random.Shared.Next(0, 500);
-    var start = new ProcessStartInfo("dotnet", [Path.Combine(root, "services/Agents.Scheduler/bin/Release/net10.0/Agents.Scheduler.dll")])
-    {
-        WorkingDirectory = root,
-        RedirectStandardOutput = true,
-        RedirectStandardError = true,
-    };
-    start.Environment["RABBITMQ_URL"] = rabbitUrl;
-    start.Environment["RABBITMQ_VHOST"] = vhost;
-    start.Environment["POSTGRES_CONNECTION"] = postgres;
-    start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-    start.Environment["Logging__LogLevel__Default"] = "Warning";
-    var process = Process.Start(start)!;
-    process.OutputDataReceived += (_, _) => { };
-    process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[scheduler] {e.Data}"); };
-    process.BeginOutputReadLine();
-    process.BeginErrorReadLine();
-
-    using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-    var deadline = DateTime.UtcNow.AddSeconds(60);
-    while (DateTime.UtcNow < deadline)
-    {
-        try
-        {
-            if ((await http.GetAsync($"http://127.0.0.1:{port}/health/ready")).IsSuccessStatusCode)
-            {
-                return process;
-            }
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-        {
-            // not ready yet
-        }
-
-        await Task.Delay(200);
-    }
-
-    throw new TimeoutException("the scheduler was not ready within 60 s");
-}

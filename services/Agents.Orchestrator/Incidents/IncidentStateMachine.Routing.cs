@@ -142,33 +142,30 @@ public sealed partial class IncidentStateMachine
         Record(incident, step, attempt, "step failed", reason);
         OrchestratorLog.StepFailed(_logger, incident.CorrelationId, step, attempt, policy.Attempts, reason);
 
-        if (step == IncidentSteps.Notification)
-        {
-            if (attempt < policy.Attempts)
-            {
-                return StartNotification(ctx, incident.NotificationKind ?? NotificationKinds.Escalation, attempt + 1);
-            }
-
-            if (policy.OnExhausted == ExhaustedPolicies.Fail)
-            {
-                return Fail(ctx, $"notification failed after {attempt} attempt(s): {reason}");
-            }
-
-            // The agent that would page a human is the one failing: end escalated and say so loudly.
-            incident.EscalationReason ??= $"notification failed after {attempt} attempt(s): {reason}";
-            OrchestratorLog.NotificationImpossible(_logger, incident.CorrelationId, incident.EscalationReason);
-            return Finish(ctx, IncidentStatuses.Escalated);
-        }
-
         if (step != IncidentSteps.Remediation && attempt < policy.Attempts)
         {
-            return StartStep(ctx, step, attempt + 1, reason);
+            return step == IncidentSteps.Notification
+                ? StartNotification(ctx, incident.NotificationKind ?? NotificationKinds.Escalation, attempt + 1)
+                : StartStep(ctx, step, attempt + 1, reason);
         }
 
         var exhausted = step == IncidentSteps.Remediation
             ? $"remediation failed (never retried blindly): {reason}"
             : $"{step} failed after {attempt} attempt(s): {reason}";
-        return policy.OnExhausted == ExhaustedPolicies.Fail ? Fail(ctx, exhausted) : Escalate(ctx, exhausted);
+        if (policy.OnExhausted == ExhaustedPolicies.Fail)
+        {
+            return Fail(ctx, exhausted);
+        }
+
+        if (step == IncidentSteps.Notification)
+        {
+            // The agent that would page a human is the one failing: end escalated and say so loudly.
+            incident.EscalationReason ??= exhausted;
+            OrchestratorLog.NotificationImpossible(_logger, incident.CorrelationId, incident.EscalationReason);
+            return Finish(ctx, IncidentStatuses.Escalated);
+        }
+
+        return Escalate(ctx, exhausted);
     }
 
     /// <summary>The step's policy says <c>onExhausted: fail</c>: the incident ends Failed, nobody is paged.</summary>

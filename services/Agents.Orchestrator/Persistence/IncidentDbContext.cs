@@ -24,8 +24,6 @@ public sealed class IncidentDbContext(DbContextOptions<IncidentDbContext> option
 
     public DbSet<IncidentState> Incidents => Set<IncidentState>();
 
-    public DbSet<EmergencyPage> EmergencyPages => Set<EmergencyPage>();
-
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.HasDefaultSchema(Schema);
