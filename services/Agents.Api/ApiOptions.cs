@@ -9,4 +9,15 @@ public sealed class ApiOptions
     /// <summary>How long the API waits for the orchestrator to answer a read before it answers 503.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan OrchestratorTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The Jaeger UI the incidents' trace links point at (<c>Api__JaegerUrl</c>); <c>GET /incidents/{id}</c> answers
+    /// <c>{JaegerUrl}/trace/{traceId}</c>.
+    /// </summary>
+    [Required]
+    public Uri JaegerUrl { get; set; } = new("http://localhost:16686");
+
+    /// <summary>The link to <paramref name="traceId"/> in Jaeger, or null when the incident has no trace.</summary>
+    public string? TraceUrl(string? traceId) =>
+        string.IsNullOrEmpty(traceId) ? null : $"{JaegerUrl.AbsoluteUri.TrimEnd('/')}/trace/{traceId}";
 }

@@ -54,7 +54,7 @@ public static class IncidentEndpoints
                 new GetIncident { IncidentId = id },
                 ct, RequestTimeout.After(ms: (int)options.Value.OrchestratorTimeout.TotalMilliseconds));
             return response.Is(out Response<IncidentDetails>? found)
-                ? Results.Ok(found.Message)
+                ? Results.Ok(found.Message with { TraceUrl = options.Value.TraceUrl(found.Message.TraceId) })
                 : Results.Problem(statusCode: 404, title: "No such incident", detail: $"No incident {id}.");
         }
         catch (RequestTimeoutException)

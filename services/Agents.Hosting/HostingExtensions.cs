@@ -3,9 +3,11 @@ using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -18,11 +20,14 @@ public static class HostingExtensions
 {
     public const string ReadyPath = "/health/ready";
     public const string LivePath = "/health/live";
+    public const string MetricsPath = "/metrics";
 
     /// <summary>
     /// Sets up a service named <paramref name="serviceName"/>: listens on <paramref name="defaultUrl"/> unless
-    /// <c>ASPNETCORE_URLS</c> or <c>--urls</c> say otherwise, OpenTelemetry (OTLP only when
-    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set), health checks.
+    /// <c>ASPNETCORE_URLS</c> or <c>--urls</c> say otherwise, OpenTelemetry (traces of MassTransit, Quartz,
+    /// ASP.NET Core, HttpClient, Npgsql and the project's own source; metrics for Prometheus on <c>/metrics</c>;
+    /// OTLP only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, configured by the standard
+    /// <c>OTEL_EXPORTER_OTLP_*</c> variables), health checks.
     /// </summary>
     public static WebApplicationBuilder AddAgentsDefaults(this WebApplicationBuilder builder, string serviceName, string defaultUrl)
     {
@@ -51,13 +56,16 @@ public static class HostingExtensions
                 serviceVersion: typeof(HostingExtensions).Assembly.GetName().Version?.ToString(),
                 serviceInstanceId: $"{Environment.MachineName}-{Environment.ProcessId}"))
             .WithTracing(tracing => tracing
-                .AddSource("MassTransit", AgentsTelemetry.Name)
-                .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments("/health"))
-                .AddHttpClientInstrumentation())
+                .SetSampler(new ParentBasedSampler(new BackgroundClientSpansDropped()))
+                .AddSource("MassTransit", "Quartz", AgentsTelemetry.Name)
+                .AddAspNetCoreInstrumentation(o => o.Filter = http => !IsProbe(http.Request.Path))
+                .AddHttpClientInstrumentation()
+                .AddNpgsql())
             .WithMetrics(metrics => metrics
                 .AddMeter("MassTransit", AgentsTelemetry.Name)
                 .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation());
+                .AddHttpClientInstrumentation()
+                .AddPrometheusExporter());
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
@@ -88,13 +96,16 @@ public static class HostingExtensions
         return services;
     }
 
-    /// <summary>Maps <c>/health/ready</c> (broker connected, checks tagged ready) and <c>/health/live</c>.</summary>
+    /// <summary>Maps <c>/health/ready</c> (broker connected, checks tagged ready), <c>/health/live</c> and <c>/metrics</c> (Prometheus).</summary>
     public static WebApplication MapAgentsDefaults(this WebApplication app)
     {
         app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false });
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
         return app;
     }
+
+    private static bool IsProbe(PathString path) => path.StartsWithSegments("/health") || path.StartsWithSegments(MetricsPath);
 }
 
 /// <summary>Resolves <typeparamref name="T"/> when the host starts; see <see cref="HostingExtensions.AddSingletonLoadedAtStart{T}"/>.</summary>

@@ -13,8 +13,8 @@ public static class MessagingExtensions
     /// <summary>
     /// Adds MassTransit on RabbitMQ (connection from <see cref="AgentsConnections"/>), kebab-case endpoint
     /// names, the message scheduler reached at <c>queue:scheduler</c>, and on every endpoint: retries with
-    /// back-off for transient faults (never for <see cref="PermanentMessageException"/>) and the in-memory
-    /// outbox. <paramref name="configure"/> registers the service's consumers and sagas.
+    /// back-off for transient faults (never for <see cref="PermanentMessageException"/>), the in-memory
+    /// outbox, and the reports that wait for a consume's success (<see cref="AfterConsume"/>). <paramref name="configure"/> registers the service's consumers and sagas.
     /// </summary>
     public static IHostApplicationBuilder AddAgentsMessaging(
         this IHostApplicationBuilder builder,
@@ -53,6 +53,7 @@ public static class MessagingExtensions
                     r.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(300));
                 });
                 endpoint.UseInMemoryOutbox(context);
+                endpoint.UseFilter(new AfterConsumeFilter());
             });
 
             configure(x);

@@ -35,4 +35,7 @@ internal static class ScheduledSend
     public const string FaultAddress = "FaultAddress";
     public const string ExpirationTime = "ExpirationTime";
     public const string Headers = "HeadersAsJson";
+
+    /// <summary>The W3C <c>traceparent</c> of the span that scheduled the message: the send joins that trace when it fires.</summary>
+    public const string TraceParent = "TraceParent";
 }

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Globalization;
+using Agents.Hosting;
 using System.Net.Mime;
 using System.Text.Json;
 using MassTransit;
@@ -10,7 +12,8 @@ namespace Agents.Scheduler;
 /// <summary>
 /// Fires a stored message: sends its envelope to its destination with the ids and headers it was scheduled with,
 /// plus MassTransit's scheduling headers (<c>MT-Scheduling-TokenId</c>, <c>MT-Quartz-Scheduled</c>,
-/// <c>MT-Quartz-Sent</c>) so that a saga can tell a current timeout from a stale one. A failed send is retried by
+/// <c>MT-Quartz-Sent</c>) so that a saga can tell a current timeout from a stale one, inside a span of the trace that
+/// scheduled it. A failed send is retried by
 /// Quartz (at once, up to five times) and the trigger stays in the store until it goes through.
 /// </summary>
 public sealed class ScheduledSendJob(IBus bus, TimeProvider clock, ILogger<ScheduledSendJob> logger) : IJob
@@ -23,6 +26,18 @@ public sealed class ScheduledSendJob(IBus bus, TimeProvider clock, ILogger<Sched
         var tokenId = context.Trigger.Key.Group;
         var destination = new Uri(data.GetString(ScheduledSend.Destination)
             ?? throw new JobExecutionException($"scheduled message {tokenId} has no destination"));
+
+        // The send continues the trace that scheduled it (an incident's step timeout is a span of the incident).
+        using var activity = AgentsTelemetry.ActivitySource.StartActivity(
+            "scheduled send", ActivityKind.Internal, data.GetString(ScheduledSend.TraceParent));
+        activity?.SetTag("messaging.destination.name", destination.AbsolutePath.Trim('/'));
+        activity?.SetTag("scheduling.token", tokenId);
+        activity?.SetTag("scheduling.refire", context.RefireCount);
+        if (context.ScheduledFireTimeUtc is { } dueAt)
+        {
+            activity?.SetTag("scheduling.lateness_ms", Math.Round((clock.GetUtcNow() - dueAt).TotalMilliseconds));
+        }
+
         try
         {
             var endpoint = await bus.GetSendEndpoint(destination);
@@ -33,6 +48,7 @@ public sealed class ScheduledSendJob(IBus bus, TimeProvider clock, ILogger<Sched
         }
         catch (Exception exception) when (exception is not JobExecutionException)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, exception.Message);
             SchedulerLog.SendFailed(logger, exception, tokenId, destination, context.RefireCount);
             throw new JobExecutionException(exception) { RefireImmediately = context.RefireCount < ImmediateRefires };
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Agents.Contracts;
 using Agents.Hosting;
@@ -47,6 +48,11 @@ public sealed class SchedulerConsumer(ISchedulerFactory schedulers, TimeProvider
         Put(data, ScheduledSend.SourceAddress, context.SourceAddress);
         Put(data, ScheduledSend.ResponseAddress, context.ResponseAddress);
         Put(data, ScheduledSend.FaultAddress, context.FaultAddress);
+        if (Activity.Current?.Id is { } traceParent)
+        {
+            data[ScheduledSend.TraceParent] = traceParent;
+        }
+
         if (context.ExpirationTime is { } expires)
         {
             data[ScheduledSend.ExpirationTime] = expires.ToString("O");

@@ -1,10 +1,12 @@
 namespace Agents.Contracts.Context;
 
-public sealed record IncidentContextFailed
+public sealed record IncidentContextFailed : IStepReply
 {
     public required Guid IncidentId { get; init; }
 
     public required int Attempt { get; init; }
 
     public required string Reason { get; init; }
+
+    public TokenUsage Tokens { get; init; } = TokenUsage.None;
 }

@@ -11,7 +11,14 @@ public sealed record IncidentDetails
 {
     public required IncidentSummary Summary { get; init; }
 
+    /// <summary>The incident's trace (W3C trace id): every step of the incident is a span in it.</summary>
     public string? TraceId { get; init; }
+
+    /// <summary>The trace in Jaeger, filled in by the API from its configured Jaeger address.</summary>
+    public string? TraceUrl { get; init; }
+
+    /// <summary>The model tokens the incident cost, per agent and the part orchestration caused.</summary>
+    public IncidentTokenUsage Tokens { get; init; } = IncidentTokenUsage.None;
 
     public string? EscalationReason { get; init; }
 

@@ -1,6 +1,6 @@
 namespace Agents.Contracts.Notification;
 
-public sealed record IncidentNotificationFailed
+public sealed record IncidentNotificationFailed : IStepReply
 {
     public required Guid IncidentId { get; init; }
 
@@ -9,4 +9,6 @@ public sealed record IncidentNotificationFailed
     public required string Kind { get; init; }
 
     public required string Reason { get; init; }
+
+    public TokenUsage Tokens { get; init; } = TokenUsage.None;
 }

@@ -1,10 +1,12 @@
 namespace Agents.Contracts.Triage;
 
-public sealed record IncidentTriageFailed
+public sealed record IncidentTriageFailed : IStepReply
 {
     public required Guid IncidentId { get; init; }
 
     public required int Attempt { get; init; }
 
     public required string Reason { get; init; }
+
+    public TokenUsage Tokens { get; init; } = TokenUsage.None;
 }

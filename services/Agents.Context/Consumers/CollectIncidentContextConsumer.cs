@@ -1,3 +1,4 @@
+using Agents.Contracts;
 using Agents.Contracts.Context;
 using Agents.Hosting.Agents;
 
@@ -10,9 +11,9 @@ public sealed class CollectIncidentContextConsumer(
 {
     protected override string AgentName => "context";
 
-    protected override IncidentContextCollected Succeeded(CollectIncidentContext command, IncidentContext result) =>
-        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Context = result };
+    protected override IncidentContextCollected Succeeded(CollectIncidentContext command, IncidentContext result, TokenUsage tokens) =>
+        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Context = result, Tokens = tokens };
 
-    protected override IncidentContextFailed Failed(CollectIncidentContext command, string reason) =>
-        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Reason = reason };
+    protected override IncidentContextFailed Failed(CollectIncidentContext command, string reason, TokenUsage tokens) =>
+        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Reason = reason, Tokens = tokens };
 }

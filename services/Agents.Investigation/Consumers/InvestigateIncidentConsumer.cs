@@ -1,3 +1,4 @@
+using Agents.Contracts;
 using Agents.Contracts.Investigation;
 using Agents.Hosting.Agents;
 
@@ -10,9 +11,9 @@ public sealed class InvestigateIncidentConsumer(
 {
     protected override string AgentName => "investigation";
 
-    protected override IncidentInvestigated Succeeded(InvestigateIncident command, Hypothesis result) =>
-        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Hypothesis = result };
+    protected override IncidentInvestigated Succeeded(InvestigateIncident command, Hypothesis result, TokenUsage tokens) =>
+        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Hypothesis = result, Tokens = tokens };
 
-    protected override IncidentInvestigationFailed Failed(InvestigateIncident command, string reason) =>
-        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Reason = reason };
+    protected override IncidentInvestigationFailed Failed(InvestigateIncident command, string reason, TokenUsage tokens) =>
+        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Reason = reason, Tokens = tokens };
 }

@@ -1,3 +1,4 @@
+using Agents.Contracts;
 using Agents.Contracts.Notification;
 using Agents.Hosting.Agents;
 
@@ -10,9 +11,9 @@ public sealed class NotifyIncidentConsumer(
 {
     protected override string AgentName => "notification";
 
-    protected override IncidentNotified Succeeded(NotifyIncident command, NotificationRecord result) =>
-        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Notification = result };
+    protected override IncidentNotified Succeeded(NotifyIncident command, NotificationRecord result, TokenUsage tokens) =>
+        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Notification = result, Tokens = tokens };
 
-    protected override IncidentNotificationFailed Failed(NotifyIncident command, string reason) =>
-        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Kind = command.Kind, Reason = reason };
+    protected override IncidentNotificationFailed Failed(NotifyIncident command, string reason, TokenUsage tokens) =>
+        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Kind = command.Kind, Reason = reason, Tokens = tokens };
 }

@@ -39,7 +39,17 @@ public sealed class IncidentState : SagaStateMachineInstance, ISagaVersion
 
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>The incident's trace: the trace id of the alert's intake, which every later step joins.</summary>
     public string? TraceId { get; set; }
+
+    /// <summary>The W3C <c>traceparent</c> of the span that opened the incident: the parent of work started outside the trace.</summary>
+    public string? TraceParent { get; set; }
+
+    /// <summary>The W3C <c>traceparent</c> of the span that dispatched the awaited step: its step span hangs there.</summary>
+    public string? StepTraceParent { get; set; }
+
+    /// <summary>The model tokens the agents reported, per agent, and the part of them orchestration caused.</summary>
+    public IncidentTokenUsage Tokens { get; set; } = IncidentTokenUsage.None;
 
     /// <summary>The step whose reply is awaited, or the last step run once the incident ended.</summary>
     public string CurrentStep { get; set; } = null!;

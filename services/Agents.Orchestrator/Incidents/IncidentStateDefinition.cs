@@ -24,6 +24,7 @@ public sealed class IncidentStateDefinition : SagaDefinition<IncidentState>
         ISagaConfigurator<IncidentState> sagaConfigurator,
         IRegistrationContext context)
     {
+        sagaConfigurator.UseFilter(new IncidentSpanFilter());
         var byFingerprint = endpointConfigurator.CreatePartitioner(Partitions);
         sagaConfigurator.Message<AlertReceived>(m => m.UsePartitioner(byFingerprint, c => c.Message.Alert.Fingerprint));
         sagaConfigurator.Message<AlertStatusReported>(m => m.UsePartitioner(byFingerprint, c => c.Message.Fingerprint));

@@ -13,6 +13,9 @@ namespace Agents.Orchestrator.Incidents;
 /// <summary>Operator commands: roll one segment back, re-run the workflow from a step. Both only once the incident has ended.</summary>
 public sealed partial class IncidentStateMachine
 {
+    /// <summary>The timeline event of an accepted re-run.</summary>
+    private const string RerunRecorded = "re-run requested";
+
     private async Task Rollback(BehaviorContext<IncidentState, RollbackSegment> ctx)
     {
         var incident = ctx.Saga;
@@ -77,7 +80,7 @@ public sealed partial class IncidentStateMachine
         }
 
         var detail = $"re-running from {fromStep} (was {previousOutcome}); cleared: {string.Join(", ", cleared)}";
-        Record(incident, IncidentSteps.Operator, 1, "re-run requested", detail);
+        Record(incident, IncidentSteps.Operator, 1, RerunRecorded, detail);
         OrchestratorLog.OperatorCommand(_logger, incident.CorrelationId, detail);
         incident.EscalationReason = null;
         incident.PendingOutcome = null;

@@ -11,6 +11,7 @@ using Agents.Contracts.Remediation;
 using Agents.Contracts.Triage;
 using Agents.Orchestrator.Workflows;
 using MassTransit;
+using Outcomes = Agents.Hosting.AgentsTelemetry.Outcomes;
 
 namespace Agents.Orchestrator.Incidents;
 
@@ -27,6 +28,7 @@ public sealed partial class IncidentStateMachine
         incident.AlertCount = 1;
         incident.CreatedAt = _clock.GetUtcNow();
         incident.TraceId = Activity.Current?.TraceId.ToString();
+        incident.TraceParent = Activity.Current?.Id;
         Record(incident, IncidentSteps.Intake, 1, "alert received", $"{alert.Format} alert from {alert.Source}: {alert.Summary}");
         OrchestratorLog.IncidentOpened(_logger, incident.CorrelationId, alert.Fingerprint, alert.Summary);
         await StartStep(ctx, IncidentSteps.Triage, 1, null);
@@ -58,8 +60,10 @@ public sealed partial class IncidentStateMachine
     {
         if (ReplyValidator.Triage(ctx.Saga, ctx.Message.Result) is { } invalid)
         {
-            return StepFailed(ctx, invalid);
+            return StepFailed(ctx, invalid, Outcomes.Invalid);
         }
+
+        StepSucceeded(ctx);
 
         var result = ctx.Message.Result;
         ctx.Saga.Triage = result;
@@ -78,8 +82,10 @@ public sealed partial class IncidentStateMachine
     {
         if (ReplyValidator.Context(ctx.Saga, ctx.Message.Context) is { } invalid)
         {
-            return StepFailed(ctx, invalid);
+            return StepFailed(ctx, invalid, Outcomes.Invalid);
         }
+
+        StepSucceeded(ctx);
 
         var context = ctx.Message.Context;
         ctx.Saga.Context = context;
@@ -93,8 +99,10 @@ public sealed partial class IncidentStateMachine
         var hypothesis = ctx.Message.Hypothesis;
         if (ReplyValidator.Hypothesis(ctx.Saga, hypothesis) is { } invalid)
         {
-            return StepFailed(ctx, invalid);
+            return StepFailed(ctx, invalid, Outcomes.Invalid);
         }
+
+        StepSucceeded(ctx);
 
         ctx.Saga.Hypothesis = hypothesis;
         Written(ctx.Saga, IncidentSegments.Hypothesis, hypothesis, ctx.Message.Attempt, "hypothesis segment written",
@@ -112,8 +120,10 @@ public sealed partial class IncidentStateMachine
     {
         if (ReplyValidator.Remediation(ctx.Saga, ctx.Message.Result) is { } invalid)
         {
-            return StepFailed(ctx, invalid);
+            return StepFailed(ctx, invalid, Outcomes.Invalid);
         }
+
+        StepSucceeded(ctx);
 
         var result = ctx.Message.Result;
         ctx.Saga.Remediation = result;
@@ -125,6 +135,7 @@ public sealed partial class IncidentStateMachine
 
     private Task OnNotified(BehaviorContext<IncidentState, IncidentNotified> ctx)
     {
+        StepSucceeded(ctx);
         var notification = ctx.Message.Notification;
         ctx.Saga.Notifications = [.. ctx.Saga.Notifications, notification];
         Written(ctx.Saga, IncidentSegments.Notifications, ctx.Saga.Notifications, ctx.Message.Attempt, "notification sent",
@@ -132,13 +143,21 @@ public sealed partial class IncidentStateMachine
         return Finish(ctx, ctx.Saga.PendingOutcome ?? IncidentStatuses.Resolved);
     }
 
-    /// <summary>A failure, timeout, fault or invalid output of the awaited step: retry per policy, or escalate.</summary>
-    private Task StepFailed(BehaviorContext<IncidentState> ctx, string reason)
+    /// <summary>The awaited step answered and its answer passed validation.</summary>
+    private void StepSucceeded(BehaviorContext<IncidentState> ctx) =>
+        IncidentTelemetry.StepEnded(ctx, ctx.Saga, Outcomes.Ok, null, _clock.GetUtcNow());
+
+    /// <summary>
+    /// A failure, timeout, fault or invalid output (<paramref name="outcome"/>, one of <see cref="Outcomes"/>) of the
+    /// awaited step: retry per policy, or escalate.
+    /// </summary>
+    private Task StepFailed(BehaviorContext<IncidentState> ctx, string reason, string outcome)
     {
         var incident = ctx.Saga;
         var step = incident.CurrentStep;
         var attempt = incident.StepAttempt;
         var policy = _workflow.Step(step);
+        IncidentTelemetry.StepEnded(ctx, incident, outcome, reason, _clock.GetUtcNow());
         Record(incident, step, attempt, "step failed", reason);
         OrchestratorLog.StepFailed(_logger, incident.CorrelationId, step, attempt, policy.Attempts, reason);
 
@@ -161,6 +180,7 @@ public sealed partial class IncidentStateMachine
         {
             // The agent that would page a human is the one failing: end escalated and say so loudly.
             incident.EscalationReason ??= exhausted;
+            IncidentTelemetry.Escalated(ctx, step);
             OrchestratorLog.NotificationImpossible(_logger, incident.CorrelationId, incident.EscalationReason);
             return Finish(ctx, IncidentStatuses.Escalated);
         }
@@ -181,6 +201,7 @@ public sealed partial class IncidentStateMachine
         ctx.Saga.EscalationReason = reason;
         ctx.Saga.PendingOutcome = IncidentStatuses.Escalated;
         Record(ctx.Saga, ctx.Saga.CurrentStep, ctx.Saga.StepAttempt, "escalated", reason);
+        IncidentTelemetry.Escalated(ctx, ctx.Saga.CurrentStep);
         OrchestratorLog.Escalating(_logger, ctx.Saga.CorrelationId, reason);
         return StartNotification(ctx, NotificationKinds.Escalation, 1);
     }
@@ -192,6 +213,11 @@ public sealed partial class IncidentStateMachine
         incident.StepAttempt = attempt;
         incident.StepStartedAt = _clock.GetUtcNow();
         Record(incident, step, attempt, "dispatched", previousFailure is null ? null : $"retry; previous attempt: {previousFailure}");
+        if (attempt > 1)
+        {
+            IncidentTelemetry.Retried(ctx, step);
+        }
+
         await SendAwaitedCommand(ctx, previousFailure);
         await ctx.TransitionToState(step switch
         {
@@ -211,15 +237,24 @@ public sealed partial class IncidentStateMachine
         incident.StepStartedAt = _clock.GetUtcNow();
         incident.NotificationKind = kind;
         Record(incident, IncidentSteps.Notification, attempt, "dispatched", kind);
+        if (attempt > 1)
+        {
+            IncidentTelemetry.Retried(ctx, IncidentSteps.Notification);
+        }
+
         await SendAwaitedCommand(ctx, null);
         await ctx.TransitionToState(Notifying);
     }
 
-    /// <summary>Sends the command of the step and attempt the incident awaits (again, when resuming after a restart).</summary>
+    /// <summary>
+    /// Sends the command of the step and attempt the incident awaits (again, when resuming after a restart); the span
+    /// that sends it is the parent of the step's span.
+    /// </summary>
     private static async Task SendAwaitedCommand(BehaviorContext<IncidentState> ctx, string? previousFailure)
     {
         var incident = ctx.Saga;
         var attempt = incident.StepAttempt;
+        incident.StepTraceParent = Activity.Current?.Id ?? incident.TraceParent;
         var (queue, command) = incident.CurrentStep switch
         {
             IncidentSteps.Triage => (AgentQueues.Triage, (object)new TriageIncident
@@ -268,6 +303,7 @@ public sealed partial class IncidentStateMachine
             _ => null,
         });
         OrchestratorLog.IncidentEnded(_logger, incident.CorrelationId, outcome, _clock.GetUtcNow() - incident.CreatedAt);
+        IncidentTelemetry.Ended(ctx, outcome, _clock.GetUtcNow() - incident.CreatedAt);
         await ctx.TransitionToState(outcome switch
         {
             IncidentStatuses.Resolved => Resolved,
@@ -318,10 +354,37 @@ public sealed partial class IncidentStateMachine
 
     private static readonly JsonSerializerOptions RevisionJson = new(JsonSerializerDefaults.Web);
 
+    /// <summary>Sends <paramref name="command"/> with the incident's severity in a header, for the agents' spans.</summary>
     private static async Task Send(BehaviorContext<IncidentState> ctx, string queue, object command)
     {
         var endpoint = await ctx.GetSendEndpoint(AgentQueues.Address(queue));
-        await endpoint.Send(command, ctx.CancellationToken);
+        var severity = IncidentTelemetry.Severity(ctx.Saga);
+        await endpoint.Send(command, send =>
+        {
+            if (severity is not null)
+            {
+                send.Headers.Set(Hosting.AgentsTelemetry.SeverityHeader, severity);
+            }
+        }, ctx.CancellationToken);
+    }
+
+    /// <summary>
+    /// Adds the tokens of an agent's reply to the incident. They count as orchestration overhead unless they answer the
+    /// first attempt of a step that is awaited, in an incident no operator has re-run.
+    /// </summary>
+    private static void CountTokens<T>(BehaviorContext<IncidentState, T> ctx, string step, int attempt)
+        where T : class
+    {
+        if (ctx.Message is not IStepReply reply)
+        {
+            return; // a Fault<T>: the agent crashed before it could report anything
+        }
+
+        var incident = ctx.Saga;
+        var overhead = attempt != 1 || !IsAwaited(incident, step, attempt)
+            || incident.Timeline.Any(t => t.Event == RerunRecorded);
+        incident.Tokens = incident.Tokens.Add(step, reply.Tokens, overhead);
+        IncidentTelemetry.TokensReported(ctx, step, reply.Tokens, overhead);
     }
 
     internal static IncidentSnapshot Snapshot(IncidentState incident, string status) => new()

@@ -9,6 +9,7 @@ using Agents.Contracts.Triage;
 using Agents.Orchestrator.Workflows;
 using MassTransit;
 using Microsoft.Extensions.Logging;
+using Outcomes = Agents.Hosting.AgentsTelemetry.Outcomes;
 
 namespace Agents.Orchestrator.Incidents;
 
@@ -91,24 +92,24 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
                 refused => refused.ThenAsync(ctx => Refuse(ctx, ctx.Message.IncidentId, RerunRefusal(ctx.Saga, ctx.Message.FromStep)!))),
             When(StepTimeout.Received).IfElse(ctx => IsAwaited(ctx.Saga, ctx.Message.Step, ctx.Message.Attempt),
                 awaited => Route(awaited,
-                    ctx => StepFailed(ctx, $"no reply within {Hosting.Durations.Format(_workflow.Step(ctx.Saga.CurrentStep).Timeout)}")),
+                    ctx => StepFailed(ctx, $"no reply within {Hosting.Durations.Format(_workflow.Step(ctx.Saga.CurrentStep).Timeout)}", Outcomes.TimedOut)),
                 stale => stale.Then(ctx => RecordIgnored(ctx, ctx.Message.Step, ctx.Message.Attempt, "timeout"))));
 
         Step(IncidentSteps.Triage, Triaged, m => m.Attempt, OnTriaged);
-        Step(IncidentSteps.Triage, TriageFailed, m => m.Attempt, ctx => StepFailed(ctx, ctx.Message.Reason));
-        Step(IncidentSteps.Triage, TriageFaulted, m => m.Message.Attempt, ctx => StepFailed(ctx, Describe(ctx.Message)));
+        Step(IncidentSteps.Triage, TriageFailed, m => m.Attempt, ctx => StepFailed(ctx, ctx.Message.Reason, Outcomes.Failed));
+        Step(IncidentSteps.Triage, TriageFaulted, m => m.Message.Attempt, ctx => StepFailed(ctx, Describe(ctx.Message), Outcomes.Failed));
         Step(IncidentSteps.Context, ContextCollected, m => m.Attempt, OnContextCollected);
-        Step(IncidentSteps.Context, ContextFailed, m => m.Attempt, ctx => StepFailed(ctx, ctx.Message.Reason));
-        Step(IncidentSteps.Context, ContextFaulted, m => m.Message.Attempt, ctx => StepFailed(ctx, Describe(ctx.Message)));
+        Step(IncidentSteps.Context, ContextFailed, m => m.Attempt, ctx => StepFailed(ctx, ctx.Message.Reason, Outcomes.Failed));
+        Step(IncidentSteps.Context, ContextFaulted, m => m.Message.Attempt, ctx => StepFailed(ctx, Describe(ctx.Message), Outcomes.Failed));
         Step(IncidentSteps.Investigation, Investigated, m => m.Attempt, OnInvestigated);
-        Step(IncidentSteps.Investigation, InvestigationFailed, m => m.Attempt, ctx => StepFailed(ctx, ctx.Message.Reason));
-        Step(IncidentSteps.Investigation, InvestigationFaulted, m => m.Message.Attempt, ctx => StepFailed(ctx, Describe(ctx.Message)));
+        Step(IncidentSteps.Investigation, InvestigationFailed, m => m.Attempt, ctx => StepFailed(ctx, ctx.Message.Reason, Outcomes.Failed));
+        Step(IncidentSteps.Investigation, InvestigationFaulted, m => m.Message.Attempt, ctx => StepFailed(ctx, Describe(ctx.Message), Outcomes.Failed));
         Step(IncidentSteps.Remediation, Remediated, m => m.Attempt, OnRemediated);
-        Step(IncidentSteps.Remediation, RemediationFailed, m => m.Attempt, ctx => StepFailed(ctx, ctx.Message.Reason));
-        Step(IncidentSteps.Remediation, RemediationFaulted, m => m.Message.Attempt, ctx => StepFailed(ctx, Describe(ctx.Message)));
+        Step(IncidentSteps.Remediation, RemediationFailed, m => m.Attempt, ctx => StepFailed(ctx, ctx.Message.Reason, Outcomes.Failed));
+        Step(IncidentSteps.Remediation, RemediationFaulted, m => m.Message.Attempt, ctx => StepFailed(ctx, Describe(ctx.Message), Outcomes.Failed));
         Step(IncidentSteps.Notification, Notified, m => m.Attempt, OnNotified);
-        Step(IncidentSteps.Notification, NotificationFailed, m => m.Attempt, ctx => StepFailed(ctx, ctx.Message.Reason));
-        Step(IncidentSteps.Notification, NotificationFaulted, m => m.Message.Attempt, ctx => StepFailed(ctx, Describe(ctx.Message)));
+        Step(IncidentSteps.Notification, NotificationFailed, m => m.Attempt, ctx => StepFailed(ctx, ctx.Message.Reason, Outcomes.Failed));
+        Step(IncidentSteps.Notification, NotificationFaulted, m => m.Message.Attempt, ctx => StepFailed(ctx, Describe(ctx.Message), Outcomes.Failed));
     }
 
     /// <summary>The attempt number of an emergency page, sent outside the workflow: it never matches an awaited step.</summary>
@@ -171,14 +172,16 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
         });
 
     /// <summary>
-    /// Binds a reply of <paramref name="step"/>: when it is the one awaited it is routed by
+    /// Binds a reply of <paramref name="step"/>: its tokens are counted, then when it is the one awaited it is routed by
     /// <paramref name="route"/>, otherwise (late, older attempt, incident elsewhere) recorded and ignored.
     /// </summary>
     private void Step<T>(string step, Event<T> reply, Func<T, int> attempt, Func<BehaviorContext<IncidentState, T>, Task> route)
         where T : class =>
         // One binding with an if/else: two filtered bindings would both run, the second seeing the state the first left.
         DuringAny(
-            When(reply).IfElse(ctx => IsAwaited(ctx.Saga, step, attempt(ctx.Message)),
+            When(reply)
+                .Then(ctx => CountTokens(ctx, step, attempt(ctx.Message)))
+                .IfElse(ctx => IsAwaited(ctx.Saga, step, attempt(ctx.Message)),
                 awaited => Route(awaited, route),
                 stale => stale.Then(ctx => RecordIgnored(ctx, step, attempt(ctx.Message), typeof(T).Name))));
 

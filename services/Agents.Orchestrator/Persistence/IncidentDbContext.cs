@@ -41,6 +41,8 @@ public sealed class IncidentDbContext(DbContextOptions<IncidentDbContext> option
         incident.Property(i => i.CreatedAt).HasColumnName("created_at");
         incident.Property(i => i.UpdatedAt).HasColumnName("updated_at");
         incident.Property(i => i.TraceId).HasColumnName("trace_id").HasMaxLength(64);
+        incident.Property(i => i.TraceParent).HasColumnName("trace_parent").HasMaxLength(128);
+        incident.Property(i => i.StepTraceParent).HasColumnName("step_trace_parent").HasMaxLength(128);
         incident.Property(i => i.CurrentStep).HasColumnName("current_step").HasMaxLength(64).IsRequired();
         incident.Property(i => i.StepAttempt).HasColumnName("step_attempt");
         incident.Property(i => i.StepStartedAt).HasColumnName("step_started_at");
@@ -59,6 +61,7 @@ public sealed class IncidentDbContext(DbContextOptions<IncidentDbContext> option
         Json(incident.Property(i => i.Notifications).HasColumnName("notifications").IsRequired());
         Json(incident.Property(i => i.Timeline).HasColumnName("timeline").IsRequired());
         Json(incident.Property(i => i.Revisions).HasColumnName("revisions").IsRequired());
+        Json(incident.Property(i => i.Tokens).HasColumnName("tokens").IsRequired());
 
         // A burst of identical alerts opens one incident: the losers of the race hit this index and are retried,
         // and then find the open incident and attach to it.

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Agents.Contracts.Incidents;
+using Agents.Hosting;
 using Agents.Orchestrator.Incidents;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -20,12 +22,15 @@ internal sealed class IncidentResumer(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var inFlight = await db.Incidents.AsNoTracking()
             .Where(i => !IncidentStatuses.Terminal.Contains(i.CurrentState))
-            .Select(i => i.CorrelationId)
+            .Select(i => new { i.CorrelationId, i.TraceParent })
             .ToListAsync(cancellationToken);
         var reason = $"{Environment.MachineName}-{Environment.ProcessId} started";
-        foreach (var id in inFlight)
+        foreach (var incident in inFlight)
         {
-            await bus.Publish(new ResumeIncident { IncidentId = id, Reason = reason }, cancellationToken);
+            // The resume and what it sends again belong to the incident's trace.
+            using var activity = AgentsTelemetry.ActivitySource.StartActivity("resume incident", ActivityKind.Producer, incident.TraceParent)
+                .TagIncident(incident.CorrelationId, null);
+            await bus.Publish(new ResumeIncident { IncidentId = incident.CorrelationId, Reason = reason }, cancellationToken);
         }
 
         OrchestratorLog.Resuming(logger, inFlight.Count);

@@ -31,5 +31,6 @@ internal static class IncidentViews
         Remediation = incident.Remediation,
         Notifications = incident.Notifications,
         Timeline = incident.Timeline,
+        Tokens = incident.Tokens,
     };
 }

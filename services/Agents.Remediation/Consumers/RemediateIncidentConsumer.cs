@@ -1,3 +1,4 @@
+using Agents.Contracts;
 using Agents.Contracts.Remediation;
 using Agents.Hosting.Agents;
 
@@ -10,9 +11,9 @@ public sealed class RemediateIncidentConsumer(
 {
     protected override string AgentName => "remediation";
 
-    protected override IncidentRemediated Succeeded(RemediateIncident command, RemediationResult result) =>
-        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Result = result };
+    protected override IncidentRemediated Succeeded(RemediateIncident command, RemediationResult result, TokenUsage tokens) =>
+        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Result = result, Tokens = tokens };
 
-    protected override IncidentRemediationFailed Failed(RemediateIncident command, string reason) =>
-        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Reason = reason };
+    protected override IncidentRemediationFailed Failed(RemediateIncident command, string reason, TokenUsage tokens) =>
+        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Reason = reason, Tokens = tokens };
 }

@@ -1,3 +1,4 @@
+using Agents.Contracts;
 using Agents.Contracts.Triage;
 using Agents.Hosting.Agents;
 
@@ -10,9 +11,9 @@ public sealed class TriageIncidentConsumer(
 {
     protected override string AgentName => "triage";
 
-    protected override IncidentTriaged Succeeded(TriageIncident command, TriageResult result) =>
-        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Result = result };
+    protected override IncidentTriaged Succeeded(TriageIncident command, TriageResult result, TokenUsage tokens) =>
+        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Result = result, Tokens = tokens };
 
-    protected override IncidentTriageFailed Failed(TriageIncident command, string reason) =>
-        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Reason = reason };
+    protected override IncidentTriageFailed Failed(TriageIncident command, string reason, TokenUsage tokens) =>
+        new() { IncidentId = command.IncidentId, Attempt = command.Attempt, Reason = reason, Tokens = tokens };
 }

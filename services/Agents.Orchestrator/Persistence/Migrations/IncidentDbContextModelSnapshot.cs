@@ -126,15 +126,30 @@ namespace Agents.Orchestrator.Persistence.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("step_timeout_token_id");
 
+                    b.Property<string>("StepTraceParent")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("step_trace_parent");
+
                     b.Property<string>("Timeline")
                         .IsRequired()
                         .HasColumnType("jsonb")
                         .HasColumnName("timeline");
 
+                    b.Property<string>("Tokens")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("tokens");
+
                     b.Property<string>("TraceId")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
                         .HasColumnName("trace_id");
+
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("trace_parent");
 
                     b.Property<string>("Triage")
                         .HasColumnType("jsonb")
