@@ -21,7 +21,7 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
         var service = $"checkout-{Guid.NewGuid():N}"[..20];
         var fingerprint = Guid.NewGuid().ToString("N")[..16];
         var alertTime = DateTimeOffset.UtcNow.AddMinutes(-1);
-        await PublishDeploy(service, "v2.8.0", "v2.7.3", alertTime.AddMinutes(-9));
+        await system.PublishDeploy(service, "v2.8.0", "v2.7.3", alertTime.AddMinutes(-9));
 
         await system.PublishRaw(AgentQueues.AlertsExchange, Alertmanager(service, fingerprint, "critical", alertTime), "prometheus.critical");
         var incident = await WaitForTerminal(fingerprint);
@@ -97,7 +97,7 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
         var service = $"ledger-{Guid.NewGuid():N}"[..18];
         var fingerprint = Guid.NewGuid().ToString("N")[..16];
         var alertTime = DateTimeOffset.UtcNow.AddMinutes(-1);
-        await PublishDeploy(service, "v5.1.0", "v5.0.9", alertTime.AddMinutes(-5));
+        await system.PublishDeploy(service, "v5.1.0", "v5.0.9", alertTime.AddMinutes(-5));
         await system.PublishRaw(AgentQueues.AlertsExchange, Alertmanager(service, fingerprint, "critical", alertTime));
         var incident = await WaitForTerminal(fingerprint);
         Assert.Equal(IncidentStatuses.Resolved, incident.Summary.Status);
@@ -138,7 +138,7 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
         const int alerts = 30;
         var service = $"orders-{Guid.NewGuid():N}"[..18];
         var alertTime = DateTimeOffset.UtcNow.AddMinutes(-1);
-        await PublishDeploy(service, "v9.0.1", "v9.0.0", alertTime.AddMinutes(-4));
+        await system.PublishDeploy(service, "v9.0.1", "v9.0.0", alertTime.AddMinutes(-4));
         var fingerprints = Enumerable.Range(0, alerts).Select(i => $"crash-{Guid.NewGuid():N}"[..22]).ToList();
 
         await Task.WhenAll(fingerprints.Select(f => system.PublishRaw(AgentQueues.AlertsExchange, Alertmanager(service, f, "critical", alertTime))));
@@ -249,7 +249,7 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
         var service = $"orders-{Guid.NewGuid():N}"[..20];
         var fingerprint = Guid.NewGuid().ToString("N")[..16];
         var alertTime = DateTimeOffset.UtcNow.AddMinutes(-1);
-        await PublishDeploy(service, "v5.1.0", "v5.0.9", alertTime.AddMinutes(-5));
+        await system.PublishDeploy(service, "v5.1.0", "v5.0.9", alertTime.AddMinutes(-5));
         var fault = $"e2e_refuse_{fingerprint}";
         await Sql($"""
             CREATE FUNCTION orchestrator.{fault}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -348,45 +348,6 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
                 },
             },
         });
-
-    /// <summary>
-    /// Publishes a deploy event and waits until the context service has consumed it: deploy events and alerts
-    /// travel different queues, and the alert must find the deploy in the log.
-    /// </summary>
-    private async Task PublishDeploy(string service, string version, string previousVersion, DateTimeOffset deployedAt)
-    {
-        var before = await DeployEventsAcked();
-        await system.PublishRaw(AgentQueues.DeploysExchange, JsonSerializer.Serialize(new
-        {
-            service,
-            version,
-            previous_version = previousVersion,
-            deployed_at = deployedAt,
-            environment = "production",
-        }));
-
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await DeployEventsAcked() > before)
-            {
-                return;
-            }
-
-            await Task.Delay(200);
-        }
-
-        Assert.Fail("the deploy event was not consumed in time" + Environment.NewLine + system.Diagnostics());
-    }
-
-    /// <summary>Messages acknowledged on the deploy-events queue so far (the management API omits the figure until there is one).</summary>
-    private async Task<int> DeployEventsAcked()
-    {
-        var queue = await system.Management.GetFromJsonAsync<JsonElement>($"api/queues/{Uri.EscapeDataString(system.VirtualHost)}/{AgentQueues.DeployEvents}");
-        return queue.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty("ack", out var acked) && acked.ValueKind == JsonValueKind.Number
-            ? acked.GetInt32()
-            : 0;
-    }
 
     private async Task<List<JsonElement>> DeadLetters(string queue) =>
         await system.Api.GetFromJsonAsync<List<JsonElement>>($"dead-letters/{queue}?limit=500", Json) ?? [];

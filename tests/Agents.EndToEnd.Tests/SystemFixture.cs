@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
+using Agents.Contracts;
 using Agents.Contracts.Incidents;
 using Agents.Testing;
 using RabbitMQ.Client;
@@ -52,12 +54,23 @@ public class SystemFixture : IAsyncLifetime
 
     public IConnection Broker => _connection ?? throw new InvalidOperationException("not started");
 
+    /// <summary>The Jaeger address the API's trace links are built from.</summary>
+    public const string JaegerUrl = "http://jaeger.e2e.test:16686/";
+
+    /// <summary>Where every service exports its spans (OTLP over HTTP), as it would to Jaeger.</summary>
+    internal OtlpReceiver Telemetry { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         await CreateVirtualHost();
         _database = await FreshDatabase.Create("agents_e2e");
+        Telemetry = await OtlpReceiver.Start();
         var environment = _environment = new Dictionary<string, string>
         {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Telemetry.Endpoint,
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
+            ["Api__JaegerUrl"] = JaegerUrl,
             ["RABBITMQ_URL"] = TestEnvironment.RabbitMqUrl,
             ["RABBITMQ_VHOST"] = VirtualHost,
             ["POSTGRES_CONNECTION"] = _database.ConnectionString,
@@ -94,6 +107,33 @@ public class SystemFixture : IAsyncLifetime
         await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, new BasicProperties { Persistent = true }, Encoding.UTF8.GetBytes(body));
     }
 
+    /// <summary>
+    /// Publishes a deploy event and waits until the context service has consumed it: deploy events and alerts
+    /// travel different queues, and the alert must find the deploy in the log.
+    /// </summary>
+    public async Task PublishDeploy(string service, string version, string previousVersion, DateTimeOffset deployedAt)
+    {
+        var before = await DeployEventsAcked();
+        await PublishRaw(AgentQueues.DeploysExchange, JsonSerializer.Serialize(new
+        {
+            service,
+            version,
+            previous_version = previousVersion,
+            deployed_at = deployedAt,
+            environment = "production",
+        }));
+        await WaitUntil(async () => await DeployEventsAcked() > before, "the deploy event to be consumed", TimeSpan.FromSeconds(20));
+    }
+
+    /// <summary>Messages acknowledged on the deploy-events queue so far (the management API omits the figure until there is one).</summary>
+    private async Task<int> DeployEventsAcked()
+    {
+        var queue = await Management.GetFromJsonAsync<JsonElement>($"api/queues/{Uri.EscapeDataString(VirtualHost)}/{AgentQueues.DeployEvents}");
+        return queue.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty("ack", out var acked) && acked.ValueKind == JsonValueKind.Number
+            ? acked.GetInt32()
+            : 0;
+    }
+
     /// <summary>Kills every process of <paramref name="service"/> at once (SIGKILL: no shutdown, no draining).</summary>
     public async Task Kill(string service)
     {
@@ -103,6 +143,10 @@ public class SystemFixture : IAsyncLifetime
             _processes.Remove(process);
         }
     }
+
+    /// <summary>The addresses of the running processes of <paramref name="service"/> (for their <c>/metrics</c>).</summary>
+    public IReadOnlyList<Uri> Addresses(string service) =>
+        _processes.Where(p => p.Name == service && !p.HasExited).Select(p => p.BaseAddress).ToList();
 
     /// <summary>Starts <paramref name="count"/> processes of <paramref name="service"/> and waits until they are ready.</summary>
     public async Task Start(string service, int count = 1)
@@ -186,6 +230,11 @@ public class SystemFixture : IAsyncLifetime
         if (_database is not null)
         {
             await _database.DisposeAsync();
+        }
+
+        if (Telemetry is not null)
+        {
+            await Telemetry.DisposeAsync();
         }
 
         Management.Dispose();

@@ -95,6 +95,29 @@ public sealed class TimeoutTests(TimeoutFixture system)
         Assert.DoesNotContain(incident.Timeline, t => t.Event == "late reply ignored");
     }
 
+    [Fact]
+    public async Task A_timed_out_step_its_retry_and_the_escalation_are_spans_of_the_incident_trace()
+    {
+        var fingerprint = await RaiseAlert();
+        var incident = await system.WaitForIncident(fingerprint, i => i.Summary.Status == IncidentStatuses.Escalated, "Escalated", Patience);
+        var id = incident.Summary.IncidentId.ToString();
+
+        var spans = await system.Telemetry.WaitFor(all => all.Any(s => s.Name == "step notification" && s.Tag("incident.id") == id), Patience);
+        var trace = spans.Where(s => s.TraceId == incident.TraceId).ToList();
+
+        var timedOut = trace.Where(s => s.Name == "step context").OrderBy(s => s.Start).ToList();
+        Assert.Equal(["1", "2"], timedOut.Select(s => s.Tag("step.attempt")));
+        Assert.All(timedOut, s => Assert.Equal("timed_out", s.Tag("step.outcome")));
+        Assert.All(timedOut, s => Assert.Equal(2, s.StatusCode));
+        Assert.All(timedOut, s => Assert.True(s.End - s.Start >= TimeoutFixture.ContextTimeout, $"attempt {s.Tag("step.attempt")} lasted {s.End - s.Start}"));
+
+        // Each timeout fired in the scheduler as a span of the same trace.
+        Assert.True(trace.Count(s => s.Name == "scheduled send" && s.ServiceName == "scheduler") >= 2,
+            $"scheduler spans in the trace: {string.Join(", ", trace.Where(s => s.ServiceName == "scheduler").Select(s => s.Name))}");
+        Assert.Single(trace, s => s.Name == "step notification" && s.Tag("step.outcome") == "ok");
+        Assert.DoesNotContain(spans, s => s.Tag("incident.id") == id && s.TraceId != incident.TraceId && s.ServiceName != "context");
+    }
+
     private async Task<string> RaiseAlert()
     {
         var fingerprint = Guid.NewGuid().ToString("N")[..16];

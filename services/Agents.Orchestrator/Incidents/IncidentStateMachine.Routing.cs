@@ -248,13 +248,16 @@ public sealed partial class IncidentStateMachine
 
     /// <summary>
     /// Sends the command of the step and attempt the incident awaits (again, when resuming after a restart); the span
-    /// that sends it is the parent of the step's span.
+    /// that sends it is the parent of the step's span when it is in the incident's trace, the incident's first span otherwise.
     /// </summary>
     private static async Task SendAwaitedCommand(BehaviorContext<IncidentState> ctx, string? previousFailure)
     {
         var incident = ctx.Saga;
         var attempt = incident.StepAttempt;
-        incident.StepTraceParent = Activity.Current?.Id ?? incident.TraceParent;
+        // Work that arrived outside the incident's trace (an operator's re-run) still hangs its step span in it.
+        incident.StepTraceParent = Activity.Current is { } current && current.TraceId.ToString() == incident.TraceId
+            ? current.Id
+            : incident.TraceParent ?? Activity.Current?.Id;
         var (queue, command) = incident.CurrentStep switch
         {
             IncidentSteps.Triage => (AgentQueues.Triage, (object)new TriageIncident
