@@ -18,7 +18,8 @@ public static class ContextExtensions
     public static WebApplicationBuilder AddContext(this WebApplicationBuilder builder)
     {
         builder.AddValidatedOptions<ContextOptions>(ContextOptions.SectionName);
-        builder.Services.AddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<AgentsConnections>().PostgresConnection));
+        builder.Services.AddSingleton(sp =>
+            new NpgsqlDataSourceBuilder(sp.GetRequiredService<AgentsConnections>().PostgresConnection).WithReadableSpans().Build());
         builder.Services.AddSingleton<PostgresDeployLog>();
         builder.Services.AddSingleton<IDeployLog>(sp => sp.GetRequiredService<PostgresDeployLog>());
         builder.Services.AddHostedService<DeployLogSchemaService>();

@@ -29,7 +29,12 @@ public static class HostingExtensions
     /// OTLP only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, configured by the standard
     /// <c>OTEL_EXPORTER_OTLP_*</c> variables), health checks.
     /// </summary>
-    public static WebApplicationBuilder AddAgentsDefaults(this WebApplicationBuilder builder, string serviceName, string defaultUrl)
+    /// <param name="traceSql">
+    /// Whether Npgsql's spans are recorded; the scheduler leaves them out, since Quartz's own spans
+    /// (<c>Quartz.JobStore.*</c>) name each store operation and its SQL under them would outnumber the rest of an
+    /// incident's trace.
+    /// </param>
+    public static WebApplicationBuilder AddAgentsDefaults(this WebApplicationBuilder builder, string serviceName, string defaultUrl, bool traceSql = true)
     {
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
         {
@@ -60,7 +65,7 @@ public static class HostingExtensions
                 .AddSource("MassTransit", "Quartz", AgentsTelemetry.Name)
                 .AddAspNetCoreInstrumentation(o => o.Filter = http => !IsProbe(http.Request.Path))
                 .AddHttpClientInstrumentation()
-                .AddNpgsql())
+                .AddNpgsqlWhen(traceSql))
             .WithMetrics(metrics => metrics
                 .AddMeter("MassTransit", AgentsTelemetry.Name)
                 .AddAspNetCoreInstrumentation()
@@ -104,6 +109,9 @@ public static class HostingExtensions
         app.MapPrometheusScrapingEndpoint(MetricsPath);
         return app;
     }
+
+    private static TracerProviderBuilder AddNpgsqlWhen(this TracerProviderBuilder tracing, bool enabled) =>
+        enabled ? tracing.AddNpgsql() : tracing;
 
     private static bool IsProbe(PathString path) => path.StartsWithSegments("/health") || path.StartsWithSegments(MetricsPath);
 }

@@ -17,7 +17,11 @@ public static class IncidentStore
     public static IServiceCollection AddIncidentStore(this IServiceCollection services)
     {
         services.AddDbContextFactory<IncidentDbContext>((sp, options) =>
-            options.UseNpgsql(sp.GetRequiredService<AgentsConnections>().PostgresConnection, Configure));
+            options.UseNpgsql(sp.GetRequiredService<AgentsConnections>().PostgresConnection, npgsql =>
+            {
+                Configure(npgsql);
+                npgsql.ConfigureDataSource(dataSource => dataSource.WithReadableSpans());
+            }));
         services.AddSingleton<IEmergencyPageLedger, StoredEmergencyPageLedger>();
         return services;
     }
