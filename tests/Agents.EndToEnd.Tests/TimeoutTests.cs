@@ -96,8 +96,9 @@ public sealed class TimeoutTests(TimeoutFixture system)
     }
 
     [Fact]
-    public async Task A_timed_out_step_its_retry_and_the_escalation_are_spans_of_the_incident_trace()
+    public async Task A_timed_out_step_its_retry_and_the_escalation_are_spans_of_the_incident_trace_and_counted()
     {
+        var before = await PrometheusText.Scrape(system.Addresses("orchestrator"));
         var fingerprint = await RaiseAlert();
         var incident = await system.WaitForIncident(fingerprint, i => i.Summary.Status == IncidentStatuses.Escalated, "Escalated", Patience);
         var id = incident.Summary.IncidentId.ToString();
@@ -116,6 +117,22 @@ public sealed class TimeoutTests(TimeoutFixture system)
             $"scheduler spans in the trace: {string.Join(", ", trace.Where(s => s.ServiceName == "scheduler").Select(s => s.Name))}");
         Assert.Single(trace, s => s.Name == "step notification" && s.Tag("step.outcome") == "ok");
         Assert.DoesNotContain(spans, s => s.Tag("incident.id") == id && s.TraceId != incident.TraceId && s.ServiceName != "context");
+
+        // And the metrics say which agent timed out.
+        var after = before;
+        await system.WaitUntil(async () =>
+        {
+            after = await PrometheusText.Scrape(system.Addresses("orchestrator"));
+            return Delta("agents_incidents_ended_total", ("incident_status", "Escalated")) >= 1;
+        }, "the escalation counted", Patience);
+        var context = ("agent_name", "context");
+        Assert.Equal(2, Delta("agents_step_outcomes_total", context, ("step_outcome", "timed_out")));
+        Assert.Equal(2, Delta("agents_step_duration_seconds_count", context, ("step_outcome", "timed_out")));
+        Assert.Equal(1, Delta("agents_step_retries_total", context));
+        Assert.Equal(1, Delta("agents_escalations_total", context));
+        Assert.Equal(1, Delta("agents_step_outcomes_total", ("agent_name", "notification"), ("step_outcome", "ok")));
+
+        double Delta(string name, params (string, string)[] labels) => after.Sum(name, labels) - before.Sum(name, labels);
     }
 
     private async Task<string> RaiseAlert()
