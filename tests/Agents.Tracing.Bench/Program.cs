@@ -68,7 +68,8 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
 // What one incident's trace holds (the API's polling makes traces of its own, not counted here).
 var lastTrace = await traced.LastTraceId();
 var spans = await receiver.WaitFor(all => all.Count(s => s.TraceId == lastTrace && s.Name.StartsWith("agent ", StringComparison.Ordinal)) == 5
-    && all.Any(s => s.TraceId == lastTrace && s.Name == "step notification"), TimeSpan.FromSeconds(30));
+    && all.Any(s => s.TraceId == lastTrace && s.Name == "step notification")
+    && all.Any(s => s.TraceId == lastTrace && s.ServiceName == "scheduler"), TimeSpan.FromSeconds(30));
 var trace = spans.Where(s => s.TraceId == lastTrace).ToList();
 Console.WriteLine($"one incident's trace: {trace.Count} spans; by service: "
     + string.Join(", ", trace.GroupBy(s => s.ServiceName).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}"))
