@@ -157,27 +157,40 @@ public class SystemFixture : IAsyncLifetime
         await Task.WhenAll(started.Select(p => p.WaitReady(http, TimeSpan.FromSeconds(90))));
     }
 
-    /// <summary>Polls the API until the incident of <paramref name="fingerprint"/> satisfies <paramref name="condition"/>.</summary>
+    /// <summary>
+    /// Polls the API until the incident of <paramref name="fingerprint"/> satisfies <paramref name="condition"/>. A 503
+    /// (the orchestrator did not answer the API in time, e.g. while a loaded machine starts three systems at once) is a
+    /// poll that saw nothing yet; it is reported if the deadline passes.
+    /// </summary>
     public async Task<IncidentDetails> WaitForIncident(string fingerprint, Func<IncidentDetails, bool> condition, string what, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         IncidentDetails? last = null;
+        var unavailable = 0;
         while (DateTime.UtcNow < deadline)
         {
-            var list = await Api.GetFromJsonAsync<List<IncidentSummary>>($"incidents?fingerprint={fingerprint}", Json);
-            if (list is [var summary, ..])
+            try
             {
-                last = await Api.GetFromJsonAsync<IncidentDetails>($"incidents/{summary.IncidentId}", Json);
-                if (last is not null && condition(last))
+                var list = await Api.GetFromJsonAsync<List<IncidentSummary>>($"incidents?fingerprint={fingerprint}", Json);
+                if (list is [var summary, ..])
                 {
-                    return last;
+                    last = await Api.GetFromJsonAsync<IncidentDetails>($"incidents/{summary.IncidentId}", Json);
+                    if (last is not null && condition(last))
+                    {
+                        return last;
+                    }
                 }
+            }
+            catch (HttpRequestException e) when (e.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable)
+            {
+                unavailable++;
             }
 
             await Task.Delay(100);
         }
 
-        Assert.Fail($"incident {fingerprint} did not reach {what}:{Environment.NewLine}{Describe(last)}{Environment.NewLine}{Diagnostics()}");
+        Assert.Fail($"incident {fingerprint} did not reach {what} ({unavailable} poll(s) answered 503):{Environment.NewLine}"
+            + $"{Describe(last)}{Environment.NewLine}{Diagnostics()}");
         throw new InvalidOperationException();
     }
 
