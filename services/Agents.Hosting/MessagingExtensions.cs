@@ -14,7 +14,9 @@ public static class MessagingExtensions
     /// Adds MassTransit on RabbitMQ (connection from <see cref="AgentsConnections"/>), kebab-case endpoint
     /// names, the message scheduler reached at <c>queue:scheduler</c>, and on every endpoint: retries with
     /// back-off for transient faults (never for <see cref="PermanentMessageException"/>), the in-memory
-    /// outbox, and the reports that wait for a consume's success (<see cref="AfterConsume"/>). <paramref name="configure"/> registers the service's consumers and sagas.
+    /// outbox, and the reports that wait for a consume's success (<see cref="AfterConsume"/>); prefetch and concurrency
+    /// from <see cref="MessagingOptions"/> when set. On SIGTERM the bus stops taking messages, finishes the ones in hand
+    /// (up to <c>MassTransitHostOptions.StopTimeout</c>) and closes, which returns the prefetched ones to the queue. <paramref name="configure"/> registers the service's consumers and sagas.
     /// </summary>
     public static IHostApplicationBuilder AddAgentsMessaging(
         this IHostApplicationBuilder builder,
@@ -38,6 +40,8 @@ public static class MessagingExtensions
             o.StopTimeout = TimeSpan.FromSeconds(30);
         });
 
+        builder.AddValidatedOptions<MessagingOptions>(MessagingOptions.SectionName);
+        builder.AddValidatedOptions<AgentOptions>(AgentOptions.SectionName);
         var scheduler = AgentQueues.Address(AgentQueues.Scheduler);
         builder.Services.AddMassTransit(x =>
         {
@@ -45,6 +49,17 @@ public static class MessagingExtensions
             x.AddMessageScheduler(scheduler);
             x.AddConfigureEndpointsCallback((context, _, endpoint) =>
             {
+                var tuning = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
+                if (tuning.PrefetchCount is { } prefetch)
+                {
+                    endpoint.PrefetchCount = prefetch;
+                }
+
+                if (tuning.ConcurrentMessageLimit is { } limit)
+                {
+                    endpoint.ConcurrentMessageLimit = limit;
+                }
+
                 endpoint.UseMessageRetry(r =>
                 {
                     // Bad input never gets better by waiting: straight to the error queue.

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Agents.EndToEnd.Tests;
 
@@ -94,6 +95,35 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
         throw new TimeoutException($"{Name} was not ready within {timeout}:{Environment.NewLine}{RecentOutput}");
     }
+
+    /// <summary>
+    /// Sends SIGTERM (what Docker and Kubernetes send) and waits up to <paramref name="timeout"/> for the process to
+    /// exit; answers its exit code.
+    /// </summary>
+    public async Task<int> Terminate(TimeSpan timeout)
+    {
+        if (Kill(_process.Id, SigTerm) != 0)
+        {
+            throw new InvalidOperationException($"kill -TERM {_process.Id} failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{Name} did not exit within {timeout} of SIGTERM:{Environment.NewLine}{RecentOutput}");
+        }
+
+        return _process.ExitCode;
+    }
+
+    private const int SigTerm = 15;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     public async ValueTask DisposeAsync()
     {

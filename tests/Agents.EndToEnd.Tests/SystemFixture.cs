@@ -144,6 +144,25 @@ public class SystemFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Sends SIGTERM to every process of <paramref name="service"/> and answers their exit codes once they exited.</summary>
+    public async Task<int[]> Terminate(string service, TimeSpan timeout)
+    {
+        var stopping = _processes.Where(p => p.Name == service).ToList();
+        var codes = await Task.WhenAll(stopping.Select(p => p.Terminate(timeout)));
+        foreach (var process in stopping)
+        {
+            _stopped.Add(process);
+            _processes.Remove(process);
+        }
+
+        return codes;
+    }
+
+    /// <summary>The output of processes stopped by <see cref="Terminate"/>, for failure messages.</summary>
+    public string StoppedOutput => string.Join(Environment.NewLine, _stopped.Select(p => $"--- {p.Name} (stopped) ---{Environment.NewLine}{p.RecentOutput}"));
+
+    private readonly List<ServiceProcess> _stopped = [];
+
     /// <summary>The addresses of the running processes of <paramref name="service"/> (for their <c>/metrics</c>).</summary>
     public IReadOnlyList<Uri> Addresses(string service) =>
         _processes.Where(p => p.Name == service && !p.HasExited).Select(p => p.BaseAddress).ToList();
@@ -224,7 +243,7 @@ public class SystemFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var process in _processes)
+        foreach (var process in _processes.Concat(_stopped))
         {
             await process.DisposeAsync();
         }

@@ -1,13 +1,16 @@
 using Agents.Contracts;
 using Agents.Contracts.Context;
+using Agents.Hosting;
 using Agents.Hosting.Agents;
+using Microsoft.Extensions.Options;
 
 namespace Agents.Context.Consumers;
 
 public sealed class CollectIncidentContextConsumer(
     IAgentBrain<CollectIncidentContext, IncidentContext> brain,
+    IOptions<AgentOptions> options,
     ILogger<CollectIncidentContextConsumer> logger)
-    : AgentConsumer<CollectIncidentContext, IncidentContext, IncidentContextCollected, IncidentContextFailed>(brain, logger)
+    : AgentConsumer<CollectIncidentContext, IncidentContext, IncidentContextCollected, IncidentContextFailed>(brain, options, logger)
 {
     protected override string AgentName => "context";
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Agents.Contracts;
 using MassTransit;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Agents.Hosting.Agents;
 
@@ -14,6 +15,7 @@ namespace Agents.Hosting.Agents;
 /// </summary>
 public abstract class AgentConsumer<TCommand, TResult, TSucceeded, TFailed>(
     IAgentBrain<TCommand, TResult> brain,
+    IOptions<AgentOptions> options,
     ILogger logger) : IConsumer<TCommand>
     where TCommand : class, IStepCommand
     where TResult : class
@@ -36,6 +38,12 @@ public abstract class AgentConsumer<TCommand, TResult, TSucceeded, TFailed>(
         AgentOutcome<TResult> outcome;
         try
         {
+            if (options.Value.ThinkTime > TimeSpan.Zero)
+            {
+                // A load-test knob (Agent__ThinkTime): the step takes at least this long, as a slow model would.
+                await Task.Delay(options.Value.ThinkTime, context.CancellationToken);
+            }
+
             outcome = await brain.DecideAsync(context.Message, context.CancellationToken);
         }
         catch (Exception exception)

@@ -1,8 +1,13 @@
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Agents.Hosting.Agents;
 
-/// <summary>Puts an agent's consumer on its own queue (named in <c>AgentQueues</c>) with a bounded concurrency.</summary>
+/// <summary>
+/// Puts an agent's consumer on its own queue (named in <c>AgentQueues</c>) with a bounded concurrency:
+/// <paramref name="concurrentMessageLimit"/> unless <c>Messaging__ConcurrentMessageLimit</c> says otherwise.
+/// </summary>
 public abstract class AgentConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer>
     where TConsumer : class, IConsumer
 {
@@ -10,5 +15,16 @@ public abstract class AgentConsumerDefinition<TConsumer> : ConsumerDefinition<TC
     {
         Endpoint(e => e.Name = queue);
         ConcurrentMessageLimit = concurrentMessageLimit;
+    }
+
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<TConsumer> consumerConfigurator,
+        IRegistrationContext context)
+    {
+        if (context.GetRequiredService<IOptions<MessagingOptions>>().Value.ConcurrentMessageLimit is { } limit)
+        {
+            consumerConfigurator.ConcurrentMessageLimit = limit;
+        }
     }
 }

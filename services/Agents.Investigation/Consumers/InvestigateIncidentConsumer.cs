@@ -1,13 +1,16 @@
 using Agents.Contracts;
 using Agents.Contracts.Investigation;
+using Agents.Hosting;
 using Agents.Hosting.Agents;
+using Microsoft.Extensions.Options;
 
 namespace Agents.Investigation.Consumers;
 
 public sealed class InvestigateIncidentConsumer(
     IAgentBrain<InvestigateIncident, Hypothesis> brain,
+    IOptions<AgentOptions> options,
     ILogger<InvestigateIncidentConsumer> logger)
-    : AgentConsumer<InvestigateIncident, Hypothesis, IncidentInvestigated, IncidentInvestigationFailed>(brain, logger)
+    : AgentConsumer<InvestigateIncident, Hypothesis, IncidentInvestigated, IncidentInvestigationFailed>(brain, options, logger)
 {
     protected override string AgentName => "investigation";
 

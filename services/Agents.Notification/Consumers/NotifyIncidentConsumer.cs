@@ -1,13 +1,16 @@
 using Agents.Contracts;
 using Agents.Contracts.Notification;
+using Agents.Hosting;
 using Agents.Hosting.Agents;
+using Microsoft.Extensions.Options;
 
 namespace Agents.Notification.Consumers;
 
 public sealed class NotifyIncidentConsumer(
     IAgentBrain<NotifyIncident, NotificationRecord> brain,
+    IOptions<AgentOptions> options,
     ILogger<NotifyIncidentConsumer> logger)
-    : AgentConsumer<NotifyIncident, NotificationRecord, IncidentNotified, IncidentNotificationFailed>(brain, logger)
+    : AgentConsumer<NotifyIncident, NotificationRecord, IncidentNotified, IncidentNotificationFailed>(brain, options, logger)
 {
     protected override string AgentName => "notification";
 

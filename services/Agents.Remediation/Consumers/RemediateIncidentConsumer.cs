@@ -1,13 +1,16 @@
 using Agents.Contracts;
 using Agents.Contracts.Remediation;
+using Agents.Hosting;
 using Agents.Hosting.Agents;
+using Microsoft.Extensions.Options;
 
 namespace Agents.Remediation.Consumers;
 
 public sealed class RemediateIncidentConsumer(
     IAgentBrain<RemediateIncident, RemediationResult> brain,
+    IOptions<AgentOptions> options,
     ILogger<RemediateIncidentConsumer> logger)
-    : AgentConsumer<RemediateIncident, RemediationResult, IncidentRemediated, IncidentRemediationFailed>(brain, logger)
+    : AgentConsumer<RemediateIncident, RemediationResult, IncidentRemediated, IncidentRemediationFailed>(brain, options, logger)
 {
     protected override string AgentName => "remediation";
 

@@ -1,13 +1,16 @@
 using Agents.Contracts;
 using Agents.Contracts.Triage;
+using Agents.Hosting;
 using Agents.Hosting.Agents;
+using Microsoft.Extensions.Options;
 
 namespace Agents.Triage.Consumers;
 
 public sealed class TriageIncidentConsumer(
     IAgentBrain<TriageIncident, TriageResult> brain,
+    IOptions<AgentOptions> options,
     ILogger<TriageIncidentConsumer> logger)
-    : AgentConsumer<TriageIncident, TriageResult, IncidentTriaged, IncidentTriageFailed>(brain, logger)
+    : AgentConsumer<TriageIncident, TriageResult, IncidentTriaged, IncidentTriageFailed>(brain, options, logger)
 {
     protected override string AgentName => "triage";
 
