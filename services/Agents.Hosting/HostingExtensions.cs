@@ -51,6 +51,9 @@ public static class HostingExtensions
             }
         }
 
+        // SIGTERM: the bus gets up to 30 s (MassTransitHostOptions.StopTimeout) to finish the messages in hand; the host
+        // waits a little longer than that, and deployments give the process 45 s before SIGKILL.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(40));
         builder.Services.AddSingleton(AgentsConnections.From(builder.Configuration));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHealthChecks();
