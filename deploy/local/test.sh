@@ -58,6 +58,31 @@ fi
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
 
+# tests/Agents.Deploy.Tests validates docker-compose.yml with Debian's docker-compose and renders deploy/k8s with
+# `kubectl kustomize`: install what is missing, the way deps.sh installs packages (apt-get as root, else through
+# sudo; sudo -n without a terminal). kubectl: the `kubectl` package where Google's apt repository is configured,
+# else Debian's kubernetes-client.
+ensure_tool() { # ensure_tool COMMAND PACKAGE...
+    local tool=$1 package
+    shift
+    command -v "$tool" >/dev/null 2>&1 && return 0
+    local as_root=()
+    if [[ $(id -u) -ne 0 ]]; then
+        if [[ -n $interactive ]]; then as_root=(sudo); else as_root=(sudo -n); fi
+    fi
+    log "installing $tool (apt-get) for the deployment checks"
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 || true
+    for package in "$@"; do
+        if "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq \
+            --no-install-recommends "$package" >&2; then
+            return 0
+        fi
+    done
+    log "warning: could not install $tool; the deployment checks that need it will fail"
+}
+ensure_tool docker-compose docker-compose
+ensure_tool kubectl kubectl kubernetes-client
+
 cmd=(dotnet test "$REPO_ROOT/Agents.sln" -c Release --logger trx --results-directory "$RESULTS" "$@")
 log "running: ${cmd[*]}"
 started=$SECONDS
