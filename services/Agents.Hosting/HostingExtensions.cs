@@ -65,7 +65,7 @@ public static class HostingExtensions
                 serviceInstanceId: $"{Environment.MachineName}-{Environment.ProcessId}"))
             .WithTracing(tracing => tracing
                 .SetSampler(new ParentBasedSampler(new BackgroundClientSpansDropped()))
-                .AddSource("MassTransit", "Quartz", AgentsTelemetry.Name)
+                .AddSource("MassTransit", "Quartz", AgentsTelemetry.Name, Agents.Hosting.Llm.LlmClients.ActivitySource)
                 .AddAspNetCoreInstrumentation(o => o.Filter = http => !IsProbe(http.Request.Path))
                 .AddHttpClientInstrumentation()
                 .AddNpgsqlWhen(traceSql))
