@@ -19,12 +19,19 @@ public sealed class MessagingOptions
 }
 
 /// <summary>
-/// What every agent service shares beyond messaging (<c>Agent__ThinkTime</c>): an artificial delay before each decision,
-/// for load and scaling tests that need a slow step without a slow model. Zero (the default) in production.
+/// What every agent service shares beyond messaging: which brain decides (<c>Agent__Brain</c>: <c>rules</c>, the
+/// default, or <c>llm</c>, which needs the <c>Llm__*</c> settings), and an artificial delay before each decision
+/// (<c>Agent__ThinkTime</c>) for load and scaling tests that need a slow step without a slow model (zero in production).
 /// </summary>
 public sealed class AgentOptions
 {
     public const string SectionName = "Agent";
+
+    public const string Rules = "rules";
+    public const string Llm = "llm";
+
+    [RegularExpression("^(rules|llm)$", ErrorMessage = "Agent__Brain must be 'rules' or 'llm'.")]
+    public string Brain { get; set; } = Rules;
 
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan ThinkTime { get; set; } = TimeSpan.Zero;

@@ -8,10 +8,10 @@ namespace Agents.Triage;
 
 public static class TriageExtensions
 {
-    /// <summary>The triage agent: classifies raw alerts (rule-based brain).</summary>
+    /// <summary>The triage agent: classifies raw alerts (rule-based brain, or the model with <c>Agent__Brain=llm</c>).</summary>
     public static WebApplicationBuilder AddTriage(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<IAgentBrain<TriageIncident, TriageResult>, RuleBasedTriageBrain>();
+        builder.AddAgentBrain<TriageIncident, TriageResult, RuleBasedTriageBrain, LlmTriageBrain>();
         builder.AddAgentsMessaging(x => x.AddConsumer<TriageIncidentConsumer, TriageIncidentConsumerDefinition>());
         return builder;
     }

@@ -1,0 +1,74 @@
+using Agents.Contracts;
+using Agents.Contracts.Triage;
+using Agents.Hosting.Agents;
+using Agents.Hosting.Llm;
+
+namespace Agents.Triage.Brain;
+
+/// <summary>
+/// Triage by a model (prompt <c>Prompts/triage.v1.md</c>): the alert goes as delimited data, the answer comes back as a
+/// <see cref="TriageResult"/> and is checked before it is reported: a severity of the four, a service the alert names,
+/// an error type of the known ones, a start time not in the future. Anything else is an invalid output, reported as a
+/// failure with its reason so that the orchestrator's retry and escalation policy applies.
+/// </summary>
+public sealed class LlmTriageBrain(StructuredChat chat, TimeProvider clock) : IAgentBrain<TriageIncident, TriageResult>
+{
+    public const string PromptFile = "triage.v1.md";
+
+    private static readonly string[] ErrorTypes =
+    [
+        ErrorTypeClassifier.ErrorRate, ErrorTypeClassifier.Latency, ErrorTypeClassifier.Saturation,
+        ErrorTypeClassifier.Availability, ErrorTypeClassifier.Unknown,
+    ];
+
+    private readonly string _instructions = Prompts.Load(PromptFile);
+
+    public string Kind => "llm";
+
+    public async Task<AgentOutcome<TriageResult>> DecideAsync(TriageIncident command, CancellationToken cancellationToken)
+    {
+        List<PromptData> data = [new("alert", command.Alert)];
+        if (command.PreviousFailure is { } previous)
+        {
+            data.Add(new("previous-attempt-failure", previous));
+        }
+
+        var answer = await chat.AskAsync<TriageResult>(_instructions, data, cancellationToken);
+        if (answer.Value is not { } result)
+        {
+            return AgentOutcome<TriageResult>.Failure($"invalid model output: {answer.Invalid}", answer.Tokens);
+        }
+
+        return Check(result, command) is { } invalid
+            ? AgentOutcome<TriageResult>.Failure($"invalid model output: {invalid}", answer.Tokens)
+            : AgentOutcome<TriageResult>.Success(result, answer.Tokens);
+    }
+
+    private string? Check(TriageResult result, TriageIncident command)
+    {
+        if (!Severities.All.Contains(result.Severity))
+        {
+            return $"severity '{result.Severity}' is not one of {string.Join(", ", Severities.All)}";
+        }
+
+        if (!ErrorTypes.Contains(result.ErrorType))
+        {
+            return $"error type '{result.ErrorType}' is not one of {string.Join(", ", ErrorTypes)}";
+        }
+
+        var named = ServiceResolver.Resolve(command.Alert)?.Service;
+        if (named is not null && !string.Equals(result.Service, named, StringComparison.OrdinalIgnoreCase))
+        {
+            return $"service '{result.Service}' is not the service the alert names ('{named}')";
+        }
+
+        if (string.IsNullOrWhiteSpace(result.Service) || string.IsNullOrWhiteSpace(result.Summary) || string.IsNullOrWhiteSpace(result.Rationale))
+        {
+            return "service, summary and rationale must not be empty";
+        }
+
+        return result.OccurredAt > clock.GetUtcNow().AddMinutes(5)
+            ? $"occurredAt {result.OccurredAt:O} is in the future"
+            : null;
+    }
+}
