@@ -22,6 +22,9 @@ public sealed record AgentOutcome<T>
 
     public bool Succeeded => Result is not null;
 
+    /// <summary>The same outcome, with the tokens spent reaching it (e.g. by a planner whose proposal a guardrail then judged).</summary>
+    public AgentOutcome<T> WithTokens(TokenUsage tokens) => new(Result, FailureReason, tokens);
+
     public static AgentOutcome<T> Success(T result, TokenUsage? tokens = null) => new(result, null, tokens ?? TokenUsage.None);
 
     public static AgentOutcome<T> Failure(string reason, TokenUsage? tokens = null) => new(null, reason, tokens ?? TokenUsage.None);

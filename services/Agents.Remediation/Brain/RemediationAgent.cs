@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace Agents.Remediation.Brain;
 
 /// <summary>
-/// The remediation agent's brain as the consumer sees it: a planner (rule-based now, a model later) proposes a
+/// The remediation agent's brain as the consumer sees it: a planner (rule-based, or the model) proposes a
 /// runbook action and the <see cref="RunbookExecutor"/> checks it against the guardrail and dry-runs it. With
 /// <see cref="RemediationOptions.DryRun"/> off every remediation is refused: this version never executes.
 /// </summary>
@@ -27,8 +27,9 @@ public sealed class RemediationAgent(
         }
 
         var plan = await planner.DecideAsync(command, cancellationToken);
-        return plan.Result is { } proposed
+        var outcome = plan.Result is { } proposed
             ? executor.DryRun(proposed, command)
             : AgentOutcome<RemediationResult>.Failure(plan.FailureReason ?? "the planner proposed no action");
+        return outcome.WithTokens(plan.Tokens);
     }
 }

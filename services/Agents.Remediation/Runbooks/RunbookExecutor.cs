@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Agents.Contracts.Remediation;
 using Agents.Hosting.Agents;
 
@@ -12,7 +13,7 @@ namespace Agents.Remediation.Runbooks;
 /// whose <c>service</c> parameter is not the incident's service, or whose <c>version</c> parameter is neither the
 /// version nor the previous version of one of the service's recent deploys.
 /// </summary>
-public sealed class RunbookExecutor(RunbookCatalog catalog)
+public sealed partial class RunbookExecutor(RunbookCatalog catalog)
 {
     /// <summary>Why the guardrail refuses <paramref name="plan"/> for <paramref name="command"/>, or null when it may run.</summary>
     public string? Check(RemediationPlan plan, RemediateIncident command)
@@ -104,7 +105,14 @@ public sealed class RunbookExecutor(RunbookCatalog catalog)
                 return null;
 
             default:
-                return null;
+                // Free text never reaches a step as it is: a value that could be read as a command, a path trick or
+                // markup (anything beyond letters, digits and . _ : / - , at most 128 characters) is refused.
+                return SafeText().IsMatch(value)
+                    ? null
+                    : $"{parameter.Name} has characters a runbook parameter may not contain (allowed: letters, digits, . _ : / -; at most 128)";
         }
     }
+
+    [GeneratedRegex("^[A-Za-z0-9._:/-]{1,128}$")]
+    private static partial Regex SafeText();
 }
