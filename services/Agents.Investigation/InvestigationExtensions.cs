@@ -8,11 +8,11 @@ namespace Agents.Investigation;
 
 public static class InvestigationExtensions
 {
-    /// <summary>The investigation agent: a root-cause hypothesis from the context (rule-based brain).</summary>
+    /// <summary>The investigation agent: a root-cause hypothesis from the context (rule-based brain, or the model with <c>Agent__Brain=llm</c>).</summary>
     public static WebApplicationBuilder AddInvestigation(this WebApplicationBuilder builder)
     {
         builder.AddValidatedOptions<InvestigationOptions>(InvestigationOptions.SectionName);
-        builder.Services.AddSingleton<IAgentBrain<InvestigateIncident, Hypothesis>, RuleBasedInvestigationBrain>();
+        builder.AddAgentBrain<InvestigateIncident, Hypothesis, RuleBasedInvestigationBrain, LlmInvestigationBrain>();
         builder.AddAgentsMessaging(x => x.AddConsumer<InvestigateIncidentConsumer, InvestigateIncidentConsumerDefinition>());
         return builder;
     }

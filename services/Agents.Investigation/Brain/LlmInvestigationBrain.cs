@@ -1,0 +1,88 @@
+using System.Globalization;
+using Agents.Contracts.Investigation;
+using Agents.Hosting.Agents;
+using Agents.Hosting.Llm;
+
+namespace Agents.Investigation.Brain;
+
+/// <summary>
+/// Investigation by a model (prompt <c>Prompts/investigation.v1.md</c>): the triage and the context go as delimited
+/// data, and on a retry the reason the previous attempt was rejected (the orchestrator's contradiction check included).
+/// The hypothesis is checked before it is reported: a known category, a confidence in 0..1, evidence of a known kind
+/// inside the context's window, and versions that are in the deploy history. Anything else is an invalid output.
+/// </summary>
+public sealed class LlmInvestigationBrain(StructuredChat chat) : IAgentBrain<InvestigateIncident, Hypothesis>
+{
+    public const string PromptFile = "investigation.v1.md";
+
+    private static readonly string[] Categories =
+        [RuleBasedInvestigationBrain.Regression, RuleBasedInvestigationBrain.Capacity, RuleBasedInvestigationBrain.Unknown];
+
+    private static readonly string[] EvidenceKinds = ["deploy", "metric", "alert"];
+
+    private readonly string _instructions = Prompts.Load(PromptFile);
+
+    public string Kind => "llm";
+
+    public async Task<AgentOutcome<Hypothesis>> DecideAsync(InvestigateIncident command, CancellationToken cancellationToken)
+    {
+        List<PromptData> data = [new("triage", command.Triage), new("context", command.Context)];
+        if (command.PreviousFailure is { } previous)
+        {
+            data.Add(new("previous-attempt-failure", previous));
+        }
+
+        var answer = await chat.AskAsync<Hypothesis>(_instructions, data, cancellationToken);
+        if (answer.Value is not { } hypothesis)
+        {
+            return AgentOutcome<Hypothesis>.Failure($"invalid model output: {answer.Invalid}", answer.Tokens);
+        }
+
+        return Check(hypothesis, command) is { } invalid
+            ? AgentOutcome<Hypothesis>.Failure($"invalid model output: {invalid}", answer.Tokens)
+            : AgentOutcome<Hypothesis>.Success(hypothesis, answer.Tokens);
+    }
+
+    private static string? Check(Hypothesis hypothesis, InvestigateIncident command)
+    {
+        if (!Categories.Contains(hypothesis.Category))
+        {
+            return $"category '{hypothesis.Category}' is not one of {string.Join(", ", Categories)}";
+        }
+
+        if (double.IsNaN(hypothesis.Confidence) || hypothesis.Confidence is < 0 or > 1)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"confidence {hypothesis.Confidence} is not between 0 and 1");
+        }
+
+        if (hypothesis.Evidence.Count == 0)
+        {
+            return "the hypothesis has no evidence";
+        }
+
+        var (from, to) = (command.Context.WindowStart, command.Context.WindowEnd);
+        foreach (var evidence in hypothesis.Evidence)
+        {
+            if (!EvidenceKinds.Contains(evidence.Kind))
+            {
+                return $"evidence kind '{evidence.Kind}' is not one of {string.Join(", ", EvidenceKinds)}";
+            }
+
+            if (evidence.ObservedAt is { } at && (at < from || at > to))
+            {
+                return $"evidence '{evidence.Description}' observed at {at:O} is outside the context's window {from:O}..{to:O}";
+            }
+        }
+
+        var versions = command.Context.RecentDeploys.SelectMany(d => new[] { d.Version, d.PreviousVersion }).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        foreach (var (name, version) in new[] { ("suspectVersion", hypothesis.SuspectVersion), ("lastGoodVersion", hypothesis.LastGoodVersion) })
+        {
+            if (version is not null && !versions.Contains(version))
+            {
+                return $"{name} '{version}' is not a version in the context's deploys";
+            }
+        }
+
+        return null;
+    }
+}
