@@ -59,6 +59,31 @@ public sealed class StructuredChatTests
     }
 
     [Fact]
+    public async Task Each_call_is_a_gen_ai_span_with_the_token_counts_and_without_the_prompt_or_the_answer()
+    {
+        await using var fake = await FakeAzureOpenAI.Start();
+        fake.ThenAnswerJson(Triage, promptTokens: 77, completionTokens: 11);
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == LlmClients.ActivitySource,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) =>
+                System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+
+        await Ask(Options(fake), new { summary = "marker-7f3a in the alert" });
+
+        var span = Assert.Single(spans, s => s.GetTagItem("gen_ai.usage.input_tokens") is not null);
+        Assert.StartsWith("chat", span.DisplayName);
+        Assert.Equal(77, Convert.ToInt32(span.GetTagItem("gen_ai.usage.input_tokens"), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(11, Convert.ToInt32(span.GetTagItem("gen_ai.usage.output_tokens"), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.DoesNotContain(span.TagObjects, t => t.Value?.ToString()?.Contains("marker-7f3a", StringComparison.Ordinal) == true);
+        Assert.DoesNotContain(span.Events.SelectMany(e => e.Tags), t => t.Value?.ToString()?.Contains("marker-7f3a", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
     public async Task A_429_is_retried_after_its_Retry_After_and_then_succeeds()
     {
         await using var fake = await FakeAzureOpenAI.Start();
