@@ -352,7 +352,7 @@ public sealed class IncidentStateMachineTests
         await using var h = await SagaHarness.Start(workflow);
         var id = await ToCollectingContext(h);
 
-        await h.AdvancePastTimeout(id, IncidentSteps.Context, 1, TimeSpan.FromSeconds(31));
+        await h.AdvanceOnceAfterScheduled(id, IncidentSteps.Context, 1, TimeSpan.FromSeconds(31));
         // Cancelled at the scheduler, or delivered with a stale token and dropped by the saga: either way wait
         // for the delivery (or the harness' inactivity deadline) before looking at the incident.
         _ = await h.Harness.Consumed.Any<StepTimedOut>(c => c.Context.Message.IncidentId == id);
