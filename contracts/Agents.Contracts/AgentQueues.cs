@@ -15,6 +15,9 @@ public static class AgentQueues
     /// <summary>The orchestrator's saga endpoint.</summary>
     public const string Orchestrator = "incident";
 
+    /// <summary>The orchestrator's deliberation saga endpoint (participants answer by publishing; each participant has its own queue, named after it).</summary>
+    public const string Deliberation = "deliberation";
+
     /// <summary>The orchestrator's alert intake queue, bound to <see cref="AlertsExchange"/>.</summary>
     public const string AlertIntake = "alert-intake";
 
@@ -32,7 +35,7 @@ public static class AgentQueues
 
     /// <summary>Every receive endpoint of the system: the queues whose <c>_error</c> queues the dead-letter API works on.</summary>
     public static IReadOnlyList<string> ReceiveEndpoints { get; } =
-        [Triage, Context, Investigation, Remediation, Notification, Orchestrator, AlertIntake, DeployEvents, Scheduler];
+        [Triage, Context, Investigation, Remediation, Notification, Orchestrator, Deliberation, AlertIntake, DeployEvents, Scheduler];
 
     public static Uri Address(string queue) => new($"queue:{queue}");
 }

@@ -1,4 +1,5 @@
 using Agents.Hosting;
+using Agents.Orchestrator.Deliberations;
 using Agents.Orchestrator.Incidents;
 using Agents.Orchestrator.Intake;
 using Agents.Orchestrator.Persistence;
@@ -16,7 +17,7 @@ public static class OrchestratorExtensions
     public const string MigrateCommand = "migrate";
 
     /// <summary>
-    /// The orchestrator: alert intake, the incident saga with its state in PostgreSQL (schema migrated at
+    /// The orchestrator: alert intake, the incident and deliberation sagas with their state in PostgreSQL (schema migrated at
     /// start-up, before the bus takes messages), the read side for the API, and the emergency page when the
     /// saga itself fails.
     /// </summary>
@@ -28,10 +29,19 @@ public static class OrchestratorExtensions
             var options = sp.GetRequiredService<IOptions<OrchestratorOptions>>().Value;
             return WorkflowLoader.LoadFile(RepositoryFiles.Resolve(options.WorkflowPath), options.Workflow);
         });
+        builder.Services.AddSingletonLoadedAtStart(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<OrchestratorOptions>>().Value;
+            return WorkflowLoader.LoadDeliberationsFile(RepositoryFiles.Resolve(options.WorkflowPath));
+        });
         builder.Services.AddIncidentStore();
         builder.Services.AddHostedService<IncidentStoreMigrator>();
 
-        builder.AddAgentsMessaging(x => x.AddOrchestratorConsumers().EntityFrameworkRepository<IncidentState, IncidentDbContext>());
+        builder.AddAgentsMessaging(x =>
+        {
+            x.AddOrchestratorConsumers().EntityFrameworkRepository<IncidentState, IncidentDbContext>();
+            x.AddDeliberations().EntityFrameworkRepository<DeliberationState, IncidentDbContext>();
+        });
         builder.Services.AddHostedService<IncidentResumer>();
         return builder;
     }
@@ -47,6 +57,17 @@ public static class OrchestratorExtensions
         x.TryAddSingleton<IEmergencyPageLedger, InMemoryEmergencyPageLedger>();
         x.AddConsumeObserver<SagaFaultAlarm>();
         return x.AddSagaStateMachine<IncidentStateMachine, IncidentState, IncidentStateDefinition>();
+    }
+
+    /// <summary>
+    /// The deliberation saga (policies from the workflow file's <c>deliberations:</c> section, registered as
+    /// <see cref="DeliberationPolicies"/>) and its query consumer; the caller chooses the saga repository, as for
+    /// <see cref="AddOrchestratorConsumers"/>.
+    /// </summary>
+    public static ISagaRegistrationConfigurator<DeliberationState> AddDeliberations(this IBusRegistrationConfigurator x)
+    {
+        x.AddConsumer<DeliberationQueryConsumer>();
+        return x.AddSagaStateMachine<DeliberationStateMachine, DeliberationState, DeliberationStateDefinition>();
     }
 
     /// <summary>

@@ -51,4 +51,28 @@ internal static partial class OrchestratorLog
 
     [LoggerMessage(LogLevel.Information, "Resuming {Count} incident(s) that were in flight")]
     public static partial void Resuming(ILogger logger, int count);
+
+    [LoggerMessage(LogLevel.Information, "Deliberation {DeliberationId} ({Kind}) started: {Summary}; participants {Participants}, {Threshold} must agree, at most {MaxRounds} round(s)")]
+    public static partial void DeliberationStarted(ILogger logger, Guid deliberationId, string kind, string summary, string participants, int threshold, int maxRounds);
+
+    [LoggerMessage(LogLevel.Information, "Deliberation {DeliberationId}: round {Round} ended ({How}): {Tally}")]
+    public static partial void RoundEnded(ILogger logger, Guid deliberationId, int round, string how, string tally);
+
+    [LoggerMessage(LogLevel.Information, "Deliberation {DeliberationId} ({Kind}) concluded {Outcome} in round {Round}: {Detail}")]
+    public static partial void DeliberationConcluded(ILogger logger, Guid deliberationId, string kind, string outcome, int round, string detail);
+
+    [LoggerMessage(LogLevel.Warning, "Deliberation {DeliberationId}: the stance of {Participant} in round {Round} is malformed and counts as none: {Note}")]
+    public static partial void StanceMalformed(ILogger logger, Guid deliberationId, string participant, int round, string note);
+
+    [LoggerMessage(LogLevel.Information, "Deliberation {DeliberationId}: stance of {Participant} for round {Round} ignored: {Why}")]
+    public static partial void StanceIgnored(ILogger logger, Guid deliberationId, string participant, int round, string why);
+
+    [LoggerMessage(LogLevel.Warning, "Stance of {Participant} for round {Round} of unknown deliberation {DeliberationId} ignored")]
+    public static partial void StanceWithoutDeliberation(ILogger logger, string participant, int round, Guid deliberationId);
+
+    [LoggerMessage(LogLevel.Information, "Deliberation {DeliberationId}: timeout of round {Round} ignored (round {Current}, {State})")]
+    public static partial void StaleRoundTimeout(ILogger logger, Guid deliberationId, int round, int current, string state);
+
+    [LoggerMessage(LogLevel.Information, "Deliberation {DeliberationId}: repeated start ignored, it is {State}")]
+    public static partial void DuplicateDeliberationStart(ILogger logger, Guid deliberationId, string state);
 }

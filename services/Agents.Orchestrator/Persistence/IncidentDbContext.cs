@@ -6,6 +6,7 @@ using Agents.Contracts.Investigation;
 using Agents.Contracts.Notification;
 using Agents.Contracts.Remediation;
 using Agents.Contracts.Triage;
+using Agents.Orchestrator.Deliberations;
 using Agents.Orchestrator.Incidents;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
@@ -14,7 +15,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 namespace Agents.Orchestrator.Persistence;
 
 /// <summary>
-/// The orchestrator's PostgreSQL store: one row per incident in <c>incidents</c>. Scalar fields are columns an
+/// The orchestrator's PostgreSQL store: one row per incident in <c>incidents</c>, one per deliberation in <c>deliberations</c>. Scalar fields are columns an
 /// operator can query; each agent's segment (and the timeline) is a <c>jsonb</c> column. Concurrency is
 /// optimistic on the row's <c>xmin</c>.
 /// </summary>
@@ -23,6 +24,8 @@ public sealed class IncidentDbContext(DbContextOptions<IncidentDbContext> option
     public const string Schema = "orchestrator";
 
     public DbSet<IncidentState> Incidents => Set<IncidentState>();
+
+    public DbSet<DeliberationState> Deliberations => Set<DeliberationState>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -69,12 +72,53 @@ public sealed class IncidentDbContext(DbContextOptions<IncidentDbContext> option
         incident.HasIndex(i => new { i.CurrentState, i.CreatedAt }).HasDatabaseName("ix_incidents_status_created");
         incident.HasIndex(i => i.CreatedAt).HasDatabaseName("ix_incidents_created");
 
+        MapDeliberations(modelBuilder);
+
         var page = modelBuilder.Entity<EmergencyPage>();
         page.ToTable("emergency_pages");
         page.HasKey(p => p.IncidentId);
         page.Property(p => p.IncidentId).HasColumnName("incident_id").ValueGeneratedNever();
         page.Property(p => p.PagedAt).HasColumnName("paged_at");
         page.Property(p => p.Reason).HasColumnName("reason").IsRequired();
+    }
+
+    /// <summary>One row per deliberation: the policy it runs under and its outcome as columns, the stances as <c>jsonb</c>.</summary>
+    private static void MapDeliberations(ModelBuilder modelBuilder)
+    {
+        var deliberation = modelBuilder.Entity<DeliberationState>();
+        deliberation.ToTable("deliberations");
+        deliberation.HasKey(d => d.CorrelationId);
+        deliberation.Property(d => d.CorrelationId).HasColumnName("deliberation_id").ValueGeneratedNever();
+        deliberation.Property(d => d.RowVersion).IsRowVersion();
+        deliberation.Ignore(d => d.Version);
+
+        deliberation.Property(d => d.CurrentState).HasColumnName("status").HasMaxLength(64).IsRequired();
+        deliberation.Property(d => d.Kind).HasColumnName("kind").HasMaxLength(128).IsRequired();
+        deliberation.Property(d => d.Summary).HasColumnName("summary").IsRequired();
+        deliberation.Property(d => d.RequestedBy).HasColumnName("requested_by").HasMaxLength(512)
+            .HasConversion(uri => uri == null ? null : uri.ToString(), text => text == null ? null : new Uri(text, UriKind.RelativeOrAbsolute));
+        deliberation.Property(d => d.Threshold).HasColumnName("threshold");
+        deliberation.Property(d => d.MaxRounds).HasColumnName("max_rounds");
+        deliberation.Property(d => d.RoundTimeout).HasColumnName("round_timeout");
+        deliberation.Property(d => d.Round).HasColumnName("round");
+        deliberation.Property(d => d.RoundStartedAt).HasColumnName("round_started_at");
+        deliberation.Property(d => d.Decision).HasColumnName("decision").HasMaxLength(128);
+        deliberation.Property(d => d.Confidence).HasColumnName("confidence");
+        deliberation.Property(d => d.Reason).HasColumnName("reason");
+        deliberation.Property(d => d.CreatedAt).HasColumnName("created_at");
+        deliberation.Property(d => d.UpdatedAt).HasColumnName("updated_at");
+        deliberation.Property(d => d.RoundTimeoutTokenId).HasColumnName("round_timeout_token_id");
+        deliberation.Property(d => d.TimeoutRound).HasColumnName("timeout_round");
+
+        Json(deliberation.Property(d => d.Subject).HasColumnName("subject").IsRequired());
+        Json(deliberation.Property(d => d.Participants).HasColumnName("participants").IsRequired());
+        Json(deliberation.Property(d => d.Decisions).HasColumnName("decisions").IsRequired());
+        Json(deliberation.Property(d => d.CurrentStances).HasColumnName("current_stances").IsRequired());
+        Json(deliberation.Property(d => d.Rounds).HasColumnName("rounds").IsRequired());
+        Json(deliberation.Property(d => d.Ignored).HasColumnName("ignored").IsRequired());
+        Json(deliberation.Property(d => d.Tokens).HasColumnName("tokens").IsRequired());
+
+        deliberation.HasIndex(d => new { d.Kind, d.CurrentState, d.CreatedAt }).HasDatabaseName("ix_deliberations_kind_status_created");
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);

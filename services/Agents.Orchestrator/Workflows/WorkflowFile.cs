@@ -5,6 +5,8 @@ internal sealed class WorkflowFile
 {
     public Dictionary<string, WorkflowDefinition> Workflows { get; set; } = [];
 
+    public Dictionary<string, DeliberationDefinition?>? Deliberations { get; set; }
+
     internal sealed class WorkflowDefinition
     {
         public List<string>? ShortCircuitSeverities { get; set; }
@@ -21,5 +23,18 @@ internal sealed class WorkflowFile
         public int? Attempts { get; set; }
 
         public string? OnExhausted { get; set; }
+    }
+
+    internal sealed class DeliberationDefinition
+    {
+        public List<string>? Participants { get; set; }
+
+        public int? Threshold { get; set; }
+
+        public int? MaxRounds { get; set; }
+
+        public string? RoundTimeout { get; set; }
+
+        public List<string>? Decisions { get; set; }
     }
 }

@@ -21,20 +21,7 @@ public static class WorkflowLoader
 
     public static IncidentWorkflow Parse(string yaml, string workflow, string origin)
     {
-        WorkflowFile file;
-        try
-        {
-            file = new DeserializerBuilder()
-                .WithNamingConvention(CamelCaseNamingConvention.Instance)
-                .Build()
-                .Deserialize<WorkflowFile?>(yaml) ?? new WorkflowFile();
-        }
-        catch (YamlException ex)
-        {
-            throw new WorkflowConfigurationException(
-                $"Workflow file '{origin}' is not valid (line {ex.Start.Line}, column {ex.Start.Column}): {Innermost(ex).Message}");
-        }
-
+        var file = Read(yaml, origin);
         if (!file.Workflows.TryGetValue(workflow, out var definition))
         {
             throw new WorkflowConfigurationException(
@@ -109,6 +96,154 @@ public static class WorkflowLoader
             MinimumConfidence = minimumConfidence,
             Steps = steps,
         };
+    }
+
+    /// <summary>The deliberation policies of the file's <c>deliberations:</c> section (none when the section is absent).</summary>
+    public static DeliberationPolicies LoadDeliberationsFile(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new WorkflowConfigurationException($"Workflow file '{path}' does not exist.");
+        }
+
+        return ParseDeliberations(File.ReadAllText(path), path);
+    }
+
+    /// <summary>
+    /// Reads and validates every deliberation policy. Left out: <c>threshold</c> is the smallest majority of the
+    /// participants, <c>maxRounds</c> is <see cref="DefaultMaxRounds"/>, <c>roundTimeout</c> is
+    /// <see cref="DefaultRoundTimeout"/>, and any decision is accepted.
+    /// </summary>
+    public static DeliberationPolicies ParseDeliberations(string yaml, string origin)
+    {
+        var file = Read(yaml, origin);
+        var errors = new List<string>();
+        var policies = new Dictionary<string, DeliberationPolicy>(StringComparer.Ordinal);
+        foreach (var (kind, definition) in file.Deliberations ?? [])
+        {
+            if (ReadDeliberation(kind, definition, errors) is { } policy)
+            {
+                policies[kind] = policy;
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new WorkflowConfigurationException(
+                $"Deliberations in '{origin}' are invalid:{Environment.NewLine}  - {string.Join($"{Environment.NewLine}  - ", errors)}");
+        }
+
+        return new DeliberationPolicies(policies);
+    }
+
+    public const int DefaultMaxRounds = 3;
+
+    public const int MaxMaxRounds = 20;
+
+    public static readonly TimeSpan DefaultRoundTimeout = TimeSpan.FromSeconds(30);
+
+    private static DeliberationPolicy? ReadDeliberation(string kind, WorkflowFile.DeliberationDefinition? definition, List<string> errors)
+    {
+        var at = $"deliberations.{kind}";
+        var before = errors.Count;
+        if (!IsName(kind))
+        {
+            errors.Add($"{at}: '{kind}' is not a lower-case kebab-case name such as claim-adjudication");
+        }
+
+        var participants = definition?.Participants ?? [];
+        if (participants.Count == 0)
+        {
+            errors.Add($"{at}.participants: at least one participant is required");
+        }
+
+        foreach (var participant in participants)
+        {
+            if (!IsName(participant))
+            {
+                errors.Add($"{at}.participants: '{participant}' is not a lower-case kebab-case name (it names the participant's queue)");
+            }
+            else if (AgentQueues.ReceiveEndpoints.Contains(participant))
+            {
+                errors.Add($"{at}.participants: '{participant}' is a queue of the system's own; a participant needs a queue of its own");
+            }
+        }
+
+        foreach (var duplicate in participants.GroupBy(p => p, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            errors.Add($"{at}.participants: '{duplicate.Key}' is listed {duplicate.Count()} times");
+        }
+
+        var count = participants.Count;
+        var majority = count / 2 + 1;
+        var threshold = definition?.Threshold ?? majority;
+        if (count > 0 && (threshold < 1 || threshold > count))
+        {
+            errors.Add($"{at}.threshold: {threshold} is not between 1 and {count} (the number of participants)");
+        }
+        else if (count > 0 && threshold < majority)
+        {
+            errors.Add($"{at}.threshold: {threshold} of {count} is not a majority, so two different decisions could both reach it; use at least {majority}");
+        }
+
+        var maxRounds = definition?.MaxRounds ?? DefaultMaxRounds;
+        if (maxRounds is < 1 or > MaxMaxRounds)
+        {
+            errors.Add($"{at}.maxRounds: {maxRounds} is not between 1 and {MaxMaxRounds}");
+        }
+
+        var roundTimeout = DefaultRoundTimeout;
+        if (definition?.RoundTimeout is { } timeoutText
+            && (!Durations.TryParse(timeoutText, out roundTimeout) || roundTimeout <= TimeSpan.Zero))
+        {
+            errors.Add($"{at}.roundTimeout: '{timeoutText}' is not a positive duration such as 500ms, 30s or 2m");
+        }
+
+        var decisions = (definition?.Decisions ?? []).Select(d => d?.Trim().ToLowerInvariant() ?? "").ToList();
+        if (decisions.Any(string.IsNullOrEmpty))
+        {
+            errors.Add($"{at}.decisions: a decision is empty");
+        }
+        else if (decisions.Count == 1)
+        {
+            errors.Add($"{at}.decisions: '{decisions[0]}' alone leaves nothing to decide; list at least two decisions or leave decisions out");
+        }
+
+        foreach (var duplicate in decisions.Where(d => d.Length > 0).GroupBy(d => d).Where(g => g.Count() > 1))
+        {
+            errors.Add($"{at}.decisions: '{duplicate.Key}' is listed {duplicate.Count()} times");
+        }
+
+        return errors.Count > before
+            ? null
+            : new DeliberationPolicy
+            {
+                Kind = kind,
+                Participants = participants,
+                Threshold = threshold,
+                MaxRounds = maxRounds,
+                RoundTimeout = roundTimeout,
+                Decisions = decisions,
+            };
+    }
+
+    private static bool IsName(string? name) =>
+        !string.IsNullOrEmpty(name) && name.Split('-').All(part => part.Length > 0 && part.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9')));
+
+    private static WorkflowFile Read(string yaml, string origin)
+    {
+        try
+        {
+            return new DeserializerBuilder()
+                .WithNamingConvention(CamelCaseNamingConvention.Instance)
+                .Build()
+                .Deserialize<WorkflowFile?>(yaml) ?? new WorkflowFile();
+        }
+        catch (YamlException ex)
+        {
+            throw new WorkflowConfigurationException(
+                $"Workflow file '{origin}' is not valid (line {ex.Start.Line}, column {ex.Start.Column}): {Innermost(ex).Message}");
+        }
     }
 
     private static Exception Innermost(Exception ex) => ex.InnerException is { } inner ? Innermost(inner) : ex;

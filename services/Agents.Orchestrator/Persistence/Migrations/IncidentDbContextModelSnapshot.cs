@@ -23,6 +23,132 @@ namespace Agents.Orchestrator.Persistence.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Agents.Orchestrator.Deliberations.DeliberationState", b =>
+                {
+                    b.Property<Guid>("CorrelationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("deliberation_id");
+
+                    b.Property<double?>("Confidence")
+                        .HasColumnType("double precision")
+                        .HasColumnName("confidence");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CurrentStances")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("current_stances");
+
+                    b.Property<string>("CurrentState")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Decision")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("decision");
+
+                    b.Property<string>("Decisions")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("decisions");
+
+                    b.Property<string>("Ignored")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("ignored");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("kind");
+
+                    b.Property<int>("MaxRounds")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_rounds");
+
+                    b.Property<string>("Participants")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("participants");
+
+                    b.Property<string>("Reason")
+                        .HasColumnType("text")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("RequestedBy")
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)")
+                        .HasColumnName("requested_by");
+
+                    b.Property<int>("Round")
+                        .HasColumnType("integer")
+                        .HasColumnName("round");
+
+                    b.Property<DateTimeOffset>("RoundStartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("round_started_at");
+
+                    b.Property<TimeSpan>("RoundTimeout")
+                        .HasColumnType("interval")
+                        .HasColumnName("round_timeout");
+
+                    b.Property<Guid?>("RoundTimeoutTokenId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("round_timeout_token_id");
+
+                    b.Property<string>("Rounds")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("rounds");
+
+                    b.Property<uint>("RowVersion")
+                        .IsConcurrencyToken()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("xid")
+                        .HasColumnName("xmin");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("subject");
+
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("summary");
+
+                    b.Property<int>("Threshold")
+                        .HasColumnType("integer")
+                        .HasColumnName("threshold");
+
+                    b.Property<int>("TimeoutRound")
+                        .HasColumnType("integer")
+                        .HasColumnName("timeout_round");
+
+                    b.Property<string>("Tokens")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("tokens");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("CorrelationId");
+
+                    b.HasIndex("Kind", "CurrentState", "CreatedAt")
+                        .HasDatabaseName("ix_deliberations_kind_status_created");
+
+                    b.ToTable("deliberations", "orchestrator");
+                });
+
             modelBuilder.Entity("Agents.Orchestrator.Incidents.IncidentState", b =>
                 {
                     b.Property<Guid>("CorrelationId")

@@ -1,0 +1,6 @@
+namespace Agents.Contracts.Deliberation;
+
+public sealed record DeliberationNotFound
+{
+    public required Guid DeliberationId { get; init; }
+}

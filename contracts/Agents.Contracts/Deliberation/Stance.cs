@@ -1,0 +1,23 @@
+namespace Agents.Contracts.Deliberation;
+
+/// <summary>
+/// One participant's position in one round as the orchestrator recorded it. A participant that did not answer in time,
+/// or whose answer was malformed, is <see cref="Silent"/>: it has no decision, and <see cref="Note"/> says why.
+/// </summary>
+public sealed record Stance
+{
+    public required string Participant { get; init; }
+
+    /// <summary>The decision (lower case, e.g. <c>pay</c>, <c>deny</c>, <c>approve</c>); null when silent.</summary>
+    public string? Decision { get; init; }
+
+    public string? Reason { get; init; }
+
+    /// <summary>Between 0 and 1; null when silent.</summary>
+    public double? Confidence { get; init; }
+
+    public bool Silent { get; init; }
+
+    /// <summary>Why a stance is silent ("no answer within 30s", "malformed: ..."), or null.</summary>
+    public string? Note { get; init; }
+}
