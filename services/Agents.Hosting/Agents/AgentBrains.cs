@@ -17,12 +17,22 @@ public static class AgentBrains
     public static IHostApplicationBuilder AddAgentBrain<TCommand, TResult, TRules, TLlm>(this IHostApplicationBuilder builder)
         where TResult : class
         where TRules : class, IAgentBrain<TCommand, TResult>
-        where TLlm : class, IAgentBrain<TCommand, TResult>
+        where TLlm : class, IAgentBrain<TCommand, TResult> =>
+        builder.AddBrain<IAgentBrain<TCommand, TResult>, TRules, TLlm>();
+
+    /// <summary>
+    /// As <see cref="AddAgentBrain{TCommand, TResult, TRules, TLlm}"/>, for a part of an agent's brain registered as
+    /// <typeparamref name="TService"/> (e.g. the notification writer, which the delivering brain wraps).
+    /// </summary>
+    public static IHostApplicationBuilder AddBrain<TService, TRules, TLlm>(this IHostApplicationBuilder builder)
+        where TService : class
+        where TRules : class, TService
+        where TLlm : class, TService
     {
         var brain = builder.Configuration[$"{AgentOptions.SectionName}:Brain"] ?? AgentOptions.Rules;
         if (!string.Equals(brain, AgentOptions.Llm, StringComparison.OrdinalIgnoreCase))
         {
-            builder.Services.AddSingleton<IAgentBrain<TCommand, TResult>, TRules>();
+            builder.Services.AddSingleton<TService, TRules>();
             return builder;
         }
 
@@ -30,7 +40,7 @@ public static class AgentBrains
             .Validate(o => o.IsConfigured, "Agent__Brain=llm needs Llm__Endpoint, Llm__Deployment and Llm__ApiKey.");
         builder.Services.AddSingleton(sp => LlmClients.Create(sp.GetRequiredService<IOptions<LlmOptions>>().Value));
         builder.Services.AddSingleton<StructuredChat>();
-        builder.Services.AddSingleton<IAgentBrain<TCommand, TResult>, TLlm>();
+        builder.Services.AddSingleton<TService, TLlm>();
         return builder;
     }
 }

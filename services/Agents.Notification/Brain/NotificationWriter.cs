@@ -15,7 +15,7 @@ namespace Agents.Notification.Brain;
 /// else <c>normal</c>; low-priority is <c>low</c>. Channels: <c>log</c> and <c>local-sink</c>, plus <c>pager</c>
 /// when paging.</para>
 /// </summary>
-public sealed class NotificationWriter(TimeProvider timeProvider) : IAgentBrain<NotifyIncident, NotificationRecord>
+public sealed class NotificationWriter(TimeProvider timeProvider) : INotificationWriter
 {
     public const int MaxTitleLength = 160;
 

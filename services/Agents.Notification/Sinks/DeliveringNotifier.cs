@@ -5,7 +5,7 @@ using Agents.Notification.Brain;
 namespace Agents.Notification.Sinks;
 
 /// <summary>Writes the notification with the writer, then delivers it to every sink; a sink that fails is retried as a transient fault.</summary>
-public sealed class DeliveringNotifier(NotificationWriter writer, IEnumerable<INotificationSink> sinks)
+public sealed class DeliveringNotifier(INotificationWriter writer, IEnumerable<INotificationSink> sinks)
     : IAgentBrain<NotifyIncident, NotificationRecord>
 {
     public string Kind => writer.Kind;
