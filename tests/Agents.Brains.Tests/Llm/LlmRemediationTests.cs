@@ -1,3 +1,4 @@
+using Agents.Testing;
 using Agents.Brains.Tests.Remediation;
 using Agents.Brains.Tests.Support;
 using Agents.Contracts.Remediation;

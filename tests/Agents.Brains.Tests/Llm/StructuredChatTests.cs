@@ -1,3 +1,4 @@
+using Agents.Testing;
 using System.ClientModel;
 using System.Net;
 using Agents.Contracts;

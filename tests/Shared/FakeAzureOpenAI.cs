@@ -7,12 +7,13 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace Agents.Brains.Tests.Llm;
+namespace Agents.Testing;
 
 /// <summary>
 /// A local server speaking Azure OpenAI's chat-completions wire format
 /// (<c>POST /openai/deployments/{deployment}/chat/completions?api-version=…</c>, <c>api-key</c> header): it records
-/// every request and answers from a script of replies, in order (the last one repeats).
+/// every request and answers from <see cref="Responder"/> when it has an answer, else from a script of replies, in
+/// order (the last one repeats). Compiled into each test project that needs it.
 /// </summary>
 internal sealed class FakeAzureOpenAI : IAsyncDisposable
 {
@@ -25,6 +26,9 @@ internal sealed class FakeAzureOpenAI : IAsyncDisposable
     public Uri Endpoint { get; private set; } = null!;
 
     public ConcurrentQueue<Request> Requests { get; } = new();
+
+    /// <summary>Answers a request from its content (e.g. by the agent's prompt), or null to use the script.</summary>
+    public Func<Request, Reply?>? Responder { get; set; }
 
     /// <summary>One recorded request.</summary>
     public sealed record Request(string Path, string? ApiVersion, string? ApiKey, JsonNode Body);
@@ -87,9 +91,10 @@ internal sealed class FakeAzureOpenAI : IAsyncDisposable
     private async Task Handle(HttpContext http)
     {
         var body = await JsonNode.ParseAsync(http.Request.Body) ?? new JsonObject();
-        Requests.Enqueue(new Request(http.Request.Path, http.Request.Query["api-version"], http.Request.Headers["api-key"], body));
-        var reply = _script.TryDequeue(out var next) ? _last = next : _last
-            ?? throw new InvalidOperationException("the fake has no scripted reply");
+        var request = new Request(http.Request.Path, http.Request.Query["api-version"], http.Request.Headers["api-key"], body);
+        Requests.Enqueue(request);
+        var reply = Responder?.Invoke(request) ?? (_script.TryDequeue(out var next) ? _last = next : _last)
+            ?? throw new InvalidOperationException("the fake has no answer for this request");
         if (reply.Delay > TimeSpan.Zero)
         {
             try
