@@ -8,8 +8,6 @@
 //
 // Needs what deploy/local/deps.sh env prints (RabbitMQ with management, PostgreSQL) and a Release build.
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Text;
 using Agents.Contracts;
 using Agents.Contracts.Incidents;
 using Agents.EndToEnd.Tests;
@@ -23,11 +21,8 @@ const string Step = IncidentSteps.Investigation;
 
 var alert = await File.ReadAllTextAsync(Path.Combine(TestEnvironment.RepositoryRoot, "deploy", "samples", "alertmanager-firing.json"));
 var deploy = await File.ReadAllTextAsync(Path.Combine(TestEnvironment.RepositoryRoot, "deploy", "samples", "deploy-auth-service.json"));
-var management = new HttpClient { BaseAddress = new Uri(TestEnvironment.ManagementUrl.TrimEnd('/') + "/") };
-management.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
-    Convert.ToBase64String(Encoding.UTF8.GetBytes($"{TestEnvironment.ManagementUser}:{TestEnvironment.ManagementPassword}")));
 
-await using var system = await BenchSystem.Start("scaling", management, [], BenchSystem.AllServices.Where(s => s != Step).ToList());
+await using var system = await BenchSystem.Start("scaling", [], BenchSystem.AllServices.Where(s => s != Step).ToList());
 await system.Publish(AgentQueues.DeploysExchange, deploy);
 var slow = new Dictionary<string, string>
 {

@@ -6,17 +6,10 @@
 //   dotnet run -c Release --project tests/Agents.Tracing.Bench -- [runs=30]
 //
 // Needs what deploy/local/deps.sh env prints (RabbitMQ with management, PostgreSQL) and a Release build.
-using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
 using Agents.Contracts;
-using Agents.Contracts.Incidents;
 using Agents.EndToEnd.Tests;
 using Agents.Testing;
-using RabbitMQ.Client;
 
 var runs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 30;
 const int WarmUp = 3;
@@ -24,13 +17,10 @@ var alert = await File.ReadAllTextAsync(Path.Combine(TestEnvironment.RepositoryR
 var deploy = await File.ReadAllTextAsync(Path.Combine(TestEnvironment.RepositoryRoot, "deploy", "samples", "deploy-auth-service.json"));
 const string SampleFingerprint = "a3f1c2d4e5b60718";
 
-var management = new HttpClient { BaseAddress = new Uri(TestEnvironment.ManagementUrl.TrimEnd('/') + "/") };
-management.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
-    Convert.ToBase64String(Encoding.UTF8.GetBytes($"{TestEnvironment.ManagementUser}:{TestEnvironment.ManagementPassword}")));
 
 await using var receiver = await OtlpReceiver.Start();
-await using var plain = await BenchSystem.Start("without exporter", management, new Dictionary<string, string>());
-await using var traced = await BenchSystem.Start("with OTLP exporter", management, new Dictionary<string, string>
+await using var plain = await BenchSystem.Start("without exporter", new Dictionary<string, string>());
+await using var traced = await BenchSystem.Start("with OTLP exporter", new Dictionary<string, string>
 {
     ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint,
     ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",

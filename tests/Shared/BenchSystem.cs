@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -33,8 +34,11 @@ internal sealed class BenchSystem : IAsyncDisposable
 
     /// <summary>Starts <paramref name="services"/> (default: all, once each) with <paramref name="overrides"/> on top of the usual settings.</summary>
     public static async Task<BenchSystem> Start(
-        string name, HttpClient management, Dictionary<string, string> overrides, IReadOnlyList<string>? services = null)
+        string name, Dictionary<string, string> overrides, IReadOnlyList<string>? services = null)
     {
+        var management = new HttpClient { BaseAddress = new Uri(TestEnvironment.ManagementUrl.TrimEnd('/') + "/") };
+        management.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{TestEnvironment.ManagementUser}:{TestEnvironment.ManagementPassword}")));
         var system = new BenchSystem { Name = name, VirtualHost = $"agents-bench-{Guid.NewGuid():N}"[..24], _management = management };
         (await management.PutAsync($"api/vhosts/{system.VirtualHost}", null)).EnsureSuccessStatusCode();
         (await management.PutAsJsonAsync($"api/permissions/{system.VirtualHost}/{TestEnvironment.ManagementUser}",
@@ -163,6 +167,7 @@ internal sealed class BenchSystem : IAsyncDisposable
         _connection.Dispose();
         _api.Dispose();
         await _management.DeleteAsync($"api/vhosts/{VirtualHost}");
+        _management.Dispose();
         await _database.DisposeAsync();
     }
 }

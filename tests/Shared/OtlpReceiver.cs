@@ -461,7 +461,7 @@ internal static class OtlpTraceDecoder
         {
             if (field == 1)
             {
-                resource = DecodeResource(reader.LengthDelimited(field, wireType));
+                resource = DecodeAttributes(reader.LengthDelimited(field, wireType), "Resource");
             }
             else
             {
@@ -484,10 +484,11 @@ internal static class OtlpTraceDecoder
         }
     }
 
-    private static IReadOnlyDictionary<string, object?> DecodeResource(ReadOnlySpan<byte> data)
+    /// <summary>A message whose field 1 is a repeated <c>KeyValue</c> (<c>Resource</c>, <c>KeyValueList</c>).</summary>
+    private static IReadOnlyDictionary<string, object?> DecodeAttributes(ReadOnlySpan<byte> data, string message)
     {
         var attributes = new Dictionary<string, object?>(StringComparer.Ordinal);
-        var reader = new ProtoReader(data, "Resource");
+        var reader = new ProtoReader(data, message);
         while (reader.Next(out var field, out var wireType))
         {
             if (field == 1)
@@ -744,7 +745,7 @@ internal static class OtlpTraceDecoder
                     value = DecodeArray(reader.LengthDelimited(field, wireType));
                     break;
                 case 6:
-                    value = DecodeKeyValueList(reader.LengthDelimited(field, wireType));
+                    value = DecodeAttributes(reader.LengthDelimited(field, wireType), "KeyValueList");
                     break;
                 case 7:
                     value = reader.LengthDelimited(field, wireType).ToArray();
@@ -775,25 +776,6 @@ internal static class OtlpTraceDecoder
         }
 
         return [.. values];
-    }
-
-    private static IReadOnlyDictionary<string, object?> DecodeKeyValueList(ReadOnlySpan<byte> data)
-    {
-        var values = new Dictionary<string, object?>(StringComparer.Ordinal);
-        var reader = new ProtoReader(data, "KeyValueList");
-        while (reader.Next(out var field, out var wireType))
-        {
-            if (field == 1)
-            {
-                DecodeKeyValue(reader.LengthDelimited(field, wireType), values);
-            }
-            else
-            {
-                reader.Skip(wireType);
-            }
-        }
-
-        return values;
     }
 
     private static DateTimeOffset FromUnixNanoseconds(ulong nanoseconds) =>

@@ -1,13 +1,24 @@
 using System.Text;
 using System.Text.Json;
 using Agents.Contracts;
+using Agents.Hosting.Agents;
 using Microsoft.Extensions.AI;
 
 namespace Agents.Hosting.Llm;
 
 /// <summary>What the model answered: a value of the asked shape, or why its answer is unusable; and the tokens it cost either way.</summary>
 public sealed record LlmAnswer<T>(T? Value, string? Invalid, TokenUsage Tokens)
-    where T : class;
+    where T : class
+{
+    /// <summary>
+    /// The agent's outcome: the value when it passes <paramref name="check"/> (which answers why not, or null), else an
+    /// "invalid model output" failure with the reason, so that the orchestrator's retry and escalation apply.
+    /// </summary>
+    public AgentOutcome<T> Checked(Func<T, string?> check) =>
+        (Value is { } value ? check(value) : Invalid) is { } problem
+            ? AgentOutcome<T>.Failure($"invalid model output: {problem}", Tokens)
+            : AgentOutcome<T>.Success(Value!, Tokens);
+}
 
 /// <summary>
 /// Asks a model for a JSON answer of a given shape: the shape's JSON schema goes with the request (structured output),
@@ -26,10 +37,9 @@ public sealed class StructuredChat(IChatClient client)
     public async Task<LlmAnswer<T>> AskAsync<T>(string instructions, IReadOnlyList<PromptData> data, CancellationToken cancellationToken)
         where T : class
     {
-        var schema = AIJsonUtilities.CreateJsonSchema(typeof(T), serializerOptions: Json);
         var options = new ChatOptions
         {
-            ResponseFormat = ChatResponseFormat.ForJsonSchema(schema, typeof(T).Name, $"The {typeof(T).Name} the instructions ask for."),
+            ResponseFormat = Schema<T>.Format,
             Temperature = 0,
         };
         ChatMessage[] messages =
@@ -61,6 +71,13 @@ public sealed class StructuredChat(IChatClient client)
         {
             return new(null, $"the model's answer is not a valid {typeof(T).Name}: {e.Message}", tokens);
         }
+    }
+
+    /// <summary>The response format of <typeparamref name="T"/>: its JSON schema, built once per type.</summary>
+    private static class Schema<T>
+    {
+        public static readonly ChatResponseFormat Format = ChatResponseFormat.ForJsonSchema(
+            AIJsonUtilities.CreateJsonSchema(typeof(T), serializerOptions: Json), typeof(T).Name, $"The {typeof(T).Name} the instructions ask for.");
     }
 }
 

@@ -33,14 +33,7 @@ public sealed class LlmInvestigationBrain(StructuredChat chat) : IAgentBrain<Inv
         }
 
         var answer = await chat.AskAsync<Hypothesis>(_instructions, data, cancellationToken);
-        if (answer.Value is not { } hypothesis)
-        {
-            return AgentOutcome<Hypothesis>.Failure($"invalid model output: {answer.Invalid}", answer.Tokens);
-        }
-
-        return Check(hypothesis, command) is { } invalid
-            ? AgentOutcome<Hypothesis>.Failure($"invalid model output: {invalid}", answer.Tokens)
-            : AgentOutcome<Hypothesis>.Success(hypothesis, answer.Tokens);
+        return answer.Checked(hypothesis => Check(hypothesis, command));
     }
 
     private static string? Check(Hypothesis hypothesis, InvestigateIncident command)

@@ -27,14 +27,9 @@ public sealed class LlmRemediationPlanner(StructuredChat chat, RunbookCatalog ca
     {
         var answer = await chat.AskAsync<RemediationPlan>(_instructions,
             [new("service", command.Service), new("hypothesis", command.Hypothesis), new("context", command.Context)], cancellationToken);
-        if (answer.Value is not { } plan)
-        {
-            return AgentOutcome<RemediationPlan>.Failure($"invalid model output: {answer.Invalid}", answer.Tokens);
-        }
-
-        return plan.ActionId == NoAction
-            ? AgentOutcome<RemediationPlan>.Failure($"the model found no runbook action that fits: {plan.Rationale}", answer.Tokens)
-            : AgentOutcome<RemediationPlan>.Success(plan, answer.Tokens);
+        return answer.Value is { ActionId: NoAction } none
+            ? AgentOutcome<RemediationPlan>.Failure($"the model found no runbook action that fits: {none.Rationale}", answer.Tokens)
+            : answer.Checked(_ => null);
     }
 
     private static string Describe(RunbookCatalog catalog)

@@ -34,14 +34,7 @@ public sealed class LlmTriageBrain(StructuredChat chat, TimeProvider clock) : IA
         }
 
         var answer = await chat.AskAsync<TriageResult>(_instructions, data, cancellationToken);
-        if (answer.Value is not { } result)
-        {
-            return AgentOutcome<TriageResult>.Failure($"invalid model output: {answer.Invalid}", answer.Tokens);
-        }
-
-        return Check(result, command) is { } invalid
-            ? AgentOutcome<TriageResult>.Failure($"invalid model output: {invalid}", answer.Tokens)
-            : AgentOutcome<TriageResult>.Success(result, answer.Tokens);
+        return answer.Checked(result => Check(result, command));
     }
 
     private string? Check(TriageResult result, TriageIncident command)
