@@ -141,13 +141,25 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
         await system.PublishDeploy(service, "v9.0.1", "v9.0.0", alertTime.AddMinutes(-4));
         var fingerprints = Enumerable.Range(0, alerts).Select(i => $"crash-{Guid.NewGuid():N}"[..22]).ToList();
 
-        await Task.WhenAll(fingerprints.Select(f => system.PublishRaw(AgentQueues.AlertsExchange, Alertmanager(service, f, "critical", alertTime))));
-        await WaitForStore(fingerprints, rows => rows.Count >= 5, "five incidents stored");
-        await system.Kill("orchestrator");
-        var atKill = await StoredStatuses(fingerprints);
-        var inFlight = atKill.Count(s => !IncidentStatuses.Terminal.Contains(s));
-        output.WriteLine($"at SIGKILL: {atKill.Count} of {alerts} incidents stored, {inFlight} in flight");
-        await system.Start("orchestrator", 2);
+        // Without its notification agent no incident can end: on a fast machine all thirty could otherwise be done
+        // before the kill, and the test would prove nothing. Their notifications wait in the queue meanwhile.
+        await system.Kill("notification");
+        int inFlight;
+        List<string> atKill;
+        try
+        {
+            await Task.WhenAll(fingerprints.Select(f => system.PublishRaw(AgentQueues.AlertsExchange, Alertmanager(service, f, "critical", alertTime))));
+            await WaitForStore(fingerprints, rows => rows.Count >= 5, "five incidents stored");
+            await system.Kill("orchestrator");
+            atKill = await StoredStatuses(fingerprints);
+            inFlight = atKill.Count(s => !IncidentStatuses.Terminal.Contains(s));
+            output.WriteLine($"at SIGKILL: {atKill.Count} of {alerts} incidents stored, {inFlight} in flight");
+            await system.Start("orchestrator", 2);
+        }
+        finally
+        {
+            await system.Start("notification");
+        }
 
         var final = await WaitForStore(fingerprints, rows => rows.Count == alerts && rows.All(IncidentStatuses.Terminal.Contains), "every incident ended");
         output.WriteLine($"after the restart: {final.Count(s => s == IncidentStatuses.Resolved)} of {alerts} Resolved");
