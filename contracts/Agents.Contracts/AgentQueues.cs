@@ -27,15 +27,27 @@ public static class AgentQueues
     /// <summary>The message scheduler (timeouts) reached through a queue.</summary>
     public const string Scheduler = "scheduler";
 
+    /// <summary>The orchestrator's claim intake queue, bound to <see cref="ClaimsExchange"/>.</summary>
+    public const string ClaimIntake = "claim-intake";
+
+    /// <summary>Durable topic exchange producers publish raw claim JSON to (any routing key).</summary>
+    public const string ClaimsExchange = "claims";
+
     /// <summary>Durable topic exchange producers publish raw alert JSON to (any routing key).</summary>
     public const string AlertsExchange = "alerts";
 
     /// <summary>Durable topic exchange CI/CD pipelines publish raw deploy-event JSON to.</summary>
     public const string DeploysExchange = "deploys";
 
-    /// <summary>Every receive endpoint of the system: the queues whose <c>_error</c> queues the dead-letter API works on.</summary>
-    public static IReadOnlyList<string> ReceiveEndpoints { get; } =
-        [Triage, Context, Investigation, Remediation, Notification, Orchestrator, Deliberation, AlertIntake, DeployEvents, Scheduler];
+    /// <summary>The system's own receive endpoints: no deliberation participant may be named like one of them.</summary>
+    public static IReadOnlyList<string> SystemEndpoints { get; } =
+        [Triage, Context, Investigation, Remediation, Notification, Orchestrator, Deliberation, AlertIntake, DeployEvents, Scheduler, ClaimIntake];
+
+    /// <summary>
+    /// Every receive endpoint of the system and of the participant services it ships: the queues whose <c>_error</c>
+    /// queues the dead-letter API works on.
+    /// </summary>
+    public static IReadOnlyList<string> ReceiveEndpoints { get; } = [.. SystemEndpoints, .. Participants.All];
 
     public static Uri Address(string queue) => new($"queue:{queue}");
 }

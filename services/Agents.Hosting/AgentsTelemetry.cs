@@ -32,6 +32,10 @@ public static class AgentsTelemetry
         public const string TokenCause = "tokens.cause";
         public const string InputTokens = "gen_ai.usage.input_tokens";
         public const string OutputTokens = "gen_ai.usage.output_tokens";
+        public const string DeliberationId = "deliberation.id";
+        public const string DeliberationKind = "deliberation.kind";
+        public const string DeliberationRound = "deliberation.round";
+        public const string StanceDecision = "stance.decision";
     }
 
     /// <summary>Values of <see cref="Tags.StepOutcome"/>.</summary>

@@ -18,6 +18,12 @@ public sealed record Stance
 
     public bool Silent { get; init; }
 
+    /// <summary>
+    /// The decision of a participant that cannot decide yet (e.g. it waits for another participant's finding). It is
+    /// always accepted, recorded with its reason, and never counts toward a consensus.
+    /// </summary>
+    public const string Undecided = "undecided";
+
     /// <summary>Why a stance is silent ("no answer within 30s", "malformed: ..."), or null.</summary>
     public string? Note { get; init; }
 }

@@ -10,7 +10,10 @@ public sealed record StanceGiven
 
     public required string Participant { get; init; }
 
-    /// <summary>The participant's decision, e.g. <c>pay</c> or <c>deny</c> (compared without regard to case).</summary>
+    /// <summary>
+    /// The participant's decision, e.g. <c>pay</c> or <c>deny</c> (compared without regard to case), or
+    /// <see cref="Stance.Undecided"/>, which is recorded but never counts toward a consensus.
+    /// </summary>
     public required string Decision { get; init; }
 
     public required string Reason { get; init; }

@@ -140,11 +140,11 @@ public sealed partial class DeliberationStateMachine
 
     /// <summary>
     /// The decision that at least <paramref name="threshold"/> stances gave, with their mean confidence; null when none
-    /// did. The threshold is a strict majority (the loader checks it), so at most one decision can reach it.
+    /// did. Undecided stances never count. The threshold is a strict majority (the loader checks it), so at most one decision can reach it.
     /// </summary>
     internal static (string Decision, double Confidence)? Consensus(IReadOnlyList<Stance> stances, int threshold) =>
         stances
-            .Where(s => !s.Silent && s.Decision is not null)
+            .Where(s => !s.Silent && s.Decision is not null && s.Decision != Stance.Undecided)
             .GroupBy(s => s.Decision!, StringComparer.Ordinal)
             .Where(g => g.Count() >= threshold)
             .OrderByDescending(g => g.Count())
@@ -244,9 +244,9 @@ public sealed partial class DeliberationStateMachine
         {
             problems.Add("no decision");
         }
-        else if (deliberation.Decisions.Count > 0 && !deliberation.Decisions.Contains(decision))
+        else if (deliberation.Decisions.Count > 0 && decision != Stance.Undecided && !deliberation.Decisions.Contains(decision))
         {
-            problems.Add($"'{decision}' is not one of {string.Join(", ", deliberation.Decisions)}");
+            problems.Add($"'{decision}' is not one of {string.Join(", ", deliberation.Decisions)} (or {Stance.Undecided})");
         }
 
         if (string.IsNullOrWhiteSpace(given.Reason))

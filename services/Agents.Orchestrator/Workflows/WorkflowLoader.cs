@@ -1,3 +1,4 @@
+using Agents.Contracts.Deliberation;
 using Agents.Contracts;
 using Agents.Hosting;
 using YamlDotNet.Core;
@@ -163,7 +164,7 @@ public static class WorkflowLoader
             {
                 errors.Add($"{at}.participants: '{participant}' is not a lower-case kebab-case name (it names the participant's queue)");
             }
-            else if (AgentQueues.ReceiveEndpoints.Contains(participant))
+            else if (AgentQueues.SystemEndpoints.Contains(participant))
             {
                 errors.Add($"{at}.participants: '{participant}' is a queue of the system's own; a participant needs a queue of its own");
             }
@@ -207,6 +208,12 @@ public static class WorkflowLoader
         else if (decisions.Count == 1)
         {
             errors.Add($"{at}.decisions: '{decisions[0]}' alone leaves nothing to decide; list at least two decisions or leave decisions out");
+        }
+
+        if (decisions.Contains(Stance.Undecided))
+        {
+            errors.Add($"{at}.decisions: '{Stance.Undecided}' is the stance of a participant that cannot decide yet; it is always "
+                + "accepted and never wins, so it cannot be a decision");
         }
 
         foreach (var duplicate in decisions.Where(d => d.Length > 0).GroupBy(d => d).Where(g => g.Count() > 1))

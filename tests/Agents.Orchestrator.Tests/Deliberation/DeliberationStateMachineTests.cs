@@ -100,6 +100,39 @@ public sealed class DeliberationStateMachineTests
     }
 
     [Fact]
+    public async Task An_undecided_stance_is_recorded_with_its_reason_never_counts_and_its_author_can_decide_later()
+    {
+        await using var h = await DeliberationHarness.Start();
+        var id = await h.Begin();
+
+        // Round 1: pay, deny and undecided (allowed although not listed in decisions): no two agree.
+        await h.Stance(id, 1, "policy", "Undecided", 0.4, "coverage depends on whether the codes match");
+        await h.Stance(id, 1, "coding", "pay", 0.9, "70553 is supported by G43.909");
+        await h.Stance(id, 1, "medical", "deny", 0.6, "no red flags documented");
+        await h.InRound(id, 2);
+        var toPolicy = await h.Requested(id, 2, "policy");
+        Assert.Equal(["pay", "deny"], toPolicy.OtherStances.Select(s => s.Decision));
+        var toCoding = await h.Requested(id, 2, "coding");
+        var undecided = toCoding.OtherStances.Single(s => s.Participant == "policy");
+        Assert.Equal(("undecided", "coverage depends on whether the codes match", false), (undecided.Decision, undecided.Reason, undecided.Silent));
+
+        // Two undecided stances never make a consensus either.
+        await h.Stance(id, 2, "policy", "undecided", 0.4, "still waiting");
+        await h.Stance(id, 2, "coding", "undecided", 0.5, "cannot tell");
+        await h.Stance(id, 2, "medical", "deny", 0.6);
+        await h.InRound(id, 3);
+
+        await h.Stance(id, 3, "policy", "pay", 0.8, "the coding agent confirms the diagnosis supports the procedure");
+        await h.Stance(id, 3, "coding", "pay", 0.9);
+        await h.Stance(id, 3, "medical", "deny", 0.6);
+
+        var concluded = await h.Concluded(id);
+        Assert.Equal((DeliberationOutcomes.Decided, "pay", 3), (concluded.Outcome, concluded.Decision, concluded.Round));
+        Assert.Equal(["undecided", "pay", "deny"], concluded.Rounds[0].Stances.Select(s => s.Decision));
+        Assert.All(concluded.Rounds.SelectMany(r => r.Stances), s => Assert.False(s.Silent));
+    }
+
+    [Fact]
     public async Task A_silent_participant_is_recorded_when_the_round_times_out_and_the_others_can_still_decide()
     {
         await using var h = await DeliberationHarness.Start();

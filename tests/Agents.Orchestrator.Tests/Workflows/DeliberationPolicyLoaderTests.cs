@@ -70,6 +70,7 @@ public sealed class DeliberationPolicyLoaderTests
     [InlineData("participants: [a, b, c]\n    roundTimeout: 0s", "deliberations.claims.roundTimeout: '0s' is not a positive duration")]
     [InlineData("participants: [a, b, c]\n    decisions: [pay]", "deliberations.claims.decisions: 'pay' alone leaves nothing to decide")]
     [InlineData("participants: [a, b, c]\n    decisions: [pay, Pay]", "deliberations.claims.decisions: 'pay' is listed 2 times")]
+    [InlineData("participants: [a, b, c]\n    decisions: [pay, undecided]", "deliberations.claims.decisions: 'undecided' is the stance of a participant that cannot decide yet")]
     public void Each_mistake_is_named_with_its_place(string body, string message)
     {
         var ex = Assert.Throws<WorkflowConfigurationException>(() =>
