@@ -9,10 +9,17 @@ namespace Agents.EndToEnd.Tests;
 
 /// <summary>
 /// The system with every agent that can think with a model set to <c>Agent__Brain=llm</c>, all pointed at a fake Azure
-/// OpenAI server in the tests (the real SDK in each service talks to it over HTTP).
+/// OpenAI server in the tests (the real SDK in each service talks to it over HTTP). A model call times out after
+/// <see cref="ModelTimeout"/> and is not retried by the SDK, so a slow model fails a step in seconds.
 /// </summary>
 public sealed class LlmFixture : SystemFixture, IAsyncLifetime
 {
+    /// <summary>
+    /// <c>Llm__Timeout</c> of every agent: long beside the fake's immediate answers (even on a loaded machine), short
+    /// enough that a step whose model calls all time out fails well within the step's 30 s timeout.
+    /// </summary>
+    public static readonly TimeSpan ModelTimeout = TimeSpan.FromSeconds(2);
+
     public LlmFixture()
         : this(FakeAzureOpenAI.Start().GetAwaiter().GetResult())
     {
@@ -26,6 +33,7 @@ public sealed class LlmFixture : SystemFixture, IAsyncLifetime
             ["Llm__Deployment"] = "gpt-e2e",
             ["Llm__ApiKey"] = "e2e-key-not-a-secret",
             ["Llm__MaxRetries"] = "0",
+            ["Llm__Timeout"] = ModelTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         }) => Model = model;
 
     internal FakeAzureOpenAI Model { get; }
