@@ -1,10 +1,11 @@
+using Agents.Contracts.Deliberation;
 using Agents.Contracts.Incidents;
 
 namespace Agents.Api;
 
 public static class ApiExtensions
 {
-    /// <summary>The HTTP API: incidents read from the orchestrator over the bus, and the error queues.</summary>
+    /// <summary>The HTTP API: incidents, claims and deliberations through the orchestrator over the bus, and the error queues.</summary>
     public static WebApplicationBuilder AddApi(this WebApplicationBuilder builder)
     {
         builder.AddValidatedOptions<ApiOptions>(ApiOptions.SectionName);
@@ -16,6 +17,7 @@ public static class ApiExtensions
             x.AddRequestClient<GetSegmentHistory>();
             x.AddRequestClient<RollbackSegment>();
             x.AddRequestClient<RerunIncident>();
+            x.AddRequestClient<GetDeliberation>();
         });
         return builder;
     }

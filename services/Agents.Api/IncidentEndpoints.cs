@@ -130,7 +130,7 @@ public static class IncidentEndpoints
         }
     }
 
-    private static IResult OrchestratorUnavailable() =>
+    internal static IResult OrchestratorUnavailable() =>
         Results.Problem(statusCode: 503, title: "Orchestrator unavailable",
             detail: "The orchestrator did not answer in time; is it running? (GET /health/ready on it tells)");
 }

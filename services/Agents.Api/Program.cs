@@ -8,5 +8,6 @@ builder.AddApi();
 var app = builder.Build();
 app.MapAgentsDefaults();
 app.MapIncidentEndpoints();
+app.MapClaimEndpoints();
 app.MapDeadLetterEndpoints();
 app.Run();

@@ -61,12 +61,13 @@ public static class OrchestratorExtensions
 
     /// <summary>
     /// The deliberation saga (policies from the workflow file's <c>deliberations:</c> section, registered as
-    /// <see cref="DeliberationPolicies"/>) and its query consumer; the caller chooses the saga repository, as for
-    /// <see cref="AddOrchestratorConsumers"/>.
+    /// <see cref="DeliberationPolicies"/>), its query consumer and the claim intake; the caller chooses the saga
+    /// repository, as for <see cref="AddOrchestratorConsumers"/>.
     /// </summary>
     public static ISagaRegistrationConfigurator<DeliberationState> AddDeliberations(this IBusRegistrationConfigurator x)
     {
         x.AddConsumer<DeliberationQueryConsumer>();
+        x.AddConsumer<ClaimIntakeConsumer, ClaimIntakeConsumerDefinition>();
         return x.AddSagaStateMachine<DeliberationStateMachine, DeliberationState, DeliberationStateDefinition>();
     }
 

@@ -1,0 +1,156 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Agents.Contracts;
+using Agents.Contracts.Claims;
+using Agents.Contracts.Deliberation;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace Agents.Api;
+
+/// <summary>
+/// Claims and deliberations over HTTP: <c>POST /claims</c> starts a claim's adjudication (the same checks and the same
+/// deliberation as a claim published to the <c>claims</c> exchange), <c>GET /claims/{claimId}</c> shows its decision,
+/// rounds and every stance, <c>GET /deliberations/{id}</c> any deliberation (an incident's approval, too).
+/// </summary>
+public static class ClaimEndpoints
+{
+    public static WebApplication MapClaimEndpoints(this WebApplication app)
+    {
+        app.MapPost("/claims", SubmitClaim);
+        app.MapGet("/claims/{claimId}", GetClaim);
+        app.MapGet("/deliberations/{id:guid}", GetDeliberation);
+        return app;
+    }
+
+    /// <summary>What <c>POST /claims</c> answers (202): where to follow the claim.</summary>
+    public sealed record ClaimAccepted(string ClaimId, Guid DeliberationId, string Location);
+
+    /// <summary>A claim's adjudication as <c>GET /claims/{claimId}</c> shows it.</summary>
+    public sealed record ClaimView
+    {
+        public required string ClaimId { get; init; }
+
+        public required Guid DeliberationId { get; init; }
+
+        /// <summary>Deliberating, Decided, Escalated (no consensus after the last round: a human decides) or Refused.</summary>
+        public required string Status { get; init; }
+
+        /// <summary><c>pay</c> or <c>deny</c> once decided.</summary>
+        public string? Decision { get; init; }
+
+        public double? Confidence { get; init; }
+
+        /// <summary>The round in progress, or the one it ended in.</summary>
+        public required int Round { get; init; }
+
+        public string? Reason { get; init; }
+
+        public required JsonElement Claim { get; init; }
+
+        public required IReadOnlyList<string> Participants { get; init; }
+
+        public required int Threshold { get; init; }
+
+        public required int MaxRounds { get; init; }
+
+        /// <summary>Every finished round with each participant's stance (silent ones included), oldest first.</summary>
+        public required IReadOnlyList<DeliberationRound> Rounds { get; init; }
+
+        /// <summary>The stances of the round in progress received so far.</summary>
+        public required IReadOnlyList<Stance> CurrentStances { get; init; }
+
+        public required IReadOnlyList<IgnoredStance> Ignored { get; init; }
+
+        public required TokenUsage Tokens { get; init; }
+
+        public required DateTimeOffset CreatedAt { get; init; }
+
+        public required DateTimeOffset UpdatedAt { get; init; }
+    }
+
+    private static async Task<IResult> SubmitClaim(HttpRequest request, IPublishEndpoint publish, CancellationToken ct)
+    {
+        JsonNode? body;
+        try
+        {
+            body = await JsonNode.ParseAsync(request.Body, cancellationToken: ct);
+        }
+        catch (JsonException exception)
+        {
+            return Results.Problem(statusCode: 400, title: "Not JSON", detail: $"The body is not JSON: {exception.Message}");
+        }
+
+        if (ClaimReader.TryRead(body, out var error) is not { } claim)
+        {
+            return Results.Problem(statusCode: 400, title: "Claim refused", detail: error);
+        }
+
+        var start = ClaimReader.Adjudicate(claim);
+        await publish.Publish(start, ct);
+        var location = $"/claims/{Uri.EscapeDataString(claim.ClaimId)}";
+        return Results.Accepted(location, new ClaimAccepted(claim.ClaimId, start.DeliberationId, location));
+    }
+
+    private static async Task<IResult> GetClaim(
+        string claimId, IRequestClient<GetDeliberation> client, IOptions<ApiOptions> options, CancellationToken ct)
+    {
+        var deliberationId = ClaimAdjudication.DeliberationId(claimId);
+        return await Deliberation(client, deliberationId, options, ct) switch
+        {
+            { Found: { Kind: ClaimAdjudication.Kind } found } => Results.Ok(View(claimId, found)),
+            { Found: not null } or { Missing: true } => Results.Problem(statusCode: 404, title: "No such claim",
+                detail: $"No claim '{claimId}'. A claim that could not be read is refused at intake: see GET /dead-letters/{AgentQueues.ClaimIntake}."),
+            _ => IncidentEndpoints.OrchestratorUnavailable(),
+        };
+    }
+
+    private static async Task<IResult> GetDeliberation(
+        Guid id, IRequestClient<GetDeliberation> client, IOptions<ApiOptions> options, CancellationToken ct) =>
+        await Deliberation(client, id, options, ct) switch
+        {
+            { Found: { } found } => Results.Ok(found),
+            { Missing: true } => Results.Problem(statusCode: 404, title: "No such deliberation", detail: $"No deliberation {id}."),
+            _ => IncidentEndpoints.OrchestratorUnavailable(),
+        };
+
+    private sealed record Lookup(DeliberationDetails? Found, bool Missing);
+
+    /// <summary>The deliberation, or missing, or neither when the orchestrator did not answer in time.</summary>
+    private static async Task<Lookup> Deliberation(
+        IRequestClient<GetDeliberation> client, Guid id, IOptions<ApiOptions> options, CancellationToken ct)
+    {
+        try
+        {
+            var response = await client.GetResponse<DeliberationDetails, DeliberationNotFound>(
+                new GetDeliberation { DeliberationId = id },
+                ct, RequestTimeout.After(ms: (int)options.Value.OrchestratorTimeout.TotalMilliseconds));
+            return response.Is(out Response<DeliberationDetails>? found) ? new(found.Message, false) : new(null, true);
+        }
+        catch (RequestTimeoutException)
+        {
+            return new(null, false);
+        }
+    }
+
+    private static ClaimView View(string claimId, DeliberationDetails d) => new()
+    {
+        ClaimId = claimId,
+        DeliberationId = d.DeliberationId,
+        Status = d.Status,
+        Decision = d.Decision,
+        Confidence = d.Confidence,
+        Round = d.Round,
+        Reason = d.Reason,
+        Claim = d.Subject,
+        Participants = d.Participants,
+        Threshold = d.Threshold,
+        MaxRounds = d.MaxRounds,
+        Rounds = d.Rounds,
+        CurrentStances = d.CurrentStances,
+        Ignored = d.Ignored,
+        Tokens = d.Tokens,
+        CreatedAt = d.CreatedAt,
+        UpdatedAt = d.UpdatedAt,
+    };
+}
