@@ -1,0 +1,75 @@
+using ParticipantNames = Agents.Contracts.Participants;
+using System.Reflection;
+using System.Text.Json;
+using Agents.Contracts;
+using Agents.Contracts.Deliberation;
+using Agents.Hosting.Agents;
+using Agents.Hosting.Participants;
+using static Agents.Brains.Tests.Participants.ClaimCases;
+using CodingFindings = Agents.Coding.Brain.ClaimFindings;
+using MedicalFindings = Agents.Medical.Brain.ClaimFindings;
+using PolicyFindings = Agents.Policy.Brain.ClaimFindings;
+
+namespace Agents.Brains.Tests.Participants;
+
+/// <summary>What the three claim participants share: the finding phrases, and a failure for a subject that is not a claim.</summary>
+public sealed class ClaimSubjectTests
+{
+    public static TheoryData<string> NotClaims => new()
+    {
+        "\"pay this claim\"",
+        "[1, 2, 3]",
+        "null",
+        """{"claimId": "CLM-1"}""",
+        """{"claimId": "CLM-1", "memberId": "M", "plan": "gold", "procedureCode": "70553", "diagnosisCodes": null, "amount": 1, "serviceDate": "2026-11-20"}""",
+        """{"claimId": "CLM-1", "memberId": "M", "plan": "gold", "procedureCode": "70553", "diagnosisCodes": ["G43.909"], "amount": "a lot", "serviceDate": "2026-11-20"}""",
+        """{"claimId": "", "memberId": "M", "plan": "gold", "procedureCode": "70553", "diagnosisCodes": ["G43.909"], "amount": 1, "serviceDate": "2026-11-20"}""",
+        """{"incidentId": "6f1c1d2e-0000-4000-8000-000000000001", "service": "auth-service", "severity": "high"}""",
+    };
+
+    private static IEnumerable<(string Name, IAgentBrain<StanceRequested, StanceDecision> Brain)> Brains() =>
+    [
+        (ParticipantNames.Policy, new Agents.Policy.Brain.RuleBasedPolicyBrain()),
+        (ParticipantNames.Coding, new Agents.Coding.Brain.RuleBasedCodingBrain()),
+        (ParticipantNames.Medical, new Agents.Medical.Brain.RuleBasedMedicalBrain()),
+    ];
+
+    [Theory]
+    [MemberData(nameof(NotClaims))]
+    public async Task A_subject_that_is_not_a_claim_is_a_failure_with_the_reason(string json)
+    {
+        foreach (var (name, brain) in Brains())
+        {
+            var outcome = await brain.DecideAsync(Request(Parse(json), name), default);
+
+            Assert.Null(outcome.Result);
+            Assert.StartsWith("the subject is not a claim: ", outcome.FailureReason, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task An_absent_subject_is_a_failure_too()
+    {
+        foreach (var (name, brain) in Brains())
+        {
+            var outcome = await brain.DecideAsync(Request(default(JsonElement), name), default);
+
+            Assert.Equal("the subject is not a claim: expected a JSON object, got Undefined", outcome.FailureReason);
+        }
+    }
+
+    [Fact]
+    public void The_three_services_use_the_same_finding_phrases()
+    {
+        var policy = Phrases(typeof(PolicyFindings));
+
+        Assert.Equal(7, policy.Count);
+        Assert.Equal(policy, Phrases(typeof(CodingFindings)));
+        Assert.Equal(policy, Phrases(typeof(MedicalFindings)));
+    }
+
+    private static SortedDictionary<string, string> Phrases(Type type) => new(type
+        .GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(f => f.IsLiteral && f.FieldType == typeof(string))
+        .ToDictionary(f => f.Name, f => (string)f.GetRawConstantValue()!));
+}
