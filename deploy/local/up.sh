@@ -4,12 +4,16 @@
 # Starts RabbitMQ and PostgreSQL (deploy/local/deps.sh up), builds Agents.sln (Release), then runs each
 # service as its own process (`dotnet services/Agents.X/bin/Release/net10.0/Agents.X.dll`, from the repo
 # root, DOTNET_ENVIRONMENT=Production, with what `deps.sh env` prints exported). With service names, only
-# those: scheduler orchestrator triage context investigation remediation notification api.
+# those: scheduler orchestrator triage context investigation remediation notification policy coding medical
+# reviewers api. policy, coding and medical are the claim-adjudication participants (queues of their names);
+# reviewers is one service for the incident approval gate's three reviewers (queues safety, change-policy,
+# blast-radius).
 #
 # Each service's output goes to .local/logs/<service>.log and to this terminal prefixed [service]. up.sh
 # waits (AGENTS_UP_TIMEOUT seconds, default 60) until each started service answers GET /health/ready
 # (api :5080, orchestrator :5081, triage :5082, context :5083, investigation :5084, remediation :5085,
-# notification :5086, scheduler :5087), then prints where things are and keeps running.
+# notification :5086, scheduler :5087, policy :5088, coding :5089, medical :5090, reviewers :5091), then
+# prints where things are and keeps running.
 #
 # Stopping: Ctrl-C or SIGTERM stops every service it started (TERM, up to 15 s, then KILL) and exits 0.
 # If a service exits on its own, or one is not ready in time, up.sh reports it (exit code, log tail), stops
@@ -29,15 +33,17 @@ CONFIGURATION=${AGENTS_CONFIGURATION:-Release}
 READY_TIMEOUT=${AGENTS_UP_TIMEOUT:-60}
 STOP_TIMEOUT=15
 
-ALL=(scheduler orchestrator triage context investigation remediation notification api)
+ALL=(scheduler orchestrator triage context investigation remediation notification policy coding medical reviewers api)
 declare -A PROJECT=(
     [orchestrator]=Agents.Orchestrator [triage]=Agents.Triage [context]=Agents.Context
     [investigation]=Agents.Investigation [remediation]=Agents.Remediation
     [notification]=Agents.Notification [api]=Agents.Api [scheduler]=Agents.Scheduler
+    [policy]=Agents.Policy [coding]=Agents.Coding [medical]=Agents.Medical [reviewers]=Agents.Reviewers
 )
 declare -A PORT=(
     [api]=5080 [orchestrator]=5081 [triage]=5082 [context]=5083
     [investigation]=5084 [remediation]=5085 [notification]=5086 [scheduler]=5087
+    [policy]=5088 [coding]=5089 [medical]=5090 [reviewers]=5091
 )
 
 log() { printf 'up: %s\n' "$*" >&2; }

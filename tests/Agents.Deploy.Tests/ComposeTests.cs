@@ -80,16 +80,17 @@ public sealed partial class ComposeTests
 
     [Theory]
     [MemberData(nameof(Sources))]
-    public void Agents_can_be_scaled_no_container_name_and_no_published_ports(string source)
+    public void Scalable_services_can_be_scaled_no_container_name_and_no_published_ports(string source)
     {
         var services = Load(source);
 
-        // `docker compose up --scale investigation=3` needs both: a fixed name or a host port exists once.
-        var problems = Services.Agents
-            .SelectMany(agent => new[]
+        // `docker compose up --scale investigation=3` (or reviewers=2) needs both: a fixed name or a host port exists once.
+        var problems = Services.Scalable
+            .SelectMany(name => new[]
             {
-                services.At(agent, "container_name") is not null ? $"{agent}: container_name" : null,
-                services.At(agent, "ports") is not null ? $"{agent}: ports" : null,
+                services.At(name) is null ? $"{name}: not a service" : null,
+                services.At(name, "container_name") is not null ? $"{name}: container_name" : null,
+                services.At(name, "ports") is not null ? $"{name}: ports" : null,
             })
             .OfType<string>();
 

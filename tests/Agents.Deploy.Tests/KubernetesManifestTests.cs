@@ -1,4 +1,5 @@
 using System.Globalization;
+using Agents.Contracts;
 using Agents.Deploy.Tests.Support;
 
 namespace Agents.Deploy.Tests;
@@ -27,10 +28,12 @@ public sealed class KubernetesManifestTests
 
     [Theory]
     [MemberData(nameof(Kustomizations))]
-    public void The_deployments_are_exactly_the_eight_services(string dir)
+    public void The_deployments_are_exactly_the_twelve_services(string dir)
     {
         var names = Rendering.Of(dir).Deployments.Select(d => d.Name).Order(StringComparer.Ordinal);
 
+        // orchestrator, scheduler, api, the five incident agents, the four participant services.
+        Assert.Equal(12, Services.All.Count);
         Assert.Equal(Services.All.Order(StringComparer.Ordinal), names);
     }
 
@@ -243,72 +246,101 @@ public sealed class KubernetesManifestTests
         Assert.Empty(rendering.OfKind("Secret"));
     }
 
+    [Fact]
+    public void The_participant_services_consume_exactly_the_participants_of_the_contracts()
+    {
+        // A participant added to Participants (and to a deliberation of the workflow) with no service consuming its
+        // queue would leave its deliberations waiting forever: each one is consumed by exactly one service.
+        var consumed = Services.ParticipantServices.Values.SelectMany(queues => queues).ToList();
+
+        Assert.Equal(Participants.All.Order(StringComparer.Ordinal), consumed.Order(StringComparer.Ordinal));
+        Assert.Equal(Participants.IncidentApproval.Order(StringComparer.Ordinal), Services.Queues["reviewers"].Order(StringComparer.Ordinal));
+        Assert.Equal(Services.Queues.Values.Sum(q => q.Count), Services.Queues.Values.SelectMany(q => q).Distinct(StringComparer.Ordinal).Count());
+    }
+
     [Theory]
     [MemberData(nameof(Kustomizations))]
-    public void Every_agent_queue_has_one_scaled_object_on_its_deployment(string dir)
+    public void Every_queue_of_every_scalable_service_has_one_scaled_object_trigger_on_its_deployment(string dir)
     {
         var rendering = Rendering.Of(dir);
         var scaledObjects = rendering.OfKind("ScaledObject").ToList();
+        var triggers = scaledObjects
+            .SelectMany(s => s.Body.List("spec", "triggers").Where(t => t.Str("type") == "rabbitmq").Select(t => (Scaled: s, Trigger: t)))
+            .ToList();
         var problems = new List<string>();
-        foreach (var queue in Services.Agents)
+        foreach (var (service, queues) in Services.Queues)
         {
-            var onQueue = scaledObjects
-                .Where(s => s.Body.List("spec", "triggers").Any(t => t.Str("type") == "rabbitmq" && t.Str("metadata", "queueName") == queue))
-                .ToList();
-            if (onQueue.Count != 1)
+            if (rendering.Find("Deployment", service) is null)
             {
-                problems.Add($"queue {queue}: {onQueue.Count} ScaledObjects with a rabbitmq trigger on it ({string.Join(", ", onQueue)}), not 1");
+                problems.Add($"Deployment {service} is not rendered");
+            }
+            else if (rendering.Deployment(service).Body.At("spec", "replicas") is not null)
+            {
+                problems.Add($"Deployment {service}: sets spec.replicas, which KEDA's HPA owns (an apply would reset it)");
+            }
+
+            foreach (var queue in queues)
+            {
+                var onQueue = triggers.Where(t => t.Trigger.Str("metadata", "queueName") == queue).ToList();
+                if (onQueue.Count != 1)
+                {
+                    problems.Add($"queue {queue}: {onQueue.Count} rabbitmq triggers on it ({string.Join(", ", onQueue.Select(t => t.Scaled))}), not 1");
+                    continue;
+                }
+
+                var (scaled, trigger) = onQueue[0];
+                var target = scaled.Body.Str("spec", "scaleTargetRef", "name");
+                if (target != service || (scaled.Body.Str("spec", "scaleTargetRef", "kind") ?? "Deployment") != "Deployment")
+                {
+                    problems.Add($"{scaled}: scales '{target}' on queue {queue}, not Deployment {service} (the service consuming queue {queue})");
+                }
+
+                if (trigger.Str("metadata", "mode") != "QueueLength"
+                    || !double.TryParse(trigger.Str("metadata", "value"), NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+                    || value <= 0)
+                {
+                    problems.Add($"{scaled}: the rabbitmq trigger on queue {queue} is not mode QueueLength with a positive value");
+                }
+
+                if (trigger.At("metadata", "host") is not null)
+                {
+                    problems.Add($"{scaled}: the broker host (with its credentials) is in the metadata of the trigger on queue {queue}, not in the TriggerAuthentication");
+                }
+
+                var auth = trigger.Str("authenticationRef", "name");
+                var host = auth is null
+                    ? null
+                    : rendering.Find("TriggerAuthentication", auth)?.Body.List("spec", "secretTargetRef").FirstOrDefault(r => r.Str("parameter") == "host");
+                if (host is null || host.Str("key") != "RABBITMQ_URL")
+                {
+                    problems.Add($"{scaled}: the trigger on queue {queue} has authenticationRef '{auth}', not a rendered TriggerAuthentication reading host from RABBITMQ_URL");
+                }
+            }
+        }
+
+        foreach (var scaled in scaledObjects)
+        {
+            var target = scaled.Body.Str("spec", "scaleTargetRef", "name");
+            if (target is null || !Services.Queues.TryGetValue(target, out var consumed))
+            {
+                problems.Add($"{scaled}: scales '{target}', which is not a scalable service ({string.Join(", ", Services.Scalable)})");
                 continue;
             }
 
-            var scaled = onQueue[0];
-            var target = scaled.Body.Str("spec", "scaleTargetRef", "name");
-            if (target != queue || (scaled.Body.Str("spec", "scaleTargetRef", "kind") ?? "Deployment") != "Deployment")
-            {
-                problems.Add($"{scaled}: scales '{target}', not Deployment {queue} (the agent consuming queue {queue})");
-            }
-
-            if (rendering.Find("Deployment", queue) is null)
-            {
-                problems.Add($"{scaled}: Deployment {queue} is not rendered");
-            }
-            else if (rendering.Deployment(queue).Body.At("spec", "replicas") is not null)
-            {
-                problems.Add($"Deployment {queue}: sets spec.replicas, which KEDA's HPA owns (an apply would reset it)");
-            }
+            // A trigger on a queue the Deployment does not consume scales it on someone else's backlog.
+            problems.AddRange(triggers
+                .Where(t => t.Scaled == scaled && !consumed.Contains(t.Trigger.Str("metadata", "queueName") ?? ""))
+                .Select(t => $"{scaled}: a rabbitmq trigger on queue '{t.Trigger.Str("metadata", "queueName")}', which {target} does not consume ({string.Join(", ", consumed)})"));
 
             var min = scaled.Body.Int("spec", "minReplicaCount");
             var max = scaled.Body.Int("spec", "maxReplicaCount");
             if (min is null or < 1 || max is null || max < min)
             {
-                problems.Add($"{scaled}: replicas {min}..{max}; an agent keeps at least one replica (minReplicaCount >= 1 <= maxReplicaCount)");
-            }
-
-            var trigger = scaled.Body.List("spec", "triggers").Single(t => t.Str("type") == "rabbitmq");
-            if (trigger.Str("metadata", "mode") != "QueueLength"
-                || !double.TryParse(trigger.Str("metadata", "value"), NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
-                || value <= 0)
-            {
-                problems.Add($"{scaled}: the rabbitmq trigger is not mode QueueLength with a positive value");
-            }
-
-            if (trigger.At("metadata", "host") is not null)
-            {
-                problems.Add($"{scaled}: the broker host (with its credentials) is in the trigger's metadata, not in the TriggerAuthentication");
-            }
-
-            var auth = trigger.Str("authenticationRef", "name");
-            var host = auth is null
-                ? null
-                : rendering.Find("TriggerAuthentication", auth)?.Body.List("spec", "secretTargetRef").FirstOrDefault(r => r.Str("parameter") == "host");
-            if (host is null || host.Str("key") != "RABBITMQ_URL")
-            {
-                problems.Add($"{scaled}: authenticationRef '{auth}' is not a rendered TriggerAuthentication reading host from RABBITMQ_URL");
+                problems.Add($"{scaled}: replicas {min}..{max}; a scalable service keeps at least one replica (minReplicaCount >= 1 <= maxReplicaCount)");
             }
         }
 
         var targets = scaledObjects.Select(s => s.Body.Str("spec", "scaleTargetRef", "name")).ToList();
-        problems.AddRange(targets.Where(t => t is null || !Services.Agents.Contains(t)).Select(t => $"a ScaledObject scales '{t}', which is not an agent"));
         problems.AddRange(targets.GroupBy(t => t).Where(g => g.Count() > 1).Select(g => $"{g.Count()} ScaledObjects scale {g.Key} (KEDA allows one)"));
 
         Assert.True(problems.Count == 0, $"{dir}:\n{string.Join('\n', problems)}");
@@ -316,25 +348,35 @@ public sealed class KubernetesManifestTests
 
     [Theory]
     [MemberData(nameof(Kustomizations))]
-    public void The_scaled_objects_watch_the_vhost_the_agents_use(string dir)
+    public void Every_trigger_of_every_scaled_object_watches_the_vhost_its_deployment_uses(string dir)
     {
         var rendering = Rendering.Of(dir);
+        var scaledObjects = rendering.OfKind("ScaledObject").ToList();
         var problems = new List<string>();
-        foreach (var scaled in rendering.OfKind("ScaledObject"))
+        Assert.NotEmpty(scaledObjects);
+        foreach (var scaled in scaledObjects)
         {
             var target = scaled.Body.Str("spec", "scaleTargetRef", "name") ?? "";
             if (rendering.Find("Deployment", target) is null)
             {
+                problems.Add($"{scaled}: scales '{target}', which is not a rendered Deployment");
                 continue;
             }
 
             var deployment = rendering.Deployment(target);
             var vhost = deployment.Environment(deployment.Containers[0]).GetValueOrDefault("RABBITMQ_VHOST")?.Value ?? "/";
-            foreach (var trigger in scaled.Body.List("spec", "triggers").Where(t => t.Str("type") == "rabbitmq"))
+            var triggers = scaled.Body.List("spec", "triggers").Select((t, i) => (Trigger: t, Index: i)).Where(t => t.Trigger.Str("type") == "rabbitmq").ToList();
+            if (triggers.Count == 0)
+            {
+                problems.Add($"{scaled}: no rabbitmq trigger");
+            }
+
+            foreach (var (trigger, index) in triggers)
             {
                 if (trigger.Str("metadata", "vhostName") != vhost)
                 {
-                    problems.Add($"{scaled}: vhostName '{trigger.Str("metadata", "vhostName")}', but {deployment} uses RABBITMQ_VHOST '{vhost}'");
+                    problems.Add($"{scaled}: trigger {index} (queue {trigger.Str("metadata", "queueName")}) has vhostName '{trigger.Str("metadata", "vhostName")}', " +
+                        $"but {deployment} uses RABBITMQ_VHOST '{vhost}'");
                 }
             }
         }

@@ -5,12 +5,37 @@ namespace Agents.Deploy.Tests.Support;
 /// <summary>What the deployment files must agree on: the services, their queues, their health endpoints.</summary>
 internal static class Services
 {
-    /// <summary>The agents: each consumes the queue of its name, and its Deployment has that name too.</summary>
+    /// <summary>The incident agents: each consumes the queue of its name, and its Deployment has that name too.</summary>
     public static readonly IReadOnlyList<string> Agents =
         [AgentQueues.Triage, AgentQueues.Context, AgentQueues.Investigation, AgentQueues.Remediation, AgentQueues.Notification];
 
+    /// <summary>
+    /// The deliberation participants' services and the queues each consumes: one service per claim-adjudication
+    /// participant (queue of its name), one service <c>reviewers</c> for the three incident-approval reviewers.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> ParticipantServices =
+        new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
+        {
+            ["policy"] = [Participants.Policy],
+            ["coding"] = [Participants.Coding],
+            ["medical"] = [Participants.Medical],
+            ["reviewers"] = [Participants.Safety, Participants.ChangePolicy, Participants.BlastRadius],
+        };
+
+    /// <summary>
+    /// The scalable services (agents and participants), each with the queues it consumes: its Deployment has the
+    /// service's name and is autoscaled on those queues. An incident agent consumes the queue of its name.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> Queues =
+        Agents.Select(agent => KeyValuePair.Create(agent, (IReadOnlyList<string>)[agent]))
+            .Concat(ParticipantServices)
+            .ToDictionary(StringComparer.Ordinal);
+
+    /// <summary>The services KEDA scales on their queues: no container name and no host port on Compose.</summary>
+    public static readonly IReadOnlyList<string> Scalable = [.. Queues.Keys];
+
     /// <summary>Every service: one image (deploy/Dockerfile, SERVICE=Agents.&lt;Name&gt;) and one Deployment each.</summary>
-    public static readonly IReadOnlyList<string> All = ["orchestrator", "scheduler", "api", .. Agents];
+    public static readonly IReadOnlyList<string> All = ["orchestrator", "scheduler", "api", .. Scalable];
 
     public static readonly IReadOnlyList<string> UsingPostgres = ["orchestrator", "context", "scheduler"];
 
