@@ -8,6 +8,12 @@ public static class IncidentSteps
     public const string Context = "context";
     public const string Investigation = "investigation";
     public const string Remediation = "remediation";
+
+    /// <summary>
+    /// The optional approval gate before remediation (<c>approval:</c> of the workflow): a deliberation of reviewers, not an
+    /// agent, so not one of <see cref="Agents"/>.
+    /// </summary>
+    public const string Approval = "approval";
     public const string Notification = "notification";
     public const string Operator = "operator";
 

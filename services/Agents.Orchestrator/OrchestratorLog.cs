@@ -75,4 +75,7 @@ internal static partial class OrchestratorLog
 
     [LoggerMessage(LogLevel.Information, "Deliberation {DeliberationId}: repeated start ignored, it is {State}")]
     public static partial void DuplicateDeliberationStart(ILogger logger, Guid deliberationId, string state);
+
+    [LoggerMessage(LogLevel.Information, "Approval deliberation {DeliberationId} ({Kind}) concluded {Outcome}, but no incident awaits it (superseded by a re-run's request)")]
+    public static partial void ApprovalWithoutIncident(ILogger logger, Guid deliberationId, string kind, string outcome);
 }

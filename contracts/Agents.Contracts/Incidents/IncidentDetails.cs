@@ -32,6 +32,9 @@ public sealed record IncidentDetails
 
     public Hypothesis? Hypothesis { get; init; }
 
+    /// <summary>The latest approval deliberation before remediation (when the workflow has the approval gate), or null.</summary>
+    public RemediationApprovalRecord? Approval { get; init; }
+
     public RemediationResult? Remediation { get; init; }
 
     public IReadOnlyList<NotificationRecord> Notifications { get; init; } = [];

@@ -5,6 +5,10 @@ public static class IncidentStatuses
     public const string Triaging = "Triaging";
     public const string CollectingContext = "CollectingContext";
     public const string Investigating = "Investigating";
+
+    /// <summary>Waiting for the reviewers' approval before remediation (a workflow with <c>approval:</c>).</summary>
+    public const string AwaitingApproval = "AwaitingApproval";
+
     public const string Remediating = "Remediating";
     public const string Notifying = "Notifying";
     public const string Resolved = "Resolved";
@@ -15,7 +19,7 @@ public static class IncidentStatuses
     public const string Failed = "Failed";
 
     public static IReadOnlyList<string> All { get; } =
-        [Triaging, CollectingContext, Investigating, Remediating, Notifying, Resolved, Closed, Escalated, Failed];
+        [Triaging, CollectingContext, Investigating, AwaitingApproval, Remediating, Notifying, Resolved, Closed, Escalated, Failed];
 
     public static IReadOnlyList<string> Terminal { get; } = [Resolved, Closed, Escalated, Failed];
 }

@@ -79,6 +79,18 @@ public sealed class IncidentState : SagaStateMachineInstance, ISagaVersion
 
     public Hypothesis? Hypothesis { get; set; }
 
+    /// <summary>How many approval deliberations the incident has requested (the gate before remediation; 0 without one).</summary>
+    public int ApprovalRequests { get; set; }
+
+    /// <summary>
+    /// The latest approval deliberation requested (<see cref="Agents.Contracts.Incidents.RemediationApproval.DeliberationId"/>
+    /// of the incident and <see cref="ApprovalRequests"/>): its <c>DeliberationConcluded</c> is correlated to the incident by it.
+    /// </summary>
+    public Guid? ApprovalDeliberationId { get; set; }
+
+    /// <summary>The latest approval request and its outcome, or null.</summary>
+    public RemediationApprovalRecord? Approval { get; set; }
+
     public RemediationResult? Remediation { get; set; }
 
     public IReadOnlyList<NotificationRecord> Notifications { get; set; } = [];

@@ -88,7 +88,9 @@ public sealed partial class IncidentStateMachine
 
         if (fromStep != IncidentSteps.Notification)
         {
-            await StartStep(ctx, fromStep, 1, null);
+            // The approval was of the remediation about to be redone: a re-run that reaches the gate asks afresh.
+            incident.Approval = null;
+            await (fromStep == IncidentSteps.Remediation ? StartRemediation(ctx) : StartStep(ctx, fromStep, 1, null));
             return;
         }
 

@@ -113,7 +113,7 @@ public sealed partial class IncidentStateMachine
                 $"the investigation is not confident enough to act ({hypothesis.Confidence:0.00} < {_workflow.MinimumConfidence:0.00}): {hypothesis.Summary}"));
         }
 
-        return StartStep(ctx, IncidentSteps.Remediation, 1, null);
+        return StartRemediation(ctx);
     }
 
     private Task OnRemediated(BehaviorContext<IncidentState, IncidentRemediated> ctx)
@@ -224,6 +224,7 @@ public sealed partial class IncidentStateMachine
             IncidentSteps.Triage => Triaging,
             IncidentSteps.Context => CollectingContext,
             IncidentSteps.Investigation => Investigating,
+            IncidentSteps.Approval => AwaitingApproval,
             IncidentSteps.Remediation => Remediating,
             _ => throw new InvalidOperationException($"'{step}' is not a step StartStep runs (notification has StartNotification)."),
         });
@@ -274,6 +275,7 @@ public sealed partial class IncidentStateMachine
                 IncidentId = incident.CorrelationId, Attempt = attempt, Triage = incident.Triage!, Context = incident.Context!,
                 PreviousFailure = previousFailure,
             }),
+            IncidentSteps.Approval => (AgentQueues.Deliberation, ApprovalRequest(incident)),
             IncidentSteps.Remediation => (AgentQueues.Remediation, new RemediateIncident
             {
                 IncidentId = incident.CorrelationId, Attempt = attempt, Service = incident.Triage!.Service,

@@ -1,6 +1,7 @@
 using Agents.Contracts;
 using Agents.Contracts.Alerts;
 using Agents.Contracts.Context;
+using Agents.Contracts.Deliberation;
 using Agents.Contracts.Incidents;
 using Agents.Contracts.Investigation;
 using Agents.Contracts.Notification;
@@ -15,9 +16,9 @@ namespace Agents.Orchestrator.Incidents;
 
 /// <summary>
 /// The sole router of an incident: triage, then (unless the severity short-circuits) context,
-/// investigation, remediation and notification. Every reply is checked against the step and attempt
-/// the incident waits for; anything else is recorded in the timeline and ignored. The routing decisions
-/// are in <c>IncidentStateMachine.Routing.cs</c>.
+/// investigation, remediation (behind the workflow's optional approval gate, <c>IncidentStateMachine.Approval.cs</c>)
+/// and notification. Every reply is checked against the step and attempt the incident waits for; anything else is
+/// recorded in the timeline and ignored. The routing decisions are in <c>IncidentStateMachine.Routing.cs</c>.
 /// </summary>
 public sealed partial class IncidentStateMachine : MassTransitStateMachine<IncidentState>
 {
@@ -68,6 +69,20 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
             e.CorrelateById(ctx => ctx.Message.IncidentId);
             e.OnMissingInstance(m => m.Discard());
         });
+        Event(() => ApprovalConcluded, e =>
+        {
+            // Published for every deliberation: only the approval an incident asked for last finds one.
+            e.CorrelateBy((incident, ctx) => incident.ApprovalDeliberationId == ctx.Message.DeliberationId);
+            e.OnMissingInstance(m => m.ExecuteAsync(ctx =>
+            {
+                if (ctx.Message.Kind == (_workflow.Approval?.Kind ?? RemediationApproval.Kind))
+                {
+                    OrchestratorLog.ApprovalWithoutIncident(_logger, ctx.Message.DeliberationId, ctx.Message.Kind, ctx.Message.Outcome);
+                }
+
+                return Task.CompletedTask;
+            }));
+        });
         OperatorCommand(() => RollbackRequested, m => m.IncidentId);
         OperatorCommand(() => RerunRequested, m => m.IncidentId);
 
@@ -91,9 +106,13 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
                 accepted => Route(accepted, Rerun),
                 refused => refused.ThenAsync(ctx => Refuse(ctx, ctx.Message.IncidentId, RerunRefusal(ctx.Saga, ctx.Message.FromStep)!))),
             When(StepTimeout.Received).IfElse(ctx => IsAwaited(ctx.Saga, ctx.Message.Step, ctx.Message.Attempt),
-                awaited => Route(awaited,
-                    ctx => StepFailed(ctx, $"no reply within {Hosting.Durations.Format(_workflow.Step(ctx.Saga.CurrentStep).Timeout)}", Outcomes.TimedOut)),
-                stale => stale.Then(ctx => RecordIgnored(ctx, ctx.Message.Step, ctx.Message.Attempt, "timeout"))));
+                awaited => Route(awaited, ctx => ctx.Saga.CurrentStep == IncidentSteps.Approval
+                    ? ApprovalTimedOut(ctx)
+                    : StepFailed(ctx, $"no reply within {Hosting.Durations.Format(StepTimeoutOf(ctx.Saga))}", Outcomes.TimedOut)),
+                stale => stale.Then(ctx => RecordIgnored(ctx, ctx.Message.Step, ctx.Message.Attempt, "timeout"))),
+            When(ApprovalConcluded).IfElse(ctx => IsAwaitedApproval(ctx.Saga, ctx.Message.DeliberationId),
+                awaited => Route(awaited, OnApprovalConcluded),
+                late => late.Then(RecordLateApproval)));
 
         Step(IncidentSteps.Triage, Triaged, m => m.Attempt, OnTriaged);
         Step(IncidentSteps.Triage, TriageFailed, m => m.Attempt, ctx => StepFailed(ctx, ctx.Message.Reason, Outcomes.Failed));
@@ -118,6 +137,9 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
     public State Triaging { get; } = null!;
     public State CollectingContext { get; } = null!;
     public State Investigating { get; } = null!;
+
+    /// <summary>The approval gate (<c>approval:</c> of the workflow): remediation waits for the reviewers' deliberation.</summary>
+    public State AwaitingApproval { get; } = null!;
     public State Remediating { get; } = null!;
     public State Notifying { get; } = null!;
     public State Resolved { get; } = null!;
@@ -136,6 +158,7 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
     public Event<IncidentInvestigated> Investigated { get; } = null!;
     public Event<IncidentInvestigationFailed> InvestigationFailed { get; } = null!;
     public Event<Fault<InvestigateIncident>> InvestigationFaulted { get; } = null!;
+    public Event<DeliberationConcluded> ApprovalConcluded { get; } = null!;
     public Event<IncidentRemediated> Remediated { get; } = null!;
     public Event<IncidentRemediationFailed> RemediationFailed { get; } = null!;
     public Event<Fault<RemediateIncident>> RemediationFaulted { get; } = null!;
@@ -193,7 +216,7 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
             .IfElse(ctx => !IsEnded(ctx.Saga),
                 awaiting => awaiting.Schedule(StepTimeout,
                     ctx => new StepTimedOut { IncidentId = ctx.Saga.CorrelationId, Step = ctx.Saga.CurrentStep, Attempt = ctx.Saga.StepAttempt },
-                    ctx => _workflow.Step(ctx.Saga.CurrentStep).Timeout),
+                    ctx => StepTimeoutOf(ctx.Saga)),
                 ended => ended.Unschedule(StepTimeout));
 
     private static bool IsEnded(IncidentState incident) => IncidentStatuses.Terminal.Contains(incident.CurrentState);

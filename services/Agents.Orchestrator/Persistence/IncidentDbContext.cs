@@ -55,11 +55,14 @@ public sealed class IncidentDbContext(DbContextOptions<IncidentDbContext> option
         incident.Property(i => i.FailureReason).HasColumnName("failure_reason");
         incident.Property(i => i.SourceResolved).HasColumnName("source_resolved");
         incident.Property(i => i.StepTimeoutTokenId).HasColumnName("step_timeout_token_id");
+        incident.Property(i => i.ApprovalRequests).HasColumnName("approval_requests");
+        incident.Property(i => i.ApprovalDeliberationId).HasColumnName("approval_deliberation_id");
 
         Json(incident.Property(i => i.Alert).HasColumnName("alert").IsRequired());
         Json(incident.Property(i => i.Triage).HasColumnName("triage"));
         Json(incident.Property(i => i.Context).HasColumnName("context"));
         Json(incident.Property(i => i.Hypothesis).HasColumnName("hypothesis"));
+        Json(incident.Property(i => i.Approval).HasColumnName("approval"));
         Json(incident.Property(i => i.Remediation).HasColumnName("remediation"));
         Json(incident.Property(i => i.Notifications).HasColumnName("notifications").IsRequired());
         Json(incident.Property(i => i.Timeline).HasColumnName("timeline").IsRequired());
@@ -71,6 +74,9 @@ public sealed class IncidentDbContext(DbContextOptions<IncidentDbContext> option
         incident.HasIndex(i => i.Fingerprint).HasDatabaseName("ux_incidents_open_fingerprint").IsUnique().HasFilter("is_open");
         incident.HasIndex(i => new { i.CurrentState, i.CreatedAt }).HasDatabaseName("ix_incidents_status_created");
         incident.HasIndex(i => i.CreatedAt).HasDatabaseName("ix_incidents_created");
+        // The approval deliberation's conclusion finds its incident by this id.
+        incident.HasIndex(i => i.ApprovalDeliberationId).HasDatabaseName("ix_incidents_approval_deliberation").IsUnique()
+            .HasFilter("approval_deliberation_id IS NOT NULL");
 
         MapDeliberations(modelBuilder);
 

@@ -28,6 +28,7 @@ internal static class IncidentViews
         Triage = incident.Triage,
         Context = incident.Context,
         Hypothesis = incident.Hypothesis,
+        Approval = incident.Approval,
         Remediation = incident.Remediation,
         Notifications = incident.Notifications,
         Timeline = incident.Timeline,

@@ -13,10 +13,33 @@ public sealed record IncidentWorkflow
 
     public required IReadOnlyDictionary<string, StepPolicy> Steps { get; init; }
 
-    public StepPolicy Step(string step) =>
-        Steps.TryGetValue(step, out var policy)
+    /// <summary>
+    /// The approval gate before remediation (<c>approval:</c>, the policy of a deliberation of the workflow file), or null
+    /// when remediation runs without one (the default).
+    /// </summary>
+    public DeliberationPolicy? Approval { get; init; }
+
+    /// <summary>
+    /// What the approval step's timeout adds to the longest a deliberation can take (every round running to its timeout):
+    /// time for the conclusion to arrive. The timeout is a backstop for a deliberation that never concludes.
+    /// </summary>
+    public static readonly TimeSpan ApprovalTimeoutMargin = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an incident waits for the approval deliberation: maxRounds × roundTimeout + <see cref="ApprovalTimeoutMargin"/>.</summary>
+    public static TimeSpan ApprovalTimeout(DeliberationPolicy policy) => policy.RoundTimeout * policy.MaxRounds + ApprovalTimeoutMargin;
+
+    /// <summary>The policy of <paramref name="step"/>; for the approval step (when the gate is on) one attempt with <see cref="ApprovalTimeout"/>.</summary>
+    public StepPolicy Step(string step)
+    {
+        if (step == IncidentSteps.Approval && Approval is { } approval)
+        {
+            return new StepPolicy(ApprovalTimeout(approval), 1);
+        }
+
+        return Steps.TryGetValue(step, out var policy)
             ? policy
             : throw new InvalidOperationException($"The workflow '{Name}' has no policy for step '{step}'.");
+    }
 
     /// <summary>The defaults that <c>deploy/workflows.yaml</c> also states.</summary>
     public static IncidentWorkflow Default { get; } = new()

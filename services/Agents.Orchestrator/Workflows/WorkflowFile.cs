@@ -14,6 +14,9 @@ internal sealed class WorkflowFile
         public double? MinimumConfidence { get; set; }
 
         public Dictionary<string, StepDefinition>? Steps { get; set; }
+
+        /// <summary>The deliberation (a name of the <c>deliberations:</c> section) that must approve remediation; absent: no gate.</summary>
+        public string? Approval { get; set; }
     }
 
     internal sealed class StepDefinition

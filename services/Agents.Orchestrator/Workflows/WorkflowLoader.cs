@@ -1,5 +1,6 @@
 using Agents.Contracts.Deliberation;
 using Agents.Contracts;
+using Agents.Contracts.Incidents;
 using Agents.Hosting;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
@@ -84,6 +85,8 @@ public static class WorkflowLoader
             steps[step] = new StepPolicy(timeout, attempts, onExhausted);
         }
 
+        var approval = ReadApproval(definition.Approval, file, errors);
+
         if (errors.Count > 0)
         {
             throw new WorkflowConfigurationException(
@@ -96,7 +99,46 @@ public static class WorkflowLoader
             ShortCircuitSeverities = severities.ToHashSet(),
             MinimumConfidence = minimumConfidence,
             Steps = steps,
+            Approval = approval,
         };
+    }
+
+    /// <summary>
+    /// The policy of the deliberation the workflow's <c>approval:</c> names (null when the key is absent: no gate). It must
+    /// be a valid deliberation of the same file, and able to decide <see cref="RemediationApproval.Approve"/>.
+    /// </summary>
+    private static DeliberationPolicy? ReadApproval(string? kind, WorkflowFile file, List<string> errors)
+    {
+        if (kind is null)
+        {
+            return null;
+        }
+
+        var deliberations = file.Deliberations ?? [];
+        if (!deliberations.TryGetValue(kind, out var definition))
+        {
+            var known = deliberations.Keys.Order(StringComparer.Ordinal).ToList();
+            errors.Add($"approval: '{kind}' is not a deliberation of the file's deliberations: section "
+                + $"(it has: {(known.Count == 0 ? "none" : string.Join(", ", known))})");
+            return null;
+        }
+
+        var deliberationErrors = new List<string>();
+        var policy = ReadDeliberation(kind, definition, deliberationErrors);
+        if (policy is null)
+        {
+            errors.Add($"approval: the deliberation '{kind}' is invalid: {string.Join("; ", deliberationErrors)}");
+            return null;
+        }
+
+        if (policy.Decisions.Count > 0 && !policy.Decisions.Contains(RemediationApproval.Approve))
+        {
+            errors.Add($"approval: the deliberation '{kind}' cannot decide '{RemediationApproval.Approve}' (its decisions: "
+                + $"{string.Join(", ", policy.Decisions)}), so remediation could never be approved");
+            return null;
+        }
+
+        return policy;
     }
 
     /// <summary>The deliberation policies of the file's <c>deliberations:</c> section (none when the section is absent).</summary>

@@ -164,6 +164,18 @@ namespace Agents.Orchestrator.Persistence.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("alert_count");
 
+                    b.Property<string>("Approval")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("approval");
+
+                    b.Property<Guid?>("ApprovalDeliberationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("approval_deliberation_id");
+
+                    b.Property<int>("ApprovalRequests")
+                        .HasColumnType("integer")
+                        .HasColumnName("approval_requests");
+
                     b.Property<string>("Context")
                         .HasColumnType("jsonb")
                         .HasColumnName("context");
@@ -286,6 +298,11 @@ namespace Agents.Orchestrator.Persistence.Migrations
                         .HasColumnName("updated_at");
 
                     b.HasKey("CorrelationId");
+
+                    b.HasIndex("ApprovalDeliberationId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_incidents_approval_deliberation")
+                        .HasFilter("approval_deliberation_id IS NOT NULL");
 
                     b.HasIndex("CreatedAt")
                         .HasDatabaseName("ix_incidents_created");
