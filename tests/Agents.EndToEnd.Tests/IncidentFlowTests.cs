@@ -5,7 +5,6 @@ using Agents.Contracts;
 using Agents.Contracts.Incidents;
 using RabbitMQ.Client;
 using Npgsql;
-using RabbitMQ.Client.Exceptions;
 using Xunit.Abstractions;
 
 namespace Agents.EndToEnd.Tests;
@@ -247,7 +246,7 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
         var body = template.Replace("MARKER", marker, StringComparison.Ordinal);
 
         await system.PublishRaw(AgentQueues.AlertsExchange, body);
-        var (faulted, reason) = await WaitForErrorQueueMessage($"{AgentQueues.AlertIntake}_error", marker);
+        var (faulted, reason) = await system.WaitForErrorQueueMessage($"{AgentQueues.AlertIntake}_error", marker);
 
         Assert.Equal(body, faulted);
         Assert.Contains(reasonFragment, reason, StringComparison.OrdinalIgnoreCase);
@@ -407,59 +406,4 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
 
     private Task<IncidentDetails> WaitFor(string fingerprint, Func<IncidentDetails, bool> condition, string what) =>
         system.WaitForIncident(fingerprint, condition, what, TimeSpan.FromSeconds(30));
-
-    private async Task<(string Body, string Reason)> WaitForErrorQueueMessage(string queue, string marker)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        var channel = await system.Broker.CreateChannelAsync();
-        try
-        {
-            while (DateTime.UtcNow < deadline)
-            {
-                BasicGetResult? message;
-                try
-                {
-                    message = await channel.BasicGetAsync(queue, autoAck: false);
-                }
-                catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
-                {
-                    // MassTransit declares an error queue when it moves the first message there; the 404 closed the channel.
-                    await channel.DisposeAsync();
-                    channel = await system.Broker.CreateChannelAsync();
-                    await Task.Delay(100);
-                    continue;
-                }
-
-                if (message is null)
-                {
-                    await Task.Delay(100);
-                    continue;
-                }
-
-                var body = System.Text.Encoding.UTF8.GetString(message.Body.Span);
-                if (!body.Contains(marker, StringComparison.Ordinal))
-                {
-                    await channel.BasicNackAsync(message.DeliveryTag, multiple: false, requeue: true);
-                    await Task.Delay(50);
-                    continue;
-                }
-
-                await channel.BasicAckAsync(message.DeliveryTag, multiple: false);
-                // The reason as an operator reads it: exception type and message headers.
-                return (body, $"{HeaderText(message.BasicProperties, "MT-Fault-ExceptionType")}: {HeaderText(message.BasicProperties, "MT-Fault-Message")}");
-            }
-        }
-        finally
-        {
-            await channel.DisposeAsync();
-        }
-
-        Assert.Fail($"nothing with {marker} arrived in {queue}{Environment.NewLine}{system.Diagnostics()}");
-        throw new InvalidOperationException();
-    }
-
-    private static string HeaderText(IReadOnlyBasicProperties properties, string name) =>
-        properties.Headers?.TryGetValue(name, out var value) == true
-            ? value switch { byte[] bytes => System.Text.Encoding.UTF8.GetString(bytes), _ => value?.ToString() ?? "" }
-            : "";
 }

@@ -6,6 +6,7 @@ using Agents.Contracts;
 using Agents.Contracts.Incidents;
 using Agents.Testing;
 using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 
 namespace Agents.EndToEnd.Tests;
 
@@ -214,7 +215,10 @@ public class SystemFixture : IAsyncLifetime
     }
 
     /// <summary>Polls <paramref name="condition"/> until it holds; fails the test with the services' output after <paramref name="timeout"/>.</summary>
-    public async Task WaitUntil(Func<Task<bool>> condition, string what, TimeSpan timeout)
+    public Task WaitUntil(Func<Task<bool>> condition, string what, TimeSpan timeout) => WaitUntil(condition, () => what, timeout);
+
+    /// <summary>As <see cref="WaitUntil(Func{Task{bool}}, string, TimeSpan)"/>, with what was awaited described when it failed (e.g. with the last value seen).</summary>
+    public async Task WaitUntil(Func<Task<bool>> condition, Func<string> what, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
@@ -227,8 +231,67 @@ public class SystemFixture : IAsyncLifetime
             await Task.Delay(50);
         }
 
-        Assert.Fail($"timed out waiting for {what}{Environment.NewLine}{Diagnostics()}");
+        Assert.Fail($"timed out waiting for {what()}{Environment.NewLine}{Diagnostics()}");
     }
+
+    /// <summary>
+    /// Takes the message holding <paramref name="marker"/> off the error queue <paramref name="queue"/> (others are put back)
+    /// and answers its body and the reason as an operator reads it (fault exception type and message headers).
+    /// </summary>
+    public async Task<(string Body, string Reason)> WaitForErrorQueueMessage(string queue, string marker)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var channel = await Broker.CreateChannelAsync();
+        try
+        {
+            while (DateTime.UtcNow < deadline)
+            {
+                BasicGetResult? message;
+                try
+                {
+                    message = await channel.BasicGetAsync(queue, autoAck: false);
+                }
+                catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+                {
+                    // MassTransit declares an error queue when it moves the first message there; the 404 closed the channel.
+                    await channel.DisposeAsync();
+                    channel = await Broker.CreateChannelAsync();
+                    await Task.Delay(100);
+                    continue;
+                }
+
+                if (message is null)
+                {
+                    await Task.Delay(100);
+                    continue;
+                }
+
+                var body = System.Text.Encoding.UTF8.GetString(message.Body.Span);
+                if (!body.Contains(marker, StringComparison.Ordinal))
+                {
+                    await channel.BasicNackAsync(message.DeliveryTag, multiple: false, requeue: true);
+                    await Task.Delay(50);
+                    continue;
+                }
+
+                await channel.BasicAckAsync(message.DeliveryTag, multiple: false);
+                // The reason as an operator reads it: exception type and message headers.
+                return (body, $"{HeaderText(message.BasicProperties, "MT-Fault-ExceptionType")}: {HeaderText(message.BasicProperties, "MT-Fault-Message")}");
+            }
+        }
+        finally
+        {
+            await channel.DisposeAsync();
+        }
+
+        Assert.Fail($"nothing with {marker} arrived in {queue}{Environment.NewLine}{Diagnostics()}");
+        throw new InvalidOperationException();
+    }
+
+    private static string HeaderText(IReadOnlyBasicProperties properties, string name) =>
+        properties.Headers?.TryGetValue(name, out var value) == true
+            ? value switch { byte[] bytes => System.Text.Encoding.UTF8.GetString(bytes), _ => value?.ToString() ?? "" }
+            : "";
 
     /// <summary>An incident's timeline, one line per entry, for failure messages.</summary>
     private static string Describe(IncidentDetails? incident) =>
