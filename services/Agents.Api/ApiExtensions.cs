@@ -18,6 +18,7 @@ public static class ApiExtensions
             x.AddRequestClient<RollbackSegment>();
             x.AddRequestClient<RerunIncident>();
             x.AddRequestClient<GetDeliberation>();
+            x.AddRequestClient<ListDeliberations>();
         });
         return builder;
     }

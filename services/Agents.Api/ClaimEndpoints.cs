@@ -11,20 +11,28 @@ namespace Agents.Api;
 /// <summary>
 /// Claims and deliberations over HTTP: <c>POST /claims</c> starts a claim's adjudication (the same checks and the same
 /// deliberation as a claim published to the <c>claims</c> exchange), <c>GET /claims/{claimId}</c> shows its decision,
-/// rounds and every stance, <c>GET /deliberations/{id}</c> any deliberation (an incident's approval, too).
+/// rounds and every stance, <c>GET /claims?status=Escalated</c> the claims a human must decide, <c>GET /deliberations</c>
+/// and <c>GET /deliberations/{id}</c> any deliberation (an incident's approval, too).
 /// </summary>
 public static class ClaimEndpoints
 {
     public static WebApplication MapClaimEndpoints(this WebApplication app)
     {
         app.MapPost("/claims", SubmitClaim);
+        app.MapGet("/claims", ListClaims);
         app.MapGet("/claims/{claimId}", GetClaim);
+        app.MapGet("/deliberations", ListDeliberations);
         app.MapGet("/deliberations/{id:guid}", GetDeliberation);
         return app;
     }
 
     /// <summary>What <c>POST /claims</c> answers (202): where to follow the claim.</summary>
     public sealed record ClaimAccepted(string ClaimId, Guid DeliberationId, string Location);
+
+    /// <summary>One claim in <c>GET /claims</c>.</summary>
+    public sealed record ClaimSummary(
+        string ClaimId, Guid DeliberationId, string Status, string? Decision, double? Confidence, int Round, string? Reason,
+        string Summary, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
     /// <summary>A claim's adjudication as <c>GET /claims/{claimId}</c> shows it.</summary>
     public sealed record ClaimView
@@ -113,6 +121,50 @@ public static class ClaimEndpoints
             { Missing: true } => Results.Problem(statusCode: 404, title: "No such deliberation", detail: $"No deliberation {id}."),
             _ => IncidentEndpoints.OrchestratorUnavailable(),
         };
+
+    private static async Task<IResult> ListClaims(
+        string? status, int? limit, IRequestClient<ListDeliberations> client, IOptions<ApiOptions> options, CancellationToken ct) =>
+        await List(client, ClaimAdjudication.Kind, status, limit, options, ct) is { } listed
+            ? listed.Result ?? Results.Ok(listed.Items!.Select(d => new ClaimSummary(
+                d.Subject.TryGetProperty("claimId", out var id) ? id.GetString() ?? "" : "", d.DeliberationId, d.Status, d.Decision,
+                d.Confidence, d.Round, d.Reason, d.Summary, d.CreatedAt, d.UpdatedAt)))
+            : IncidentEndpoints.OrchestratorUnavailable();
+
+    private static async Task<IResult> ListDeliberations(
+        string? kind, string? status, int? limit, IRequestClient<ListDeliberations> client, IOptions<ApiOptions> options, CancellationToken ct) =>
+        await List(client, kind, status, limit, options, ct) is { } listed
+            ? listed.Result ?? Results.Ok(listed.Items)
+            : IncidentEndpoints.OrchestratorUnavailable();
+
+    private sealed record Listed(IReadOnlyList<DeliberationSummary>? Items, IResult? Result);
+
+    /// <summary>The deliberations asked for, or a 400 for bad arguments, or null when the orchestrator did not answer in time.</summary>
+    private static async Task<Listed?> List(
+        IRequestClient<ListDeliberations> client, string? kind, string? status, int? limit, IOptions<ApiOptions> options, CancellationToken ct)
+    {
+        if (status is not null && !DeliberationStatuses.All.Contains(status))
+        {
+            return new(null, Results.Problem(statusCode: 400, title: "Unknown status",
+                detail: $"'{status}' is not a status; use one of {string.Join(", ", DeliberationStatuses.All)}."));
+        }
+
+        if (limit is < 1 or > 500)
+        {
+            return new(null, Results.Problem(statusCode: 400, title: "Bad limit", detail: "limit must be between 1 and 500."));
+        }
+
+        try
+        {
+            var response = await client.GetResponse<DeliberationList>(
+                new ListDeliberations { Kind = kind, Status = status, Limit = limit ?? 50 },
+                ct, RequestTimeout.After(ms: (int)options.Value.OrchestratorTimeout.TotalMilliseconds));
+            return new(response.Message.Items, null);
+        }
+        catch (RequestTimeoutException)
+        {
+            return null;
+        }
+    }
 
     private sealed record Lookup(DeliberationDetails? Found, bool Missing);
 

@@ -61,6 +61,9 @@ internal static partial class OrchestratorLog
     [LoggerMessage(LogLevel.Information, "Deliberation {DeliberationId} ({Kind}) concluded {Outcome} in round {Round}: {Detail}")]
     public static partial void DeliberationConcluded(ILogger logger, Guid deliberationId, string kind, string outcome, int round, string detail);
 
+    [LoggerMessage(LogLevel.Warning, "Deliberation {DeliberationId} ({Kind}) escalated to a human: {Reason}")]
+    public static partial void DeliberationEscalated(ILogger logger, Guid deliberationId, string kind, string reason);
+
     [LoggerMessage(LogLevel.Warning, "Deliberation {DeliberationId}: the stance of {Participant} in round {Round} is malformed and counts as none: {Note}")]
     public static partial void StanceMalformed(ILogger logger, Guid deliberationId, string participant, int round, string note);
 

@@ -116,6 +116,17 @@ public sealed class ClaimAdjudicationTests(DeliberationFixture system, ITestOutp
                 Assert.Contains(view.Rounds[^1].Stances, s => first[s.Participant] != s.Decision);
             }
         }
+
+        // What waits for a human: the escalated claims, and only claims.
+        var escalated = await system.Api.GetFromJsonAsync<List<JsonElement>>("claims?status=Escalated", Json);
+        Assert.Equal(
+            expected.Where(e => e.Outcome == DeliberationOutcomes.NoConsensus).Select(e => e.ClaimId).Order(StringComparer.Ordinal),
+            escalated!.Select(c => c.GetProperty("claimId").GetString()!).Order(StringComparer.Ordinal));
+        var claims = await system.Api.GetFromJsonAsync<List<JsonElement>>("deliberations?kind=claim-adjudication&limit=500", Json);
+        Assert.Equal(expected.Count, claims!.Count);
+        Assert.All(claims, c => Assert.Equal(ClaimAdjudication.Kind, c.GetProperty("kind").GetString()));
+        using var badStatus = await system.Api.GetAsync("claims?status=Pending");
+        Assert.Equal(HttpStatusCode.BadRequest, badStatus.StatusCode);
     }
 
     [Fact]

@@ -181,8 +181,15 @@ public sealed partial class DeliberationStateMachine
             Reason = deliberation.Reason,
             Rounds = deliberation.Rounds,
         };
-        OrchestratorLog.DeliberationConcluded(_logger, deliberation.CorrelationId, deliberation.Kind, outcome, deliberation.Round,
-            deliberation.Decision ?? deliberation.Reason ?? "");
+        if (outcome == DeliberationOutcomes.NoConsensus)
+        {
+            OrchestratorLog.DeliberationEscalated(_logger, deliberation.CorrelationId, deliberation.Kind, deliberation.Reason ?? "no consensus");
+        }
+        else
+        {
+            OrchestratorLog.DeliberationConcluded(_logger, deliberation.CorrelationId, deliberation.Kind, outcome, deliberation.Round,
+                deliberation.Decision ?? deliberation.Reason ?? "");
+        }
         await ctx.Publish(concluded, ctx.CancellationToken);
         if (deliberation.RequestedBy is { } requester)
         {

@@ -4,9 +4,39 @@ using MassTransit;
 
 namespace Agents.Orchestrator.Queries;
 
-/// <summary>Answers <see cref="GetDeliberation"/> from the saga repository.</summary>
-public sealed class DeliberationQueryConsumer(ILoadSagaRepository<DeliberationState> load) : IConsumer<GetDeliberation>
+/// <summary>Answers <see cref="GetDeliberation"/> and <see cref="ListDeliberations"/> from the saga repository.</summary>
+public sealed class DeliberationQueryConsumer(
+    ILoadSagaRepository<DeliberationState> load,
+    IQuerySagaRepository<DeliberationState> query) : IConsumer<GetDeliberation>, IConsumer<ListDeliberations>
 {
+    public async Task Consume(ConsumeContext<ListDeliberations> context)
+    {
+        var request = context.Message;
+        var deliberations = await query.Newest(load, d =>
+            (request.Kind == null || d.Kind == request.Kind)
+            && (request.Status == null || d.CurrentState == request.Status), d => d.CreatedAt, request.Limit);
+
+        await context.RespondAsync(new DeliberationList
+        {
+            Items = deliberations
+                .Select(d => new DeliberationSummary
+                {
+                    DeliberationId = d.CorrelationId,
+                    Kind = d.Kind,
+                    Status = d.CurrentState,
+                    Summary = d.Summary,
+                    Subject = d.Subject,
+                    Round = d.Round,
+                    Decision = d.Decision,
+                    Confidence = d.Confidence,
+                    Reason = d.Reason,
+                    CreatedAt = d.CreatedAt,
+                    UpdatedAt = d.UpdatedAt,
+                })
+                .ToList(),
+        });
+    }
+
     public async Task Consume(ConsumeContext<GetDeliberation> context)
     {
         var deliberation = await load.Load(context.Message.DeliberationId);

@@ -9,8 +9,6 @@ public sealed class IncidentQueryConsumer(
     ILoadSagaRepository<IncidentState> load,
     IQuerySagaRepository<IncidentState> query) : IConsumer<GetIncident>, IConsumer<ListIncidents>, IConsumer<GetSegmentHistory>
 {
-    public const int MaxLimit = 500;
-
     public async Task Consume(ConsumeContext<GetIncident> context)
     {
         var incident = await load.Load(context.Message.IncidentId);
@@ -44,24 +42,13 @@ public sealed class IncidentQueryConsumer(
     public async Task Consume(ConsumeContext<ListIncidents> context)
     {
         var request = context.Message;
-        var ids = await query.Find(new IncidentQuery(i =>
+        var incidents = await query.Newest(load, i =>
             (request.Status == null || i.CurrentState == request.Status)
-            && (request.Fingerprint == null || i.Fingerprint == request.Fingerprint)));
-
-        var incidents = new List<IncidentState>();
-        foreach (var id in ids)
-        {
-            if (await load.Load(id) is { } incident)
-            {
-                incidents.Add(incident);
-            }
-        }
+            && (request.Fingerprint == null || i.Fingerprint == request.Fingerprint), i => i.CreatedAt, request.Limit);
 
         await context.RespondAsync(new IncidentList
         {
             Items = incidents
-                .OrderByDescending(i => i.CreatedAt)
-                .Take(Math.Clamp(request.Limit, 1, MaxLimit))
                 .Select(IncidentViews.Summary)
                 .ToList(),
         });
