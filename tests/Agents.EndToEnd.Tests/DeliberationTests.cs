@@ -117,6 +117,20 @@ public sealed class ClaimAdjudicationTests(DeliberationFixture system, ITestOutp
             }
         }
 
+        // One claim's adjudication is one trace: the orchestrator's saga spans and every participant's answer, tagged with it.
+        var traced = expected.First(e => e is { Outcome: DeliberationOutcomes.Decided, Round: > 1 });
+        var id = ClaimAdjudication.DeliberationId(traced.ClaimId).ToString();
+        var spans = (await system.Telemetry.WaitFor(
+            all => all.Count(s => s.Tag("deliberation.id") == id && s.Name.StartsWith("participant ", StringComparison.Ordinal)) == 3 * traced.Round
+                && all.Any(s => s.Tag("deliberation.id") == id && s.Tag("deliberation.state") == "Decided"),
+            TimeSpan.FromSeconds(20))).Where(s => s.Tag("deliberation.id") == id).ToList();
+        Assert.Equal(
+            Participants.ClaimAdjudication.SelectMany(p => Enumerable.Range(1, traced.Round).Select(r => $"{p}/{r}")).Order(StringComparer.Ordinal),
+            spans.Where(s => s.Name.StartsWith("participant ", StringComparison.Ordinal))
+                .Select(s => $"{s.ServiceName}/{s.Tag("deliberation.round")}").Order(StringComparer.Ordinal));
+        Assert.Contains(spans, s => s.ServiceName == "orchestrator" && s.Tag("deliberation.kind") == ClaimAdjudication.Kind);
+        Assert.Single(spans.Select(s => s.TraceId).Distinct());
+
         // What waits for a human: the escalated claims, and only claims.
         var escalated = await system.Api.GetFromJsonAsync<List<JsonElement>>("claims?status=Escalated", Json);
         Assert.Equal(

@@ -24,6 +24,7 @@ public sealed class DeliberationStateDefinition : SagaDefinition<DeliberationSta
         ISagaConfigurator<DeliberationState> sagaConfigurator,
         IRegistrationContext context)
     {
+        sagaConfigurator.UseFilter(new DeliberationSpanFilter());
         var byDeliberation = endpointConfigurator.CreatePartitioner(Partitions);
         sagaConfigurator.Message<StartDeliberation>(m => m.UsePartitioner(byDeliberation, c => c.Message.DeliberationId));
         sagaConfigurator.Message<StanceGiven>(m => m.UsePartitioner(byDeliberation, c => c.Message.DeliberationId));
