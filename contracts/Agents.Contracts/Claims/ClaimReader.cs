@@ -73,6 +73,21 @@ public static partial class ClaimReader
         };
     }
 
+    /// <summary>
+    /// A deliberation's subject read as a claim, with the same checks, for the participants: the claim, or null and the
+    /// problem (<c>the subject is not a claim: ...</c>).
+    /// </summary>
+    public static (Claim? Claim, string? Problem) ReadSubject(JsonElement subject)
+    {
+        if (subject.ValueKind != JsonValueKind.Object)
+        {
+            return (null, $"the subject is not a claim: expected a JSON object, got {subject.ValueKind}");
+        }
+
+        var claim = TryRead(JsonNode.Parse(subject.GetRawText()), out var error);
+        return claim is null ? (null, $"the subject is not a claim: {error}") : (claim, null);
+    }
+
     /// <summary>The deliberation that adjudicates <paramref name="claim"/> (its id derived from the claim id).</summary>
     public static StartDeliberation Adjudicate(Claim claim) => new()
     {

@@ -36,7 +36,7 @@ public sealed partial class RuleBasedCodingBrain : IParticipantBrain<CodingParti
 
     public Task<AgentOutcome<StanceDecision>> DecideAsync(StanceRequested request, CancellationToken cancellationToken)
     {
-        var (claim, problem) = ClaimSubject.Read(request.Subject);
+        var (claim, problem) = ClaimReader.ReadSubject(request.Subject);
         return Task.FromResult(claim is null
             ? AgentOutcome<StanceDecision>.Failure(problem!)
             : AgentOutcome<StanceDecision>.Success(Decide(claim, request.OtherStances)));

@@ -40,7 +40,7 @@ public sealed class RuleBasedMedicalBrain : IParticipantBrain<MedicalParticipant
 
     public Task<AgentOutcome<StanceDecision>> DecideAsync(StanceRequested request, CancellationToken cancellationToken)
     {
-        var (claim, problem) = ClaimSubject.Read(request.Subject);
+        var (claim, problem) = ClaimReader.ReadSubject(request.Subject);
         return Task.FromResult(claim is null
             ? AgentOutcome<StanceDecision>.Failure(problem!)
             : AgentOutcome<StanceDecision>.Success(Decide(claim, request.OtherStances)));

@@ -1,18 +1,14 @@
 using ParticipantNames = Agents.Contracts.Participants;
-using System.Reflection;
 using System.Text.Json;
 using Agents.Contracts;
 using Agents.Contracts.Deliberation;
 using Agents.Hosting.Agents;
 using Agents.Hosting.Participants;
 using static Agents.Brains.Tests.Participants.ClaimCases;
-using CodingFindings = Agents.Coding.Brain.ClaimFindings;
-using MedicalFindings = Agents.Medical.Brain.ClaimFindings;
-using PolicyFindings = Agents.Policy.Brain.ClaimFindings;
 
 namespace Agents.Brains.Tests.Participants;
 
-/// <summary>What the three claim participants share: the finding phrases, and a failure for a subject that is not a claim.</summary>
+/// <summary>What the three claim participants share: a failure for a subject that is not a claim.</summary>
 public sealed class ClaimSubjectTests
 {
     public static TheoryData<string> NotClaims => new()
@@ -57,19 +53,4 @@ public sealed class ClaimSubjectTests
             Assert.Equal("the subject is not a claim: expected a JSON object, got Undefined", outcome.FailureReason);
         }
     }
-
-    [Fact]
-    public void The_three_services_use_the_same_finding_phrases()
-    {
-        var policy = Phrases(typeof(PolicyFindings));
-
-        Assert.Equal(7, policy.Count);
-        Assert.Equal(policy, Phrases(typeof(CodingFindings)));
-        Assert.Equal(policy, Phrases(typeof(MedicalFindings)));
-    }
-
-    private static SortedDictionary<string, string> Phrases(Type type) => new(type
-        .GetFields(BindingFlags.Public | BindingFlags.Static)
-        .Where(f => f.IsLiteral && f.FieldType == typeof(string))
-        .ToDictionary(f => f.Name, f => (string)f.GetRawConstantValue()!));
 }

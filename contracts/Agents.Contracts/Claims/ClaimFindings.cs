@@ -1,11 +1,10 @@
 using Agents.Contracts.Deliberation;
 
-namespace Agents.Policy.Brain;
+namespace Agents.Contracts.Claims;
 
 /// <summary>
 /// The phrases the claim participants (policy, coding, medical) put in their reasons and look for in each other's
-/// reasons of the round before. Each claim service keeps its own copy of this class (services share no code but the
-/// contracts); the copies must stay equal, which a unit test checks. A finding counts only when the stance that states
+/// reasons of the round before: part of their protocol, so it lives with the claim contracts. A finding counts only when the stance that states
 /// it also carries the matching decision (a confirmation with <c>pay</c>, an objection with <c>deny</c>), so that a
 /// reason that merely mentions a phrase does not sway anyone.
 /// </summary>
