@@ -23,8 +23,10 @@ public sealed class TracingTests(SystemFixture system)
         Assert.Equal($"{SystemFixture.JaegerUrl}trace/{incident.TraceId}", incident.TraceUrl);
 
         // Everything tagged with the incident, from every service, is in the incident's one trace.
+        // Each service exports in batches of its own: wait until every parent of the trace's spans has arrived too.
         var spans = await system.Telemetry.WaitFor(all => IncidentSpans(all, id).Count(s => s.Name.StartsWith("step ", StringComparison.Ordinal)) == 5
-            && IncidentSpans(all, id).Count(s => s.Name.StartsWith("agent ", StringComparison.Ordinal)) == 5, Patience);
+            && IncidentSpans(all, id).Count(s => s.Name.StartsWith("agent ", StringComparison.Ordinal)) == 5
+            && ParentsArrived(all, incident.TraceId!), Patience);
         var tagged = IncidentSpans(spans, id).ToList();
         Assert.Equal([incident.TraceId], tagged.Select(s => s.TraceId).Distinct());
         var trace = spans.Where(s => s.TraceId == incident.TraceId).ToList();
@@ -102,6 +104,14 @@ public sealed class TracingTests(SystemFixture system)
         Assert.True(Delta("agents_incident_time_to_terminal_seconds_sum", ("incident_status", "Resolved")) > 0);
 
         double Delta(string name, params (string, string)[] labels) => after.Sum(name, labels) - before.Sum(name, labels);
+    }
+
+    /// <summary>Whether every span of <paramref name="traceId"/> received so far has its parent received too (or is the root).</summary>
+    private static bool ParentsArrived(IReadOnlyList<ReceivedSpan> spans, string traceId)
+    {
+        var trace = spans.Where(s => s.TraceId == traceId).ToList();
+        var ids = trace.Select(s => s.SpanId).ToHashSet();
+        return trace.All(s => s.ParentSpanId is null || ids.Contains(s.ParentSpanId));
     }
 
     private static IEnumerable<ReceivedSpan> IncidentSpans(IEnumerable<ReceivedSpan> spans, string incidentId) =>
