@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using MassTransit;
 
 namespace Agents.Api;
 
@@ -9,6 +10,9 @@ public sealed class ApiOptions
     /// <summary>How long the API waits for the orchestrator to answer a read before it answers 503.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan OrchestratorTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary><see cref="OrchestratorTimeout"/> as a request to the orchestrator takes it.</summary>
+    public RequestTimeout OrchestratorWait => RequestTimeout.After(ms: (int)OrchestratorTimeout.TotalMilliseconds);
 
     /// <summary>
     /// The Jaeger UI the incidents' trace links point at (<c>Api__JaegerUrl</c>); <c>GET /incidents/{id}</c> answers

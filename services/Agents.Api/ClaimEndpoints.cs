@@ -124,41 +124,29 @@ public static class ClaimEndpoints
 
     private static async Task<IResult> ListClaims(
         string? status, int? limit, IRequestClient<ListDeliberations> client, IOptions<ApiOptions> options, CancellationToken ct) =>
-        await List(client, ClaimAdjudication.Kind, status, limit, options, ct) is { } listed
-            ? listed.Result ?? Results.Ok(listed.Items!.Select(d => new ClaimSummary(
+        ListArguments.Refusal(status, DeliberationStatuses.All, limit)
+        ?? (await List(client, ClaimAdjudication.Kind, status, limit, options, ct) is { } items
+            ? Results.Ok(items.Select(d => new ClaimSummary(
                 d.Subject.TryGetProperty("claimId", out var id) ? id.GetString() ?? "" : "", d.DeliberationId, d.Status, d.Decision,
                 d.Confidence, d.Round, d.Reason, d.Summary, d.CreatedAt, d.UpdatedAt)))
-            : IncidentEndpoints.OrchestratorUnavailable();
+            : IncidentEndpoints.OrchestratorUnavailable());
 
     private static async Task<IResult> ListDeliberations(
         string? kind, string? status, int? limit, IRequestClient<ListDeliberations> client, IOptions<ApiOptions> options, CancellationToken ct) =>
-        await List(client, kind, status, limit, options, ct) is { } listed
-            ? listed.Result ?? Results.Ok(listed.Items)
-            : IncidentEndpoints.OrchestratorUnavailable();
+        ListArguments.Refusal(status, DeliberationStatuses.All, limit)
+        ?? (await List(client, kind, status, limit, options, ct) is { } items
+            ? Results.Ok(items)
+            : IncidentEndpoints.OrchestratorUnavailable());
 
-    private sealed record Listed(IReadOnlyList<DeliberationSummary>? Items, IResult? Result);
-
-    /// <summary>The deliberations asked for, or a 400 for bad arguments, or null when the orchestrator did not answer in time.</summary>
-    private static async Task<Listed?> List(
+    /// <summary>The deliberations asked for, newest first, or null when the orchestrator did not answer in time.</summary>
+    private static async Task<IReadOnlyList<DeliberationSummary>?> List(
         IRequestClient<ListDeliberations> client, string? kind, string? status, int? limit, IOptions<ApiOptions> options, CancellationToken ct)
     {
-        if (status is not null && !DeliberationStatuses.All.Contains(status))
-        {
-            return new(null, Results.Problem(statusCode: 400, title: "Unknown status",
-                detail: $"'{status}' is not a status; use one of {string.Join(", ", DeliberationStatuses.All)}."));
-        }
-
-        if (limit is < 1 or > 500)
-        {
-            return new(null, Results.Problem(statusCode: 400, title: "Bad limit", detail: "limit must be between 1 and 500."));
-        }
-
         try
         {
             var response = await client.GetResponse<DeliberationList>(
-                new ListDeliberations { Kind = kind, Status = status, Limit = limit ?? 50 },
-                ct, RequestTimeout.After(ms: (int)options.Value.OrchestratorTimeout.TotalMilliseconds));
-            return new(response.Message.Items, null);
+                new ListDeliberations { Kind = kind, Status = status, Limit = limit ?? 50 }, ct, options.Value.OrchestratorWait);
+            return response.Message.Items;
         }
         catch (RequestTimeoutException)
         {
@@ -176,7 +164,7 @@ public static class ClaimEndpoints
         {
             var response = await client.GetResponse<DeliberationDetails, DeliberationNotFound>(
                 new GetDeliberation { DeliberationId = id },
-                ct, RequestTimeout.After(ms: (int)options.Value.OrchestratorTimeout.TotalMilliseconds));
+                ct, options.Value.OrchestratorWait);
             return response.Is(out Response<DeliberationDetails>? found) ? new(found.Message, false) : new(null, true);
         }
         catch (RequestTimeoutException)

@@ -20,8 +20,8 @@ public static class DeadLetterApi
     public sealed record ReplayBody(string? MessageId);
 
     private static Task<IResult> Peek(string queue, int? limit, DeadLetters dl, CancellationToken ct) =>
-        limit is < 1 or > 500
-            ? Task.FromResult(Results.Problem(statusCode: 400, title: "Bad limit", detail: "limit must be between 1 and 500."))
+        ListArguments.Refusal(limit) is { } refusal
+            ? Task.FromResult(refusal)
             : Known(queue, async () => Results.Ok(await dl.Peek(queue, limit ?? 20, ct)));
 
     private static Task<IResult> Show(string queue, string messageId, DeadLetters dl, CancellationToken ct) =>

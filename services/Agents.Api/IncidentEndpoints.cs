@@ -21,22 +21,16 @@ public static class IncidentEndpoints
         string? status, string? fingerprint, int? limit,
         IRequestClient<ListIncidents> client, IOptions<ApiOptions> options, CancellationToken ct)
     {
-        if (status is not null && !IncidentStatuses.All.Contains(status))
+        if (ListArguments.Refusal(status, IncidentStatuses.All, limit) is { } refusal)
         {
-            return Results.Problem(statusCode: 400, title: "Unknown status",
-                detail: $"'{status}' is not a status; use one of {string.Join(", ", IncidentStatuses.All)}.");
-        }
-
-        if (limit is < 1 or > 500)
-        {
-            return Results.Problem(statusCode: 400, title: "Bad limit", detail: "limit must be between 1 and 500.");
+            return refusal;
         }
 
         try
         {
             var response = await client.GetResponse<IncidentList>(
                 new ListIncidents { Status = status, Fingerprint = fingerprint, Limit = limit ?? 50 },
-                ct, RequestTimeout.After(ms: (int)options.Value.OrchestratorTimeout.TotalMilliseconds));
+                ct, options.Value.OrchestratorWait);
             return Results.Ok(response.Message.Items);
         }
         catch (RequestTimeoutException)
@@ -52,7 +46,7 @@ public static class IncidentEndpoints
         {
             var response = await client.GetResponse<IncidentDetails, IncidentNotFound>(
                 new GetIncident { IncidentId = id },
-                ct, RequestTimeout.After(ms: (int)options.Value.OrchestratorTimeout.TotalMilliseconds));
+                ct, options.Value.OrchestratorWait);
             return response.Is(out Response<IncidentDetails>? found)
                 ? Results.Ok(found.Message with { TraceUrl = options.Value.TraceUrl(found.Message.TraceId) })
                 : Results.Problem(statusCode: 404, title: "No such incident", detail: $"No incident {id}.");
@@ -76,7 +70,7 @@ public static class IncidentEndpoints
         {
             var response = await client.GetResponse<SegmentHistory, IncidentNotFound>(
                 new GetSegmentHistory { IncidentId = id, Segment = segment },
-                ct, RequestTimeout.After(ms: (int)options.Value.OrchestratorTimeout.TotalMilliseconds));
+                ct, options.Value.OrchestratorWait);
             return response.Is(out Response<SegmentHistory>? found)
                 ? Results.Ok(found.Message.Revisions)
                 : Results.Problem(statusCode: 404, title: "No such incident", detail: $"No incident {id}.");
@@ -114,7 +108,7 @@ public static class IncidentEndpoints
         try
         {
             var response = await client.GetResponse<OperatorCommandAccepted, OperatorCommandRefused, IncidentNotFound>(
-                command, ct, RequestTimeout.After(ms: (int)options.Value.OrchestratorTimeout.TotalMilliseconds));
+                command, ct, options.Value.OrchestratorWait);
             if (response.Is(out Response<OperatorCommandAccepted>? accepted))
             {
                 return Results.Accepted($"/incidents/{id}", accepted.Message);

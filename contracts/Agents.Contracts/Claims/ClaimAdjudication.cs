@@ -1,5 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
+using Agents.Contracts.Deliberation;
 
 namespace Agents.Contracts.Claims;
 
@@ -17,12 +16,5 @@ public static class ClaimAdjudication
     /// The deliberation id of a claim: a name-based UUID (version 5 layout, SHA-1) of its claim id, so that a claim sent
     /// twice attaches to the same deliberation and <c>GET /claims/{claimId}</c> finds it without an index.
     /// </summary>
-    public static Guid DeliberationId(string claimId)
-    {
-        var hash = SHA1.HashData(Encoding.UTF8.GetBytes($"agents/claim/{claimId}"));
-        var bytes = hash[..16];
-        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x50);
-        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
-        return new Guid(bytes, bigEndian: true);
-    }
+    public static Guid DeliberationId(string claimId) => DeliberationIds.FromName($"agents/claim/{claimId}");
 }

@@ -1,5 +1,3 @@
-using Agents.Contracts.Deliberation;
-
 namespace Agents.Contracts.Claims;
 
 /// <summary>
@@ -30,11 +28,4 @@ public static class ClaimFindings
 
     /// <summary>Policy (deny): the member's plan does not cover the claim.</summary>
     public const string NotCovered = "not covered";
-
-    /// <summary>The first of <paramref name="stances"/> that states one of <paramref name="findings"/> with <paramref name="decision"/>, or null.</summary>
-    public static Stance? Find(IEnumerable<Stance> stances, string decision, params string[] findings) =>
-        stances.FirstOrDefault(s => !s.Silent
-            && string.Equals(s.Decision, decision, StringComparison.OrdinalIgnoreCase)
-            && s.Reason is { } reason
-            && findings.Any(f => reason.Contains(f, StringComparison.OrdinalIgnoreCase)));
 }

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Agents.Contracts.Deliberation;
 using Agents.Contracts.Investigation;
 
@@ -23,14 +21,8 @@ public static class RemediationApproval
     /// after each re-run that reaches the gate again): a name-based UUID (version 5 layout, SHA-1), so that a request sent
     /// again (after a restart) attaches to the same deliberation, and a re-run gets a fresh one.
     /// </summary>
-    public static Guid DeliberationId(Guid incidentId, int request)
-    {
-        var hash = SHA1.HashData(Encoding.UTF8.GetBytes($"agents/incident-approval/{incidentId:D}/{request}"));
-        var bytes = hash[..16];
-        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x50);
-        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
-        return new Guid(bytes, bigEndian: true);
-    }
+    public static Guid DeliberationId(Guid incidentId, int request) =>
+        DeliberationIds.FromName($"agents/incident-approval/{incidentId:D}/{request}");
 }
 
 /// <summary>What the reviewers judge (the deliberation's subject, JSON camelCase): the incident and the hypothesis remediation would act on.</summary>

@@ -34,13 +34,8 @@ public sealed partial class RuleBasedCodingBrain : IParticipantBrain<CodingParti
 
     public string Kind => "rules";
 
-    public Task<AgentOutcome<StanceDecision>> DecideAsync(StanceRequested request, CancellationToken cancellationToken)
-    {
-        var (claim, problem) = ClaimReader.ReadSubject(request.Subject);
-        return Task.FromResult(claim is null
-            ? AgentOutcome<StanceDecision>.Failure(problem!)
-            : AgentOutcome<StanceDecision>.Success(Decide(claim, request.OtherStances)));
-    }
+    public Task<AgentOutcome<StanceDecision>> DecideAsync(StanceRequested request, CancellationToken cancellationToken) =>
+        ParticipantRules.Judge(ClaimReader.ReadSubject(request.Subject), request, Decide);
 
     public static StanceDecision Decide(Claim claim, IReadOnlyList<Stance> others)
     {
@@ -74,13 +69,13 @@ public sealed partial class RuleBasedCodingBrain : IParticipantBrain<CodingParti
 
         if (diagnoses.Skip(1).FirstOrDefault(d => Consistent(d, prefixes)) is { } secondary)
         {
-            if (ClaimFindings.Find(others, ClaimAdjudication.Pay, ClaimFindings.MedicalNecessityConfirmed) is { } necessary)
+            if (ParticipantRules.Find(others, ClaimAdjudication.Pay, ClaimFindings.MedicalNecessityConfirmed) is { } necessary)
             {
                 return Pay($"{ClaimFindings.CodeMatchConfirmed}: {procedure} is consistent with secondary diagnosis {secondary}, "
                     + $"and {necessary.Participant} confirms it is necessary", 0.7);
             }
 
-            if (ClaimFindings.Find(others, ClaimAdjudication.Deny, ClaimFindings.NotMedicallyNecessary) is { } unnecessary)
+            if (ParticipantRules.Find(others, ClaimAdjudication.Deny, ClaimFindings.NotMedicallyNecessary) is { } unnecessary)
             {
                 return Deny($"{ClaimFindings.CodeMismatch}: {procedure} is consistent only with secondary diagnosis {secondary}, "
                     + $"not with primary {primary}, and {unnecessary.Participant} finds it unnecessary", 0.75);

@@ -1,22 +1,8 @@
 using Agents.Contracts;
-using MassTransit;
+using Agents.Hosting;
 
 namespace Agents.Context.Consumers;
 
-public sealed class DeployEventConsumerDefinition : ConsumerDefinition<DeployEventConsumer>
-{
-    public DeployEventConsumerDefinition()
-    {
-        Endpoint(e =>
-        {
-            e.Name = AgentQueues.DeployEvents;
-            e.ConfigureConsumeTopology = false;
-        });
-    }
-
-    protected override void ConfigureConsumer(
-        IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<DeployEventConsumer> consumerConfigurator,
-        IRegistrationContext context) =>
-        endpointConfigurator.ReadRawJsonFrom(AgentQueues.DeploysExchange);
-}
+/// <summary>The deploy-events queue, bound to the <c>deploys</c> exchange; raw JSON, any routing key.</summary>
+public sealed class DeployEventConsumerDefinition()
+    : RawJsonConsumerDefinition<DeployEventConsumer>(AgentQueues.DeployEvents, AgentQueues.DeploysExchange);

@@ -38,18 +38,13 @@ public sealed class RuleBasedMedicalBrain : IParticipantBrain<MedicalParticipant
 
     public string Kind => "rules";
 
-    public Task<AgentOutcome<StanceDecision>> DecideAsync(StanceRequested request, CancellationToken cancellationToken)
-    {
-        var (claim, problem) = ClaimReader.ReadSubject(request.Subject);
-        return Task.FromResult(claim is null
-            ? AgentOutcome<StanceDecision>.Failure(problem!)
-            : AgentOutcome<StanceDecision>.Success(Decide(claim, request.OtherStances)));
-    }
+    public Task<AgentOutcome<StanceDecision>> DecideAsync(StanceRequested request, CancellationToken cancellationToken) =>
+        ParticipantRules.Judge(ClaimReader.ReadSubject(request.Subject), request, Decide);
 
     public static StanceDecision Decide(Claim claim, IReadOnlyList<Stance> others)
     {
         var procedure = claim.ProcedureCode.Trim();
-        if (ClaimFindings.Find(others, ClaimAdjudication.Deny, ClaimFindings.CodeMismatch, ClaimFindings.InvalidCode) is { } miscoded)
+        if (ParticipantRules.Find(others, ClaimAdjudication.Deny, ClaimFindings.CodeMismatch, ClaimFindings.InvalidCode) is { } miscoded)
         {
             return new(ClaimAdjudication.Deny, $"{ClaimFindings.NotMedicallyNecessary}: {miscoded.Participant} reports the claim is miscoded, "
                 + $"so the necessity of {procedure} cannot be established", 0.7);
@@ -68,7 +63,7 @@ public sealed class RuleBasedMedicalBrain : IParticipantBrain<MedicalParticipant
 
         if (diagnoses.FirstOrDefault(d => Matches(d, indication.Conditional)) is { } conditional)
         {
-            return ClaimFindings.Find(others, ClaimAdjudication.Pay, ClaimFindings.CodeMatchConfirmed) is { } coded
+            return ParticipantRules.Find(others, ClaimAdjudication.Pay, ClaimFindings.CodeMatchConfirmed) is { } coded
                 ? new(ClaimAdjudication.Pay, $"{ClaimFindings.MedicalNecessityConfirmed}: {procedure} is reasonable for {conditional} "
                     + $"now that {coded.Participant} has checked the coding", 0.7)
                 : new(Stance.Undecided, $"{procedure} may be necessary for the symptom {conditional}: waiting for the coding participant's check", 0.4);

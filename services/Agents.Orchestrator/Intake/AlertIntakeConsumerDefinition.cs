@@ -1,24 +1,8 @@
 using Agents.Contracts;
-using MassTransit;
+using Agents.Hosting;
 
 namespace Agents.Orchestrator.Intake;
 
-public sealed class AlertIntakeConsumerDefinition : ConsumerDefinition<AlertIntakeConsumer>
-{
-    public AlertIntakeConsumerDefinition()
-    {
-        Endpoint(e =>
-        {
-            e.Name = AgentQueues.AlertIntake;
-            e.ConfigureConsumeTopology = false;
-        });
-    }
-
-    protected override void ConfigureConsumer(
-        IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<AlertIntakeConsumer> consumerConfigurator,
-        IRegistrationContext context)
-    {
-        endpointConfigurator.ReadRawJsonFrom(AgentQueues.AlertsExchange);
-    }
-}
+/// <summary>The alert intake queue (<c>alert-intake</c>), bound to the <c>alerts</c> exchange; raw JSON, any routing key.</summary>
+public sealed class AlertIntakeConsumerDefinition()
+    : RawJsonConsumerDefinition<AlertIntakeConsumer>(AgentQueues.AlertIntake, AgentQueues.AlertsExchange);

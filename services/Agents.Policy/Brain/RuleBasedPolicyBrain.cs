@@ -24,13 +24,8 @@ public sealed class RuleBasedPolicyBrain : IParticipantBrain<PolicyParticipant>
 {
     public string Kind => "rules";
 
-    public Task<AgentOutcome<StanceDecision>> DecideAsync(StanceRequested request, CancellationToken cancellationToken)
-    {
-        var (claim, problem) = ClaimReader.ReadSubject(request.Subject);
-        return Task.FromResult(claim is null
-            ? AgentOutcome<StanceDecision>.Failure(problem!)
-            : AgentOutcome<StanceDecision>.Success(Decide(claim, request.OtherStances)));
-    }
+    public Task<AgentOutcome<StanceDecision>> DecideAsync(StanceRequested request, CancellationToken cancellationToken) =>
+        ParticipantRules.Judge(ClaimReader.ReadSubject(request.Subject), request, Decide);
 
     public static StanceDecision Decide(Claim claim, IReadOnlyList<Stance> others)
     {
@@ -62,14 +57,14 @@ public sealed class RuleBasedPolicyBrain : IParticipantBrain<PolicyParticipant>
 
         if (PlanCoverage.PriorAuthorizationRequired.Contains(procedure) && !claim.PriorAuthorization)
         {
-            if (ClaimFindings.Find(others, ClaimAdjudication.Deny,
+            if (ParticipantRules.Find(others, ClaimAdjudication.Deny,
                     ClaimFindings.CodeMismatch, ClaimFindings.InvalidCode, ClaimFindings.NotMedicallyNecessary) is { } objection)
             {
                 return new(ClaimAdjudication.Deny, $"{ClaimFindings.NotCovered}: {procedure} needs prior authorization, the claim has none, "
                     + $"and {objection.Participant} objects to it", 0.85);
             }
 
-            if (ClaimFindings.Find(others, ClaimAdjudication.Pay,
+            if (ParticipantRules.Find(others, ClaimAdjudication.Pay,
                     ClaimFindings.CodeMatchConfirmed, ClaimFindings.MedicalNecessityConfirmed) is { } support)
             {
                 return new(ClaimAdjudication.Pay, $"{ClaimFindings.CoverageConfirmed}: {procedure} lacks prior authorization but is accepted "

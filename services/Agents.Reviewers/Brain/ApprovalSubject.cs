@@ -1,8 +1,5 @@
 using System.Text.Json;
-using Agents.Contracts.Deliberation;
 using Agents.Contracts.Incidents;
-using Agents.Hosting.Agents;
-using Agents.Hosting.Participants;
 
 namespace Agents.Reviewers.Brain;
 
@@ -37,15 +34,5 @@ public static class ApprovalSubject
         return string.IsNullOrWhiteSpace(read.Service)
             ? (null, "the subject is not a remediation approval: service empty")
             : (read, null);
-    }
-
-    /// <summary>A reviewer's outcome: <paramref name="decide"/> on the subject and the others' stances, or a failure when the subject is unusable.</summary>
-    public static Task<AgentOutcome<StanceDecision>> Judge(
-        StanceRequested request, Func<RemediationApprovalSubject, IReadOnlyList<Stance>, StanceDecision> decide)
-    {
-        var (subject, problem) = Read(request.Subject);
-        return Task.FromResult(subject is null
-            ? AgentOutcome<StanceDecision>.Failure(problem!)
-            : AgentOutcome<StanceDecision>.Success(decide(subject, request.OtherStances)));
     }
 }

@@ -1,5 +1,6 @@
 using Agents.Contracts.Deliberation;
 using Agents.Contracts.Incidents;
+using Agents.Hosting.Participants;
 
 namespace Agents.Reviewers.Brain;
 
@@ -30,11 +31,5 @@ public static class ReviewFindings
 
     /// <summary>Safety's stance of the round before when it states its finding, approving or denying; else null.</summary>
     public static Stance? Safety(IEnumerable<Stance> others) =>
-        Find(others, RemediationApproval.Approve, SafetyConfirmed) ?? Find(others, RemediationApproval.Deny, SafetyConcern);
-
-    /// <summary>The first of <paramref name="stances"/> that states <paramref name="finding"/> with <paramref name="decision"/>, or null.</summary>
-    public static Stance? Find(IEnumerable<Stance> stances, string decision, string finding) =>
-        stances.FirstOrDefault(s => !s.Silent
-            && string.Equals(s.Decision, decision, StringComparison.OrdinalIgnoreCase)
-            && s.Reason?.Contains(finding, StringComparison.OrdinalIgnoreCase) == true);
+        ParticipantRules.Find(others, RemediationApproval.Approve, SafetyConfirmed) ?? ParticipantRules.Find(others, RemediationApproval.Deny, SafetyConcern);
 }

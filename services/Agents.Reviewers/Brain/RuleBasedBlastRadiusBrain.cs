@@ -24,7 +24,7 @@ public sealed class RuleBasedBlastRadiusBrain(IOptions<ReviewersOptions> options
     public string Kind => "rules";
 
     public Task<AgentOutcome<StanceDecision>> DecideAsync(StanceRequested request, CancellationToken cancellationToken) =>
-        ApprovalSubject.Judge(request, (subject, others) => Decide(subject, others, options.Value));
+        ParticipantRules.Judge(ApprovalSubject.Read(request.Subject), request, (subject, others) => Decide(subject, others, options.Value));
 
     public static StanceDecision Decide(RemediationApprovalSubject subject, IReadOnlyList<Stance> others, ReviewersOptions options)
     {

@@ -27,7 +27,7 @@ public sealed class RuleBasedSafetyBrain : IParticipantBrain<SafetyParticipant>
     public string Kind => "rules";
 
     public Task<AgentOutcome<StanceDecision>> DecideAsync(StanceRequested request, CancellationToken cancellationToken) =>
-        ApprovalSubject.Judge(request, (subject, _) => Decide(subject));
+        ParticipantRules.Judge(ApprovalSubject.Read(request.Subject), request, (subject, _) => Decide(subject));
 
     public static StanceDecision Decide(RemediationApprovalSubject subject)
     {
