@@ -35,6 +35,9 @@ public sealed class ShutdownTests(ShutdownFixture system, ITestOutputHelper outp
     private const int Commands = 12;
     private const string Replies = "shutdown-test-replies";
 
+    /// <summary>MassTransit's gauge of consumes in progress (<c>messaging.masstransit.consume.active</c>, unit <c>{ea}</c>) as the Prometheus exporter names it.</summary>
+    private const string ConsumesInProgress = "messaging_masstransit_consume_active_ea_total";
+
     [Fact]
     public async Task SIGTERM_finishes_the_work_in_hand_returns_the_rest_to_the_queue_and_loses_nothing()
     {
@@ -55,9 +58,18 @@ public sealed class ShutdownTests(ShutdownFixture system, ITestOutputHelper outp
                 new BasicProperties { Persistent = true, ContentType = "application/vnd.masstransit+json" }, Command(id));
         }
 
-        // The agent has taken its first messages (they left the queue's ready count): stop it in the middle of them.
-        await system.WaitUntil(async () => await Ready(AgentQueues.Investigation) <= Commands - Concurrency,
-            "the agent to take its first commands", TimeSpan.FromSeconds(30));
+        // The agent is in the middle of its first commands: as many consumes in progress as it may run at once (its own
+        // MassTransit gauge). The queue's ready count is not enough: prefetched messages leave it before their consume
+        // starts, and on a loaded machine a SIGTERM then catches fewer commands in hand than the test assumes.
+        var inProgress = 0.0;
+        var names = "";
+        await system.WaitUntil(async () =>
+        {
+            var metrics = await PrometheusText.Scrape(system.Addresses(AgentQueues.Investigation));
+            inProgress = metrics.Sum(ConsumesInProgress);
+            names = string.Join(", ", metrics.Names.Where(n => n.Contains("masstransit", StringComparison.Ordinal)));
+            return inProgress >= Concurrency;
+        }, () => $"{Concurrency} consumes in progress in the agent (last seen {inProgress}; MassTransit series: {names})", TimeSpan.FromSeconds(30));
         var exitCodes = await system.Terminate(AgentQueues.Investigation, TimeSpan.FromSeconds(45));
 
         var answered = await Drain();
