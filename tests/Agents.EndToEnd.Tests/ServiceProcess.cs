@@ -1,27 +1,35 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
 
 namespace Agents.EndToEnd.Tests;
 
-/// <summary>One service of the system, run as its own process from its build output.</summary>
-internal sealed class ServiceProcess : IAsyncDisposable
+/// <summary>
+/// One service of the system, run as its own process from its build output. It listens on a port the kernel chooses
+/// (<c>http://127.0.0.1:0</c>) and its address is read from its own "Now listening on" line: a port picked free
+/// beforehand can be taken by another process before the service binds it, and the readiness probe would then be
+/// answered by that other process.
+/// </summary>
+internal sealed partial class ServiceProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
+    private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private ServiceProcess(string name, Process process, Uri baseAddress)
+    private ServiceProcess(string name, Process process)
     {
         Name = name;
         _process = process;
-        BaseAddress = baseAddress;
     }
 
     public string Name { get; }
 
-    public Uri BaseAddress { get; }
+    /// <summary>Where the service listens; known once it has said so (after <see cref="WaitReady"/>).</summary>
+    public Uri BaseAddress => _listening.Task.IsCompletedSuccessfully
+        ? _listening.Task.Result
+        : throw new InvalidOperationException($"{Name} has not said where it listens yet");
 
     public bool HasExited => _process.HasExited;
 
@@ -36,7 +44,6 @@ internal sealed class ServiceProcess : IAsyncDisposable
             throw new InvalidOperationException($"{dll} is missing: build the solution first.");
         }
 
-        var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
         var start = new ProcessStartInfo("dotnet", [dll])
         {
             WorkingDirectory = TestEnvironment.RepositoryRoot,
@@ -49,12 +56,13 @@ internal sealed class ServiceProcess : IAsyncDisposable
             start.Environment[key] = value;
         }
 
-        start.Environment["ASPNETCORE_URLS"] = baseAddress.ToString();
+        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information"; // the "Now listening on" line
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["Logging__Console__FormatterName"] = "simple";
 
         var process = new Process { StartInfo = start };
-        var service = new ServiceProcess(name, process, baseAddress);
+        var service = new ServiceProcess(name, process);
         process.OutputDataReceived += (_, e) => service.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => service.Keep(e.Data);
         process.Start();
@@ -71,6 +79,12 @@ internal sealed class ServiceProcess : IAsyncDisposable
             if (_process.HasExited)
             {
                 throw new InvalidOperationException($"{Name} exited with {_process.ExitCode}:{Environment.NewLine}{RecentOutput}");
+            }
+
+            if (!_listening.Task.IsCompleted)
+            {
+                await Task.WhenAny(_listening.Task, Task.Delay(100));
+                continue;
             }
 
             try
@@ -144,15 +158,16 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
 
         _output.Enqueue(line);
+        if (!_listening.Task.IsCompleted && Listening().Match(line) is { Success: true } match)
+        {
+            _listening.TrySetResult(new Uri(match.Groups["address"].Value));
+        }
+
         while (_output.Count > 400 && _output.TryDequeue(out _))
         {
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    [GeneratedRegex(@"Now listening on: (?<address>http://\S+)")]
+    private static partial Regex Listening();
 }
