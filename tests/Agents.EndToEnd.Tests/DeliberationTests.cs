@@ -123,7 +123,7 @@ public sealed class ClaimAdjudicationTests(DeliberationFixture system, ITestOutp
         var spans = (await system.Telemetry.WaitFor(
             all => all.Count(s => s.Tag("deliberation.id") == id && s.Name.StartsWith("participant ", StringComparison.Ordinal)) == 3 * traced.Round
                 && all.Any(s => s.Tag("deliberation.id") == id && s.Tag("deliberation.state") == "Decided"),
-            TimeSpan.FromSeconds(20))).Where(s => s.Tag("deliberation.id") == id).ToList();
+            TimeSpan.FromSeconds(45))).Where(s => s.Tag("deliberation.id") == id).ToList();
         Assert.Equal(
             Participants.ClaimAdjudication.SelectMany(p => Enumerable.Range(1, traced.Round).Select(r => $"{p}/{r}")).Order(StringComparer.Ordinal),
             spans.Where(s => s.Name.StartsWith("participant ", StringComparison.Ordinal))
@@ -277,7 +277,7 @@ public sealed class ApprovalGateTests(DeliberationFixture system, ITestOutputHel
         var alertTime = DateTimeOffset.UtcNow.AddMinutes(-1);
         await system.PublishDeploy(service, "v3.4.0", "v3.3.2", alertTime.AddMinutes(-6));
         await system.PublishRaw(AgentQueues.AlertsExchange, IncidentFlowTests.Alertmanager(service, fingerprint, severity, alertTime), $"prometheus.{severity}");
-        var incident = await system.WaitForIncident(fingerprint, i => IncidentStatuses.Terminal.Contains(i.Summary.Status), "a terminal status", TimeSpan.FromSeconds(60));
+        var incident = await system.WaitForIncident(fingerprint, i => IncidentStatuses.Terminal.Contains(i.Summary.Status), "a terminal status", TimeSpan.FromSeconds(120));
         Assert.Equal("regression", incident.Hypothesis?.Category);
         return incident;
     }

@@ -66,6 +66,8 @@ public sealed class SchedulerTests(SchedulerFixture system) : IAsyncLifetime
 
         await Schedule(token, due, "first");
         await Schedule(Guid.NewGuid(), due.AddSeconds(1), "later");
+        // Two nodes fire these: a lagging node may deliver "first" after "later", so wait for both.
+        await WaitForDelivery("first");
         await WaitForDelivery("later");
 
         var first = Assert.Single(_deliveries, d => d.Marker == "first");
@@ -78,12 +80,14 @@ public sealed class SchedulerTests(SchedulerFixture system) : IAsyncLifetime
     public async Task A_cancelled_message_never_fires()
     {
         var cancelled = Guid.NewGuid();
-        var due = DateTimeOffset.UtcNow.AddSeconds(3);
+        // Far enough ahead that storing, cancelling and deleting the trigger are over before it is due, on a loaded machine too.
+        var due = DateTimeOffset.UtcNow.AddSeconds(10);
 
         await Schedule(cancelled, due, "cancelled");
         await WaitUntil(async () => await TriggerStored(cancelled), "the trigger to be stored");
         await Cancel(cancelled);
         await WaitUntil(async () => !await TriggerStored(cancelled), "the trigger to be deleted");
+        Assert.True(DateTimeOffset.UtcNow < due, "the trigger was deleted only after it was due: the test proves nothing");
         // Quartz fires in due order: once the later message is here, the cancelled one would have been too.
         await Schedule(Guid.NewGuid(), due.AddSeconds(1), "after");
         await WaitForDelivery("after");
@@ -95,13 +99,15 @@ public sealed class SchedulerTests(SchedulerFixture system) : IAsyncLifetime
     public async Task Scheduling_the_same_token_again_replaces_the_message()
     {
         var token = Guid.NewGuid();
-        var due = DateTimeOffset.UtcNow.AddSeconds(2);
+        // Far enough ahead that the replacement is stored before the first one is due, on a loaded machine too.
+        var due = DateTimeOffset.UtcNow.AddSeconds(10);
 
         await Schedule(token, due, "replaced");
         // Two nodes compete for the queue: only a schedule that follows the first one is a replacement of it.
         await WaitUntil(async () => await TriggerStored(token), "the first trigger to be stored");
         await Schedule(token, due.AddMilliseconds(500), "replacement");
         await Schedule(Guid.NewGuid(), due.AddSeconds(1.5), "marker");
+        await WaitForDelivery("replacement");
         await WaitForDelivery("marker");
 
         Assert.DoesNotContain(_deliveries, d => d.Marker == "replaced");
@@ -112,11 +118,13 @@ public sealed class SchedulerTests(SchedulerFixture system) : IAsyncLifetime
     public async Task A_message_due_while_every_scheduler_is_down_fires_once_after_the_restart()
     {
         var token = Guid.NewGuid();
-        var due = DateTimeOffset.UtcNow.AddSeconds(3);
+        // Far enough ahead that both nodes are killed before it is due, on a loaded machine too.
+        var due = DateTimeOffset.UtcNow.AddSeconds(8);
         await Schedule(token, due, "survivor");
         await WaitUntil(async () => await TriggerStored(token), "the trigger to be stored");
 
         await system.Kill("scheduler");
+        Assert.True(DateTimeOffset.UtcNow < due, "the schedulers were killed only after the message was due: the test proves nothing");
         await WaitUntil(() => Task.FromResult(DateTimeOffset.UtcNow > due.AddSeconds(1)), "the due time to pass with no scheduler running");
         Assert.DoesNotContain(_deliveries, d => d.Marker == "survivor");
 

@@ -65,7 +65,16 @@ public sealed class ShutdownTests(ShutdownFixture system, ITestOutputHelper outp
         var names = "";
         await system.WaitUntil(async () =>
         {
-            var metrics = await PrometheusText.Scrape(system.Addresses(AgentQueues.Investigation));
+            PrometheusText metrics;
+            try
+            {
+                metrics = await PrometheusText.Scrape(system.Addresses(AgentQueues.Investigation));
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                return false; // a slow scrape on a loaded machine: try again
+            }
+
             inProgress = metrics.Sum(ConsumesInProgress);
             names = string.Join(", ", metrics.Names.Where(n => n.Contains("masstransit", StringComparison.Ordinal)));
             return inProgress >= Concurrency;

@@ -72,6 +72,9 @@ public class SystemFixture : IAsyncLifetime
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
             ["Api__JaegerUrl"] = JaegerUrl,
+            // While another fixture starts a dozen processes on two cores, the orchestrator can take longer than the
+            // production default (5 s) to answer a query; the tests' one-shot API calls must not fail on that.
+            ["Api__OrchestratorTimeout"] = "00:00:20",
             ["RABBITMQ_URL"] = TestEnvironment.RabbitMqUrl,
             ["RABBITMQ_VHOST"] = VirtualHost,
             ["POSTGRES_CONNECTION"] = _database.ConnectionString,
@@ -94,7 +97,7 @@ public class SystemFixture : IAsyncLifetime
 
         if (_processes.SingleOrDefault(p => p.Name == "api") is { } api)
         {
-            Api = new HttpClient { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+            Api = new HttpClient { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         }
 
         var factory = new ConnectionFactory { Uri = new Uri(TestEnvironment.RabbitMqUrl), VirtualHost = VirtualHost };
@@ -123,7 +126,7 @@ public class SystemFixture : IAsyncLifetime
             deployed_at = deployedAt,
             environment = "production",
         }));
-        await WaitUntil(async () => await DeployEventsAcked() > before, "the deploy event to be consumed", TimeSpan.FromSeconds(20));
+        await WaitUntil(async () => await DeployEventsAcked() > before, "the deploy event to be consumed", TimeSpan.FromSeconds(60));
     }
 
     /// <summary>Messages acknowledged on the deploy-events queue so far (the management API omits the figure until there is one).</summary>

@@ -5,23 +5,27 @@ using Agents.Contracts.Notification;
 namespace Agents.EndToEnd.Tests;
 
 /// <summary>
-/// The system without its context agent, with a workflow whose context step waits 2 s and is tried twice: every
-/// incident's context step can only end by timing out.
+/// The system without its context agent, with a workflow whose context step waits <see cref="ContextTimeout"/> and is
+/// tried twice: every incident's context step can only end by timing out.
 /// </summary>
 public sealed class TimeoutFixture() : SystemFixture(
     ["scheduler", "orchestrator", "triage", "investigation", "remediation", "notification", "api"],
     new Dictionary<string, string> { ["Orchestrator__WorkflowPath"] = WriteWorkflow() })
 {
-    public static readonly TimeSpan ContextTimeout = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// Long enough for a loaded machine to see the dispatch through the API and kill the scheduler before the timeout is
+    /// due (the scheduler test needs that), short enough to keep the tests quick.
+    /// </summary>
+    public static readonly TimeSpan ContextTimeout = TimeSpan.FromSeconds(6);
 
     private static string WriteWorkflow()
     {
         var path = Path.Combine(Path.GetTempPath(), $"agents-e2e-timeouts-{Guid.NewGuid():N}.yaml");
-        File.WriteAllText(path, """
+        File.WriteAllText(path, $$"""
             workflows:
               incident-response:
                 steps:
-                  context: { timeout: 2s, attempts: 2, onExhausted: escalate }
+                  context: { timeout: {{ContextTimeout.TotalSeconds}}s, attempts: 2, onExhausted: escalate }
             """);
         return path;
     }
@@ -47,8 +51,9 @@ public sealed class TimeoutTests(TimeoutFixture system)
 
         var failures = incident.Timeline.Where(t => t.Step == IncidentSteps.Context && t.Event == "step failed").ToList();
         Assert.Equal([1, 2], failures.Select(f => f.Attempt));
-        Assert.All(failures, f => Assert.Equal("no reply within 2s", f.Detail));
-        Assert.Contains("context failed after 2 attempt(s): no reply within 2s", incident.EscalationReason);
+        var noReply = $"no reply within {TimeoutFixture.ContextTimeout.TotalSeconds}s";
+        Assert.All(failures, f => Assert.Equal(noReply, f.Detail));
+        Assert.Contains($"context failed after 2 attempt(s): {noReply}", incident.EscalationReason);
         var dispatched = incident.Timeline.Where(t => t.Step == IncidentSteps.Context && t.Event == "dispatched").ToList();
         var waited = failures[0].At - dispatched[0].At;
         Assert.True(waited >= TimeoutFixture.ContextTimeout, $"attempt 1 timed out after {waited.TotalMilliseconds} ms");
@@ -78,7 +83,10 @@ public sealed class TimeoutTests(TimeoutFixture system)
         var waiting = await system.WaitForIncident(fingerprint,
             i => i.Timeline.Any(t => t.Step == IncidentSteps.Context && t.Event == "dispatched"), "context dispatched", Patience);
         await system.Kill("scheduler");
+        var killedAt = DateTimeOffset.UtcNow;
         var dispatchedAt = waiting.Timeline.Single(t => t.Step == IncidentSteps.Context && t.Event == "dispatched").At;
+        Assert.True(killedAt < dispatchedAt + TimeoutFixture.ContextTimeout,
+            $"the scheduler was killed {(killedAt - dispatchedAt).TotalSeconds:0.0} s after the dispatch, when the timeout may already have fired: the test proves nothing");
 
         // Past the due time with no scheduler: nothing may have timed the step out.
         var due = dispatchedAt + TimeoutFixture.ContextTimeout + TimeSpan.FromSeconds(1);
@@ -103,7 +111,10 @@ public sealed class TimeoutTests(TimeoutFixture system)
         var incident = await system.WaitForIncident(fingerprint, i => i.Summary.Status == IncidentStatuses.Escalated, "Escalated", Patience);
         var id = incident.Summary.IncidentId.ToString();
 
-        var spans = await system.Telemetry.WaitFor(all => all.Any(s => s.Name == "step notification" && s.Tag("incident.id") == id), Patience);
+        // Each process exports in batches of its own: wait for the scheduler's spans as well as the orchestrator's last one.
+        var spans = await system.Telemetry.WaitFor(all =>
+            all.Any(s => s.Name == "step notification" && s.Tag("incident.id") == id) &&
+            all.Count(s => s.TraceId == incident.TraceId && s.Name == "scheduled send" && s.ServiceName == "scheduler") >= 2, Patience);
         var trace = spans.Where(s => s.TraceId == incident.TraceId).ToList();
 
         var timedOut = trace.Where(s => s.Name == "step context").OrderBy(s => s.Start).ToList();

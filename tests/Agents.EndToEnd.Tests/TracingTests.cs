@@ -11,7 +11,7 @@ namespace Agents.EndToEnd.Tests;
 [Collection(SystemCollection.Name)]
 public sealed class TracingTests(SystemFixture system)
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
     [Fact]
     public async Task One_incident_is_one_trace_across_every_service_with_a_span_per_step()

@@ -107,7 +107,9 @@ internal sealed class SagaHarness : IAsyncDisposable
         for (var moves = 0; moves < 5; moves++)
         {
             await AdvanceTime(by);
-            var deadline = DateTime.UtcNow.AddSeconds(1);
+            // Long enough that a loaded machine has consumed the timeout before the clock moves again (a second move
+            // could fire the next attempt's timeout too); a move the scheduler missed costs only this wait.
+            var deadline = DateTime.UtcNow.AddSeconds(5);
             while (DateTime.UtcNow < deadline)
             {
                 if (Harness.Consumed.Select<StepTimedOut>(c =>
