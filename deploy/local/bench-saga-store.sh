@@ -5,6 +5,8 @@
 # INCIDENTS (default 300) incidents, each on a fresh database, and prints every run and the median:
 #
 #   saga transitions through the PostgreSQL store: median 484/s over 3 runs of 300 incidents (min 376, max 491)
+#
+# and, per run, the incident list over that history (newest 50 Resolved): one query against loading each one.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)

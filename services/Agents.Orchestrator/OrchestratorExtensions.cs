@@ -5,6 +5,7 @@ using Agents.Orchestrator.Intake;
 using Agents.Orchestrator.Persistence;
 using Agents.Orchestrator.Queries;
 using Agents.Orchestrator.Workflows;
+using Agents.SagaRepository;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -54,6 +55,7 @@ public static class OrchestratorExtensions
     {
         x.AddConsumer<AlertIntakeConsumer, AlertIntakeConsumerDefinition>();
         x.AddConsumer<IncidentQueryConsumer>();
+        x.AddListSagaRepositoryFallback();
         x.TryAddSingleton<IEmergencyPageLedger, InMemoryEmergencyPageLedger>();
         x.AddConsumeObserver<SagaFaultAlarm>();
         return x.AddSagaStateMachine<IncidentStateMachine, IncidentState, IncidentStateDefinition>();
@@ -67,9 +69,17 @@ public static class OrchestratorExtensions
     public static ISagaRegistrationConfigurator<DeliberationState> AddDeliberations(this IBusRegistrationConfigurator x)
     {
         x.AddConsumer<DeliberationQueryConsumer>();
+        x.AddListSagaRepositoryFallback();
         x.AddConsumer<ClaimIntakeConsumer, ClaimIntakeConsumerDefinition>();
         return x.AddSagaStateMachine<DeliberationStateMachine, DeliberationState, DeliberationStateDefinition>();
     }
+
+    /// <summary>
+    /// The list queries' repository for a saga repository that has none of its own (the in-memory one of the saga tests);
+    /// the PostgreSQL store registers its own, which wins.
+    /// </summary>
+    private static void AddListSagaRepositoryFallback(this IServiceCollection services) =>
+        services.TryAddScoped(typeof(IListSagaRepository<>), typeof(LoadingListSagaRepository<>));
 
     /// <summary>
     /// Runs the orchestrator, or with the single argument <c>migrate</c> applies the store's migrations and

@@ -2,6 +2,7 @@ using Agents.SagaRepository;
 using MassTransit.Configuration;
 using MassTransit.Saga;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 
 namespace MassTransit;
@@ -13,7 +14,8 @@ public static class EntityFrameworkSagaRepositoryExtensions
     /// Keeps <typeparamref name="TSaga"/> in <typeparamref name="TDbContext"/>'s database. The application
     /// registers the context with <c>AddDbContextFactory</c>; its model maps <typeparamref name="TSaga"/> with
     /// <c>CorrelationId</c> as key and a concurrency token. <see cref="ILoadSagaRepository{TSaga}"/> and
-    /// <see cref="IQuerySagaRepository{TSaga}"/> resolve too, and read committed state.
+    /// <see cref="IQuerySagaRepository{TSaga}"/> resolve too, and read committed state, as does
+    /// <see cref="IListSagaRepository{TSaga}"/> (a page of the newest instances in one query).
     /// </summary>
     public static ISagaRegistrationConfigurator<TSaga> EntityFrameworkRepository<TSaga, TDbContext>(this ISagaRegistrationConfigurator<TSaga> configurator)
         where TSaga : class, ISaga
@@ -24,6 +26,7 @@ public static class EntityFrameworkSagaRepositoryExtensions
             r.RegisterLoadSagaRepository<TSaga, EntityFrameworkSagaRepositoryFactory<TSaga, TDbContext>>();
             r.RegisterQuerySagaRepository<TSaga, EntityFrameworkSagaRepositoryFactory<TSaga, TDbContext>>();
             r.RegisterSagaRepository<TSaga, DbContext, SagaConsumeContextFactory<DbContext, TSaga>, EntityFrameworkSagaRepositoryFactory<TSaga, TDbContext>>();
+            r.TryAddScoped<IListSagaRepository<TSaga>, EntityFrameworkListSagaRepository<TSaga, TDbContext>>();
         });
         return configurator;
     }

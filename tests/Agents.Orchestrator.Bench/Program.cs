@@ -1,5 +1,7 @@
 // Saga transitions per second through the PostgreSQL store: the incident saga on an in-memory bus, agents that
 // answer at once, the real store. Each incident makes six transitions (alert, five replies) and ends Resolved.
+// Then, over that history, what the API's list (GET /incidents?status=Resolved&limit=50) costs: the one-query list
+// repository against loading every matching instance one by one (MassTransit's query and load repositories).
 //
 //   dotnet run -c Release --project tests/Agents.Orchestrator.Bench -- [incidents=300] [runs=3]
 //
@@ -15,6 +17,7 @@ using Agents.Orchestrator.Bench;
 using Agents.Orchestrator.Incidents;
 using Agents.Orchestrator.Persistence;
 using Agents.Orchestrator.Workflows;
+using Agents.SagaRepository;
 using Agents.Testing;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -30,18 +33,20 @@ var rates = new List<double>();
 for (var run = 1; run <= runs; run++)
 {
     await using var database = await FreshDatabase.Create("agents_bench");
-    var elapsed = await RunOnce(database.ConnectionString, incidents);
+    var (elapsed, list) = await RunOnce(database.ConnectionString, incidents);
     var rate = incidents * TransitionsPerIncident / elapsed.TotalSeconds;
     rates.Add(rate);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"run {run}: {incidents} incidents, {incidents * TransitionsPerIncident} transitions in {elapsed.TotalSeconds:0.00} s = {rate:0} transitions/s"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"run {run}: newest 50 of {incidents} Resolved, median of 5: one query {list.OneQueryMs:0.0} ms, loading each {list.LoadingEachMs:0.0} ms ({list.LoadingEachMs / list.OneQueryMs:0.0}x)"));
 }
 
 rates.Sort();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"saga transitions through the PostgreSQL store: median {rates[rates.Count / 2]:0}/s over {runs} runs of {incidents} incidents (min {rates[0]:0}, max {rates[^1]:0})"));
 
-static async Task<TimeSpan> RunOnce(string connectionString, int incidents)
+static async Task<(TimeSpan Elapsed, (double OneQueryMs, double LoadingEachMs) List)> RunOnce(string connectionString, int incidents)
 {
     var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["POSTGRES_CONNECTION"] = connectionString }).Build();
     var services = new ServiceCollection()
@@ -98,7 +103,8 @@ static async Task<TimeSpan> RunOnce(string connectionString, int incidents)
             var done = await db.Incidents.CountAsync(i => i.CurrentState == IncidentStatuses.Resolved);
             if (done == incidents)
             {
-                return clock.Elapsed;
+                var elapsed = clock.Elapsed;
+                return (elapsed, await TimeLists(services));
             }
 
             var stuck = await db.Incidents.CountAsync(i => i.CurrentState == IncidentStatuses.Escalated);
@@ -113,5 +119,32 @@ static async Task<TimeSpan> RunOnce(string connectionString, int incidents)
     finally
     {
         await bus.StopAsync();
+    }
+}
+
+static async Task<(double OneQueryMs, double LoadingEachMs)> TimeLists(IServiceProvider services)
+{
+    using var scope = services.CreateScope();
+    var oneQuery = scope.ServiceProvider.GetRequiredService<IListSagaRepository<IncidentState>>();
+    var loadingEach = new LoadingListSagaRepository<IncidentState>(
+        scope.ServiceProvider.GetRequiredService<IQuerySagaRepository<IncidentState>>(), scope.ServiceProvider.GetRequiredService<ILoadSagaRepository<IncidentState>>());
+    return (await Median(oneQuery), await Median(loadingEach));
+
+    static async Task<double> Median(IListSagaRepository<IncidentState> list)
+    {
+        var times = new List<double>();
+        for (var i = 0; i < 5; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            var page = await list.Newest(s => s.CurrentState == IncidentStatuses.Resolved, s => s.CreatedAt, 50, CancellationToken.None);
+            times.Add(clock.Elapsed.TotalMilliseconds);
+            if (page.Count != 50)
+            {
+                throw new InvalidOperationException($"the list answered {page.Count} incidents, not 50");
+            }
+        }
+
+        times.Sort();
+        return times[times.Count / 2];
     }
 }

@@ -1,5 +1,6 @@
 using Agents.Contracts.Deliberation;
 using Agents.Orchestrator.Deliberations;
+using Agents.SagaRepository;
 using MassTransit;
 
 namespace Agents.Orchestrator.Queries;
@@ -7,14 +8,14 @@ namespace Agents.Orchestrator.Queries;
 /// <summary>Answers <see cref="GetDeliberation"/> and <see cref="ListDeliberations"/> from the saga repository.</summary>
 public sealed class DeliberationQueryConsumer(
     ILoadSagaRepository<DeliberationState> load,
-    IQuerySagaRepository<DeliberationState> query) : IConsumer<GetDeliberation>, IConsumer<ListDeliberations>
+    IListSagaRepository<DeliberationState> list) : IConsumer<GetDeliberation>, IConsumer<ListDeliberations>
 {
     public async Task Consume(ConsumeContext<ListDeliberations> context)
     {
         var request = context.Message;
-        var deliberations = await query.Newest(load, d =>
+        var deliberations = await list.Newest(d =>
             (request.Kind == null || d.Kind == request.Kind)
-            && (request.Status == null || d.CurrentState == request.Status), d => d.CreatedAt, request.Limit);
+            && (request.Status == null || d.CurrentState == request.Status), d => d.CreatedAt, request.Limit, context.CancellationToken);
 
         await context.RespondAsync(new DeliberationList
         {

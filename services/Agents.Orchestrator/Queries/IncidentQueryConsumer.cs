@@ -1,5 +1,6 @@
 using Agents.Contracts.Incidents;
 using Agents.Orchestrator.Incidents;
+using Agents.SagaRepository;
 using MassTransit;
 
 namespace Agents.Orchestrator.Queries;
@@ -7,7 +8,7 @@ namespace Agents.Orchestrator.Queries;
 /// <summary>Answers the API's read requests from the saga repository.</summary>
 public sealed class IncidentQueryConsumer(
     ILoadSagaRepository<IncidentState> load,
-    IQuerySagaRepository<IncidentState> query) : IConsumer<GetIncident>, IConsumer<ListIncidents>, IConsumer<GetSegmentHistory>
+    IListSagaRepository<IncidentState> list) : IConsumer<GetIncident>, IConsumer<ListIncidents>, IConsumer<GetSegmentHistory>
 {
     public async Task Consume(ConsumeContext<GetIncident> context)
     {
@@ -42,9 +43,9 @@ public sealed class IncidentQueryConsumer(
     public async Task Consume(ConsumeContext<ListIncidents> context)
     {
         var request = context.Message;
-        var incidents = await query.Newest(load, i =>
+        var incidents = await list.Newest(i =>
             (request.Status == null || i.CurrentState == request.Status)
-            && (request.Fingerprint == null || i.Fingerprint == request.Fingerprint), i => i.CreatedAt, request.Limit);
+            && (request.Fingerprint == null || i.Fingerprint == request.Fingerprint), i => i.CreatedAt, request.Limit, context.CancellationToken);
 
         await context.RespondAsync(new IncidentList
         {

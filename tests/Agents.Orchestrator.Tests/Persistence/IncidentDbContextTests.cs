@@ -1,10 +1,13 @@
+using System.Data.Common;
 using Agents.Contracts;
 using Agents.Contracts.Incidents;
 using Agents.Contracts.Notification;
 using Agents.Orchestrator.Incidents;
 using Agents.Orchestrator.Persistence;
 using Agents.Orchestrator.Tests.Incidents;
+using Agents.SagaRepository;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
 
 namespace Agents.Orchestrator.Tests.Persistence;
@@ -104,6 +107,53 @@ public sealed class IncidentDbContextTests(StoreDatabase database) : IClassFixtu
         b.AlertCount = 3;
 
         await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => second.SaveChangesAsync());
+    }
+
+    [Fact]
+    public async Task The_list_repository_answers_the_newest_matching_page_with_one_query()
+    {
+        // A history of its own (a state no other test uses): 40 incidents a minute apart, every other one matching.
+        var state = $"Listed-{Guid.NewGuid():N}"[..20];
+        var start = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+        var history = Enumerable.Range(0, 40).Select(i =>
+        {
+            var incident = Incident($"fp-list-{Guid.NewGuid():N}");
+            incident.CurrentState = i % 2 == 0 ? state : state + "-other";
+            incident.CreatedAt = start.AddMinutes(i);
+            return incident;
+        }).ToList();
+        await using (var db = database.NewContext())
+        {
+            db.Incidents.AddRange(history.OrderBy(_ => Guid.NewGuid())); // stored out of order
+            await db.SaveChangesAsync();
+        }
+
+        var commands = new CommandCounter();
+        var list = new EntityFrameworkListSagaRepository<IncidentState, IncidentDbContext>(new ContextFactory(database.ConnectionString, commands));
+        var page = await list.Newest(i => i.CurrentState == state, i => i.CreatedAt, 5, CancellationToken.None);
+
+        Assert.Equal([38, 36, 34, 32, 30], page.Select(i => (int)(i.CreatedAt - start).TotalMinutes));
+        Assert.All(page, i => Assert.Equal(history.Single(h => h.CorrelationId == i.CorrelationId).Fingerprint, i.Fingerprint));
+        Assert.Equal(1, commands.Count);
+    }
+
+    private sealed class CommandCounter : DbCommandInterceptor
+    {
+        public int Count;
+
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
+            DbCommand command, CommandEventData eventData,
+            InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref Count);
+            return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
+        }
+    }
+
+    private sealed class ContextFactory(string connectionString, CommandCounter commands) : IDbContextFactory<IncidentDbContext>
+    {
+        public IncidentDbContext CreateDbContext() =>
+            new(new DbContextOptionsBuilder<IncidentDbContext>().UseNpgsql(connectionString, IncidentStore.Configure).AddInterceptors(commands).Options);
     }
 
     private async Task Save(IncidentState incident)

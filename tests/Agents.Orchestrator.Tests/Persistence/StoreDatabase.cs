@@ -9,8 +9,10 @@ public sealed class StoreDatabase : IAsyncLifetime
 {
     private FreshDatabase? _database;
 
+    public string ConnectionString => _database?.ConnectionString ?? throw new InvalidOperationException("not started");
+
     public IncidentDbContext NewContext() =>
-        new(new DbContextOptionsBuilder<IncidentDbContext>().UseNpgsql(_database!.ConnectionString, IncidentStore.Configure).Options);
+        new(new DbContextOptionsBuilder<IncidentDbContext>().UseNpgsql(ConnectionString, IncidentStore.Configure).Options);
 
     public async Task InitializeAsync()
     {
