@@ -1,3 +1,4 @@
+using Agents.Contracts;
 using Agents.Contracts.Deliberation;
 using Agents.Orchestrator.Deliberations;
 using Agents.SagaRepository;
@@ -15,7 +16,7 @@ public sealed class DeliberationQueryConsumer(
         var request = context.Message;
         var deliberations = await list.Newest(d =>
             (request.Kind == null || d.Kind == request.Kind)
-            && (request.Status == null || d.CurrentState == request.Status), d => d.CreatedAt, request.Limit, context.CancellationToken);
+            && (request.Status == null || d.CurrentState == request.Status), d => d.CreatedAt, ListLimits.Clamp(request.Limit), context.CancellationToken);
 
         await context.RespondAsync(new DeliberationList
         {

@@ -1,3 +1,4 @@
+using Agents.Contracts;
 using Agents.Contracts.Incidents;
 using Agents.Orchestrator.Incidents;
 using Agents.SagaRepository;
@@ -45,7 +46,7 @@ public sealed class IncidentQueryConsumer(
         var request = context.Message;
         var incidents = await list.Newest(i =>
             (request.Status == null || i.CurrentState == request.Status)
-            && (request.Fingerprint == null || i.Fingerprint == request.Fingerprint), i => i.CreatedAt, request.Limit, context.CancellationToken);
+            && (request.Fingerprint == null || i.Fingerprint == request.Fingerprint), i => i.CreatedAt, ListLimits.Clamp(request.Limit), context.CancellationToken);
 
         await context.RespondAsync(new IncidentList
         {
