@@ -57,6 +57,7 @@ internal sealed class DeliberationHarness : IAsyncDisposable
             })
             .BuildServiceProvider(true);
         var harness = provider.GetRequiredService<ITestHarness>();
+        // Bounds only MassTransit's own waits (the tests' checks that no fault was published); see HarnessWaits.
         harness.TestInactivityTimeout = TimeSpan.FromSeconds(3);
         await harness.Start();
         return new DeliberationHarness(provider, harness);
@@ -78,7 +79,7 @@ internal sealed class DeliberationHarness : IAsyncDisposable
         {
             DeliberationId = id, Kind = kind, Subject = Claim, Summary = "office visit claim CLM-2026-0042", RequestedBy = requestedBy,
         });
-        Assert.True(await Saga.Created.Any(x => x.CorrelationId == id), $"deliberation {id} was not created");
+        await Until(id, _ => true, "created");
         return id;
     }
 
@@ -97,8 +98,8 @@ internal sealed class DeliberationHarness : IAsyncDisposable
     /// <summary>Waits for the <see cref="StanceRequested"/> of <paramref name="participant"/> in <paramref name="round"/>.</summary>
     public async Task<StanceRequested> Requested(Guid id, int round, string participant)
     {
-        var sent = await Harness.Sent.SelectAsync<StanceRequested>(s =>
-            s.Context.Message.DeliberationId == id && s.Context.Message.Round == round && s.Context.Message.Participant == participant).FirstOrDefault();
+        var sent = await Harness.WaitSent<StanceRequested>(s =>
+            s.Context.Message.DeliberationId == id && s.Context.Message.Round == round && s.Context.Message.Participant == participant);
         Assert.True(sent is not null, $"no StanceRequested for {participant} in round {round} was sent");
         Assert.Equal($"/{participant}", sent.Context.DestinationAddress!.AbsolutePath);
         return sent.Context.Message;
@@ -132,7 +133,7 @@ internal sealed class DeliberationHarness : IAsyncDisposable
 
     public async Task<DeliberationConcluded> Concluded(Guid id)
     {
-        var published = await Harness.Published.SelectAsync<DeliberationConcluded>(p => p.Context.Message.DeliberationId == id).FirstOrDefault();
+        var published = await Harness.WaitPublished<DeliberationConcluded>(p => p.Context.Message.DeliberationId == id);
         var state = Saga.Sagas.Contains(id);
         Assert.True(published is not null, $"no DeliberationConcluded was published for {id}; it is {state?.CurrentState} in round {state?.Round}, "
             + $"{state?.Rounds.Count} round(s) ended, stances in: {string.Join(", ", state?.CurrentStances.Select(s => $"{s.Participant} {s.Decision}") ?? [])}, "
@@ -152,8 +153,8 @@ internal sealed class DeliberationHarness : IAsyncDisposable
     /// </summary>
     public async Task TimeOut(Guid id, int round)
     {
-        var scheduled = await Harness.Sent.SelectAsync<DeliberationRoundTimedOut>(s =>
-            s.Context.Message.DeliberationId == id && s.Context.Message.Round == round).FirstOrDefault();
+        var scheduled = await Harness.WaitSent<DeliberationRoundTimedOut>(s =>
+            s.Context.Message.DeliberationId == id && s.Context.Message.Round == round);
         Assert.True(scheduled is not null, $"the timeout of round {round} was not scheduled");
         var delay = Harness.Scope.ServiceProvider.GetRequiredService<MassTransit.InMemoryTransport.IInMemoryDelayProvider>();
         for (var attempt = 0; attempt < 5; attempt++)

@@ -275,7 +275,7 @@ public sealed class DeliberationStateMachineTests
 
         // The scheduler's own stale timeouts carry an old token and MassTransit drops them; one without a token reaches the saga.
         await h.Harness.Bus.Publish(new DeliberationRoundTimedOut { DeliberationId = id, Round = 1 });
-        Assert.True(await h.Harness.Consumed.Any<DeliberationRoundTimedOut>(c => c.Context.Message.DeliberationId == id));
+        Assert.NotNull(await h.Harness.WaitConsumed<DeliberationRoundTimedOut>(c => c.Context.Message.DeliberationId == id));
 
         var deliberation = await h.InRound(id, 2);
         Assert.Single(deliberation.Rounds);
@@ -320,7 +320,7 @@ public sealed class DeliberationStateMachineTests
         Assert.Equal("'claim-adjudicaton' is not a deliberation of the workflow file (known: claim-adjudication)", concluded.Reason);
         Assert.Equal(concluded.Reason, deliberation.Reason);
         Assert.Empty(h.AllRequested(id));
-        Assert.True(await h.Harness.Sent.Any<DeliberationConcluded>(s => s.Context.Message.DeliberationId == id
+        Assert.NotNull(await h.Harness.WaitSent<DeliberationConcluded>(s => s.Context.Message.DeliberationId == id
             && s.Context.DestinationAddress!.AbsolutePath.EndsWith("/claims-intake", StringComparison.Ordinal)));
     }
 
@@ -336,7 +336,7 @@ public sealed class DeliberationStateMachineTests
         await h.Stance(id, 1, "medical", "deny", tokens: 5);
 
         await h.InState(id, h.Machine.Decided);
-        var sent = await h.Harness.Sent.SelectAsync<DeliberationConcluded>(s => s.Context.Message.DeliberationId == id).FirstOrDefault();
+        var sent = await h.Harness.WaitSent<DeliberationConcluded>(s => s.Context.Message.DeliberationId == id);
         Assert.NotNull(sent);
         Assert.EndsWith("/claims-intake", sent.Context.DestinationAddress!.AbsolutePath, StringComparison.Ordinal);
         Assert.Equal("pay", sent.Context.Message.Decision);

@@ -65,7 +65,8 @@ public sealed class ApprovalGateTests
         Assert.Equal("auth-service", request.Subject.GetProperty("service").GetString());
         Assert.Equal(Severities.Critical, request.Subject.GetProperty("severity").GetString());
         Assert.Equal("v7.4.2", request.Subject.GetProperty("hypothesis").GetProperty("suspectVersion").GetString());
-        var sent = await h.Harness.Sent.SelectAsync<StartDeliberation>().First();
+        var sent = await h.Harness.WaitSent<StartDeliberation>(s => s.Context.Message.DeliberationId == request.DeliberationId);
+        Assert.NotNull(sent);
         Assert.EndsWith($"/{AgentQueues.Deliberation}", sent.Context.DestinationAddress!.AbsolutePath, StringComparison.Ordinal);
         Assert.DoesNotContain(waiting.Timeline, t => t.Step == IncidentSteps.Remediation);
         Assert.Equal(RemediationApprovalStatuses.Pending, waiting.Approval!.Status);

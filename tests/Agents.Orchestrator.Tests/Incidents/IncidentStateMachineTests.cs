@@ -470,7 +470,7 @@ public sealed class IncidentStateMachineTests
 
         Assert.Equal(IncidentStateMachine.EmergencyAttempt, page.Attempt);
         Assert.Contains("clock is broken", page.Reason);
-        Assert.True(await h.Harness.Published.Any<Fault<IncidentTriaged>>());
+        Assert.NotNull(await h.Harness.WaitPublished<Fault<IncidentTriaged>>(f => f.Context.Message.Message.IncidentId == id));
         Assert.Single(h.Sent<NotifyIncident>(m => m.IncidentId == id && m.Kind == NotificationKinds.Emergency));
     }
 
@@ -484,7 +484,7 @@ public sealed class IncidentStateMachineTests
         await h.Publish(new IncidentTriaged { IncidentId = id, Attempt = 1, Result = Samples.Triage() });
         await h.WaitSent<NotifyIncident>(m => m.IncidentId == id && m.Kind == NotificationKinds.Emergency);
         await h.Publish(new IncidentTriageFailed { IncidentId = id, Attempt = 1, Reason = "again" });
-        Assert.True(await h.Harness.Published.Any<Fault<IncidentTriageFailed>>());
+        Assert.NotNull(await h.Harness.WaitPublished<Fault<IncidentTriageFailed>>(f => f.Context.Message.Message.IncidentId == id));
         h.Clock.Broken = false;
 
         Assert.Single(h.Sent<NotifyIncident>(m => m.IncidentId == id && m.Kind == NotificationKinds.Emergency));
