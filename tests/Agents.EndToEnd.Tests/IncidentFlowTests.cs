@@ -148,6 +148,7 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
         await system.Kill("notification");
         int inFlight;
         List<string> atKill;
+        var notificationBack = false;
         try
         {
             await Task.WhenAll(fingerprints.Select(f => system.PublishRaw(AgentQueues.AlertsExchange, Alertmanager(service, f, "critical", alertTime))));
@@ -156,14 +157,21 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
             atKill = await StoredStatuses(fingerprints);
             inFlight = atKill.Count(s => !IncidentStatuses.Terminal.Contains(s));
             output.WriteLine($"at SIGKILL: {atKill.Count} of {alerts} incidents stored, {inFlight} in flight");
-            await system.Start("orchestrator", 2);
+            // The notification agent comes back with them: its commands' step timeouts have been running since their dispatch.
+            await Task.WhenAll(system.Start("orchestrator", 2), system.Start("notification"));
+            notificationBack = true;
         }
         finally
         {
-            await system.Start("notification");
+            if (!notificationBack)
+            {
+                await system.Start("notification");
+            }
         }
 
-        var final = await WaitForStore(fingerprints, rows => rows.Count == alerts && rows.All(IncidentStatuses.Terminal.Contains), "every incident ended");
+        // Thirty incidents on two cold orchestrators, each of which resends the commands of every incident in flight.
+        var final = await WaitForStore(fingerprints, rows => rows.Count == alerts && rows.All(IncidentStatuses.Terminal.Contains), "every incident ended",
+            TimeSpan.FromSeconds(180));
         output.WriteLine($"after the restart: {final.Count(s => s == IncidentStatuses.Resolved)} of {alerts} Resolved");
         Assert.All(final, s => Assert.Equal(IncidentStatuses.Resolved, s));
         Assert.True(inFlight + (alerts - atKill.Count) > 0, "nothing was in flight when the orchestrators were killed: the test proved nothing");
@@ -203,9 +211,11 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
         return statuses;
     }
 
-    private async Task<List<string>> WaitForStore(IReadOnlyList<string> fingerprints, Func<List<string>, bool> condition, string what)
+    private async Task<List<string>> WaitForStore(IReadOnlyList<string> fingerprints, Func<List<string>, bool> condition, string what,
+        TimeSpan? patience = null)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var wait = patience ?? TimeSpan.FromSeconds(60);
+        var deadline = DateTime.UtcNow + wait;
         List<string> statuses;
         do
         {
@@ -219,7 +229,7 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
         }
         while (DateTime.UtcNow < deadline);
 
-        Assert.Fail($"{what} did not happen within 60 s: {string.Join(", ", statuses.GroupBy(s => s).Select(g => $"{g.Key} {g.Count()}"))}{Environment.NewLine}{system.Diagnostics()}");
+        Assert.Fail($"{what} did not happen within {wait.TotalSeconds:0} s: {string.Join(", ", statuses.GroupBy(s => s).Select(g => $"{g.Key} {g.Count()}"))}{Environment.NewLine}{system.Diagnostics()}");
         return statuses;
     }
 

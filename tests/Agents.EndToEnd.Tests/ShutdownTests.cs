@@ -32,7 +32,9 @@ public sealed class ShutdownCollection : ICollectionFixture<ShutdownFixture>
 public sealed class ShutdownTests(ShutdownFixture system, ITestOutputHelper output)
 {
     public const int Concurrency = 4;
-    private const int Commands = 12;
+
+    /// <summary>Six rounds of the agent's concurrency (18 s of work): room for a slow first scrape before SIGTERM lands.</summary>
+    private const int Commands = 24;
     private const string Replies = "shutdown-test-replies";
 
     /// <summary>MassTransit's gauge of consumes in progress (<c>messaging.masstransit.consume.active</c>, unit <c>{ea}</c>) as the Prometheus exporter names it.</summary>

@@ -22,17 +22,25 @@ public class SystemFixture : IAsyncLifetime
 
     private readonly string[] _services;
     private readonly IReadOnlyDictionary<string, string> _overrides;
+    private readonly IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> _serviceOverrides;
 
     public SystemFixture()
         : this(AllServices, new Dictionary<string, string>())
     {
     }
 
-    /// <summary>A system of only <paramref name="services"/>, with <paramref name="overrides"/> on top of the usual environment.</summary>
-    protected SystemFixture(string[] services, IReadOnlyDictionary<string, string> overrides)
+    /// <summary>
+    /// A system of only <paramref name="services"/>, with <paramref name="overrides"/> on top of the usual environment,
+    /// and <paramref name="serviceOverrides"/> on top of that for the named services only.
+    /// </summary>
+    protected SystemFixture(
+        string[] services,
+        IReadOnlyDictionary<string, string> overrides,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? serviceOverrides = null)
     {
         _services = services;
         _overrides = overrides;
+        _serviceOverrides = serviceOverrides ?? new Dictionary<string, IReadOnlyDictionary<string, string>>();
     }
 
     private readonly List<ServiceProcess> _processes = [];
@@ -89,7 +97,7 @@ public class SystemFixture : IAsyncLifetime
 
         foreach (var service in _services)
         {
-            _processes.Add(ServiceProcess.Start(service, environment));
+            _processes.Add(ServiceProcess.Start(service, EnvironmentOf(service)));
         }
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
@@ -102,6 +110,17 @@ public class SystemFixture : IAsyncLifetime
 
         var factory = new ConnectionFactory { Uri = new Uri(TestEnvironment.RabbitMqUrl), VirtualHost = VirtualHost };
         _connection = await factory.CreateConnectionAsync("agents-e2e-tests");
+    }
+
+    private Dictionary<string, string> EnvironmentOf(string service)
+    {
+        var environment = new Dictionary<string, string>(_environment);
+        foreach (var (key, value) in _serviceOverrides.GetValueOrDefault(service) ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        return environment;
     }
 
     /// <summary>Publishes raw bytes to an exchange the way a third-party producer would: no envelope, no content type.</summary>
@@ -174,7 +193,7 @@ public class SystemFixture : IAsyncLifetime
     /// <summary>Starts <paramref name="count"/> processes of <paramref name="service"/> and waits until they are ready.</summary>
     public async Task Start(string service, int count = 1)
     {
-        var started = Enumerable.Range(0, count).Select(_ => ServiceProcess.Start(service, _environment)).ToList();
+        var started = Enumerable.Range(0, count).Select(_ => ServiceProcess.Start(service, EnvironmentOf(service))).ToList();
         _processes.AddRange(started);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         await Task.WhenAll(started.Select(p => p.WaitReady(http, TimeSpan.FromSeconds(90))));

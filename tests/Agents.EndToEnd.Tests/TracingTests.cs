@@ -23,10 +23,11 @@ public sealed class TracingTests(SystemFixture system)
         Assert.Equal($"{SystemFixture.JaegerUrl}trace/{incident.TraceId}", incident.TraceUrl);
 
         // Everything tagged with the incident, from every service, is in the incident's one trace.
-        // Each service exports in batches of its own: wait until every parent of the trace's spans has arrived too.
+        // Each service exports in batches of its own: wait until every parent of the trace's spans, and the scheduler's, have arrived too.
         var spans = await system.Telemetry.WaitFor(all => IncidentSpans(all, id).Count(s => s.Name.StartsWith("step ", StringComparison.Ordinal)) == 5
             && IncidentSpans(all, id).Count(s => s.Name.StartsWith("agent ", StringComparison.Ordinal)) == 5
-            && ParentsArrived(all, incident.TraceId!), Patience);
+            && ParentsArrived(all, incident.TraceId!)
+            && all.Any(s => s.TraceId == incident.TraceId && s.ServiceName == "scheduler"), Patience);
         var tagged = IncidentSpans(spans, id).ToList();
         Assert.Equal([incident.TraceId], tagged.Select(s => s.TraceId).Distinct());
         var trace = spans.Where(s => s.TraceId == incident.TraceId).ToList();
