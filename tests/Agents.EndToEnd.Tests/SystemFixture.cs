@@ -115,9 +115,12 @@ public class SystemFixture : IAsyncLifetime
     private Dictionary<string, string> EnvironmentOf(string service)
     {
         var environment = new Dictionary<string, string>(_environment);
-        foreach (var (key, value) in _serviceOverrides.GetValueOrDefault(service) ?? new Dictionary<string, string>())
+        if (_serviceOverrides.TryGetValue(service, out var overrides))
         {
-            environment[key] = value;
+            foreach (var (key, value) in overrides)
+            {
+                environment[key] = value;
+            }
         }
 
         return environment;

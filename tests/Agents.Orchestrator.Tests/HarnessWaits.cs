@@ -19,35 +19,43 @@ internal static class HarnessWaits
 
     public static Task<IReceivedMessage<T>?> WaitConsumed<T>(this ITestHarness harness, Func<IReceivedMessage<T>, bool> filter)
         where T : class =>
-        Poll(() => harness.Consumed.Select<T>(c => filter(c), HeldNow).FirstOrDefault());
+        Eventually(() => harness.Consumed.Select<T>(c => filter(c), HeldNow).FirstOrDefault());
 
     public static Task<ISentMessage<T>?> WaitSent<T>(this ITestHarness harness, Func<ISentMessage<T>, bool> filter)
         where T : class =>
-        Poll(() => harness.Sent.Select<T>(s => filter(s), HeldNow).FirstOrDefault());
+        Eventually(() => harness.Sent.Select<T>(s => filter(s), HeldNow).FirstOrDefault());
 
     public static Task<IPublishedMessage<T>?> WaitPublished<T>(this ITestHarness harness, Func<IPublishedMessage<T>, bool> filter)
         where T : class =>
-        Poll(() => harness.Published.Select<T>(p => filter(p), HeldNow).FirstOrDefault());
+        Eventually(() => harness.Published.Select<T>(p => filter(p), HeldNow).FirstOrDefault());
 
     /// <summary>Whether a message matching <paramref name="filter"/> has been consumed so far (no waiting).</summary>
     public static bool HasConsumed<T>(this ITestHarness harness, Func<IReceivedMessage<T>, bool> filter)
         where T : class =>
         harness.Consumed.Select<T>(c => filter(c), HeldNow).Any();
 
-    private static async Task<TFound?> Poll<TFound>(Func<TFound?> look)
+    /// <summary>What <paramref name="look"/> finds once it finds something, or null when <paramref name="within"/> (default <see cref="Patience"/>) has passed.</summary>
+    public static async Task<TFound?> Eventually<TFound>(Func<TFound?> look, TimeSpan? within = null)
         where TFound : class
     {
-        var deadline = DateTime.UtcNow + Patience;
+        TFound? found = null;
+        return await Eventually(() => (found = look()) is not null, within) ? found : null;
+    }
+
+    /// <summary>Whether <paramref name="condition"/> came true before <paramref name="within"/> (default <see cref="Patience"/>) passed.</summary>
+    public static async Task<bool> Eventually(Func<bool> condition, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? Patience);
         while (true)
         {
-            if (look() is { } found)
+            if (condition())
             {
-                return found;
+                return true;
             }
 
             if (DateTime.UtcNow >= deadline)
             {
-                return null;
+                return false;
             }
 
             await Task.Delay(20);

@@ -111,19 +111,11 @@ internal sealed class DeliberationHarness : IAsyncDisposable
     /// <summary>Waits until the deliberation satisfies <paramref name="condition"/> and returns it.</summary>
     public async Task<DeliberationState> Until(Guid id, Func<DeliberationState, bool> condition, string what)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (true)
-        {
-            var state = Saga.Sagas.Contains(id);
-            if (state is not null && condition(state))
-            {
-                return state;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline,
-                $"deliberation {id} did not reach: {what}; it is {state?.CurrentState ?? "missing"} in round {state?.Round}");
-            await Task.Delay(20);
-        }
+        var reached = await HarnessWaits.Eventually(() => Saga.Sagas.Contains(id) is { } state && condition(state) ? state : null,
+            TimeSpan.FromSeconds(5));
+        var last = Saga.Sagas.Contains(id);
+        Assert.True(reached is not null, $"deliberation {id} did not reach: {what}; it is {last?.CurrentState ?? "missing"} in round {last?.Round}");
+        return reached;
     }
 
     public Task<DeliberationState> InState(Guid id, State state) => Until(id, d => d.CurrentState == state.Name, state.Name);
@@ -160,14 +152,10 @@ internal sealed class DeliberationHarness : IAsyncDisposable
         for (var attempt = 0; attempt < 5; attempt++)
         {
             await delay.Advance(ClaimPolicy.RoundTimeout + TimeSpan.FromSeconds(1));
-            for (var wait = 0; wait < 50; wait++)
+            if (await HarnessWaits.Eventually(() => Saga.Sagas.Contains(id) is { } state && state.Rounds.Any(r => r.Round == round),
+                    TimeSpan.FromSeconds(1)))
             {
-                if (Saga.Sagas.Contains(id) is { } state && state.Rounds.Any(r => r.Round == round))
-                {
-                    return;
-                }
-
-                await Task.Delay(20);
+                return;
             }
         }
 

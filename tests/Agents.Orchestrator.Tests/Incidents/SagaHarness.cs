@@ -110,16 +110,10 @@ internal sealed class SagaHarness : IAsyncDisposable
             await AdvanceTime(by);
             // Long enough that a loaded machine has consumed the timeout before the clock moves again (a second move
             // could fire the next attempt's timeout too); a move the scheduler missed costs only this wait.
-            var deadline = DateTime.UtcNow.AddSeconds(5);
-            while (DateTime.UtcNow < deadline)
+            if (await HarnessWaits.Eventually(() => Harness.HasConsumed<StepTimedOut>(c =>
+                    c.Context.Message.IncidentId == id && c.Context.Message.Step == step && c.Context.Message.Attempt == attempt), TimeSpan.FromSeconds(5)))
             {
-                if (Harness.HasConsumed<StepTimedOut>(c =>
-                        c.Context.Message.IncidentId == id && c.Context.Message.Step == step && c.Context.Message.Attempt == attempt))
-                {
-                    return;
-                }
-
-                await Task.Delay(20);
+                return;
             }
         }
 
