@@ -13,7 +13,7 @@ public static class MessagingExtensions
     /// <summary>
     /// Adds MassTransit on RabbitMQ (connection from <see cref="AgentsConnections"/>), kebab-case endpoint
     /// names, the message scheduler reached at <c>queue:scheduler</c>, and on every endpoint: retries with
-    /// back-off for transient faults (never for <see cref="PermanentMessageException"/>), the in-memory
+    /// back-off for transient faults (never for <see cref="PermanentMessageException"/> or a fault <see cref="DataFaults"/> puts down to the data), the in-memory
     /// outbox, and the reports that wait for a consume's success (<see cref="AfterConsume"/>); prefetch and concurrency
     /// from <see cref="MessagingOptions"/> when set. On SIGTERM the bus stops taking messages, finishes the ones in hand
     /// (up to <c>MassTransitHostOptions.StopTimeout</c>) and closes, which returns the prefetched ones to the queue. <paramref name="configure"/> registers the service's consumers and sagas.
@@ -65,6 +65,7 @@ public static class MessagingExtensions
                     // Bad input never gets better by waiting: straight to the error queue.
                     r.Ignore<PermanentMessageException>();
                     r.Ignore<JsonException>();
+                    r.Ignore<Exception>(DataFaults.IsCausedByData);
                     r.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(300));
                 });
                 endpoint.UseInMemoryOutbox(context);

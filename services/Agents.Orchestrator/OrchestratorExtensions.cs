@@ -1,3 +1,4 @@
+using Agents.Contracts.Alerts;
 using Agents.Hosting;
 using Agents.Orchestrator.Deliberations;
 using Agents.Orchestrator.Incidents;
@@ -25,6 +26,7 @@ public static class OrchestratorExtensions
     public static WebApplicationBuilder AddOrchestrator(this WebApplicationBuilder builder)
     {
         builder.AddValidatedOptions<OrchestratorOptions>(OrchestratorOptions.SectionName);
+        builder.AddValidatedOptions<AlertLimits>(AlertLimits.SectionName);
         builder.Services.AddSingletonLoadedAtStart(sp =>
         {
             var options = sp.GetRequiredService<IOptions<OrchestratorOptions>>().Value;

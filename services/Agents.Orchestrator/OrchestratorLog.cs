@@ -43,6 +43,9 @@ internal static partial class OrchestratorLog
     [LoggerMessage(LogLevel.Error, "The orchestrator failed while handling {MessageType} with no incident id to page about: {Reason}")]
     public static partial void OrchestratorFaultWithoutIncident(ILogger logger, string messageType, string reason);
 
+    [LoggerMessage(LogLevel.Error, "A {MessageType} (incident {IncidentId}) cannot be stored as it is and was dead-lettered without a page: {Reason}")]
+    public static partial void DataFault(ILogger logger, string messageType, Guid? incidentId, string reason);
+
     [LoggerMessage(LogLevel.Information, "Incident store schema is up to date")]
     public static partial void StoreMigrated(ILogger logger);
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using Agents.Contracts;
 using Agents.Contracts.Notification;
+using Agents.Hosting;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -12,7 +13,8 @@ namespace Agents.Orchestrator.Incidents;
 /// Pages a human when the orchestrator itself fails on an incident: once a message to the saga endpoint
 /// has faulted for good (after its retries), an emergency notification is sent straight to the
 /// notification agent, once per incident (<see cref="IEmergencyPageLedger"/>). The faulted message still goes to
-/// the error queue, from where an operator replays it once the cause is fixed.
+/// the error queue, from where an operator replays it once the cause is fixed. A fault caused by the message's own data
+/// (<see cref="DataFaults"/>) pages nobody: it is logged and the message waits in the error queue.
 /// </summary>
 public sealed class SagaFaultAlarm(IServiceProvider services, IEmergencyPageLedger ledger, ILogger<SagaFaultAlarm> logger) : IConsumeObserver
 {
@@ -34,6 +36,13 @@ public sealed class SagaFaultAlarm(IServiceProvider services, IEmergencyPageLedg
         }
 
         var reason = $"the orchestrator failed while handling {typeof(T).Name}: {exception.GetBaseException().Message}";
+        if (DataFaults.IsCausedByData(exception))
+        {
+            // The message itself cannot be stored: it waits in the error queue; the orchestrator is not down.
+            OrchestratorLog.DataFault(logger, typeof(T).Name, IncidentIdOf(context.Message), reason);
+            return;
+        }
+
         if (IncidentIdOf(context.Message) is not { } incidentId)
         {
             OrchestratorLog.OrchestratorFaultWithoutIncident(logger, typeof(T).Name, reason);

@@ -22,6 +22,10 @@ internal static class AlertFingerprints
     /// <summary><c>am-</c> + hash of the labels alone (what Alertmanager itself fingerprints an alert by).</summary>
     public static string FromLabels(IReadOnlyDictionary<string, string> labels) => "am-" + Hash([], labels);
 
+    /// <summary><c>sha256-</c> + the whole SHA-256 (64 hex digits) of a fingerprint too long to store as it is.</summary>
+    public static string Oversized(string fingerprint) =>
+        "sha256-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(fingerprint)));
+
     private static string Hash(IEnumerable<string> parts, IReadOnlyDictionary<string, string> labels)
     {
         var text = new StringBuilder();

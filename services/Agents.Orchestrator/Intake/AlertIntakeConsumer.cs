@@ -6,8 +6,9 @@ namespace Agents.Orchestrator.Intake;
 
 /// <summary>
 /// Reads raw alert JSON from the <c>alerts</c> exchange and publishes one <see cref="AlertReceived"/> per
-/// firing alert (or <see cref="AlertStatusReported"/> for resolved and other source states). A payload
-/// that is not JSON, or matches no known format, faults without retry and lands in
+/// firing alert (or <see cref="AlertStatusReported"/> for resolved and other source states). A body outside
+/// <see cref="AlertLimits"/> (refused by <see cref="AlertBodyFilter"/> before it gets here), a payload that is not JSON,
+/// or one that matches no known format faults without retry and lands in
 /// <c>alert-intake_error</c> with the reason in <c>MT-Fault-Message</c>.
 /// </summary>
 public sealed class AlertIntakeConsumer(TimeProvider clock) : IConsumer<JsonObject>

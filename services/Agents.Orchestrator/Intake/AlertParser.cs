@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Agents.Contracts.Alerts;
 
 namespace Agents.Orchestrator.Intake;
 
@@ -21,7 +22,19 @@ public static class AlertParser
     /// <c>alerts</c> for Alertmanager. <paramref name="receivedAt"/> stands in for a time the message does not give.
     /// </summary>
     /// <exception cref="AlertFormatException">The message matches no format, or breaks the one it matches.</exception>
-    public static IReadOnlyList<ParsedAlert> Parse(JsonObject json, DateTimeOffset receivedAt)
+    public static IReadOnlyList<ParsedAlert> Parse(JsonObject json, DateTimeOffset receivedAt) =>
+        [.. ParseAny(json, receivedAt).Select(Bounded)];
+
+    /// <summary>
+    /// A fingerprint longer than the store's column (<see cref="AlertLimits.MaxFingerprintLength"/>) is replaced by
+    /// <see cref="AlertFingerprints.Oversized"/>: the same long fingerprint always gives the same short one.
+    /// </summary>
+    private static ParsedAlert Bounded(ParsedAlert parsed) =>
+        parsed.Alert.Fingerprint.Length <= AlertLimits.MaxFingerprintLength
+            ? parsed
+            : parsed with { Alert = parsed.Alert with { Fingerprint = AlertFingerprints.Oversized(parsed.Alert.Fingerprint) } };
+
+    private static IReadOnlyList<ParsedAlert> ParseAny(JsonObject json, DateTimeOffset receivedAt)
     {
         if (json is null)
         {

@@ -1,0 +1,220 @@
+using System.Text.Json;
+using System.Text.Unicode;
+
+namespace Agents.Contracts.Alerts;
+
+/// <summary>Why an alert body was refused; the value is the <c>reason</c> label of the ingress metrics and the problem's <c>reason</c>.</summary>
+public static class AlertRejections
+{
+    public const string TooLarge = "too_large";
+    public const string InvalidUtf8 = "invalid_utf8";
+    public const string InvalidJson = "invalid_json";
+    public const string NotAnObject = "not_an_object";
+    public const string TooDeep = "too_deep";
+    public const string TooManyItems = "too_many_alerts";
+    public const string TooManyProperties = "too_many_labels";
+    public const string ValueTooLong = "value_too_long";
+    public const string ControlCharacter = "control_character";
+    public const string LoneSurrogate = "lone_surrogate";
+    public const string DuplicateKey = "duplicate_key";
+}
+
+/// <summary>A refused body: the reason code (<see cref="AlertRejections"/>) and a sentence for a human, with the JSON path.</summary>
+public sealed record AlertBodyProblem(string Reason, string Message);
+
+/// <summary>
+/// Checks an alert body against <see cref="AlertLimits"/> in one forward pass over its bytes, before any parser builds
+/// anything from it: valid UTF-8, one JSON object, nesting, array and object sizes, string lengths, no control
+/// characters other than tab, line feed and carriage return (a <c>\u0000</c> cannot be stored by PostgreSQL), no lone
+/// surrogates, no duplicate property names (two parsers could read two different alerts from one body).
+/// </summary>
+public static class AlertBodyCheck
+{
+    /// <summary>The first problem with <paramref name="body"/>, or null when it is within every bound.</summary>
+    public static AlertBodyProblem? Check(ReadOnlySpan<byte> body, AlertLimits limits)
+    {
+        if (body.Length > limits.MaxBodyBytes)
+        {
+            return new(AlertRejections.TooLarge, $"the body is {body.Length} bytes; at most {limits.MaxBodyBytes} are accepted");
+        }
+
+        if (!Utf8.IsValid(body))
+        {
+            return new(AlertRejections.InvalidUtf8, "the body is not valid UTF-8");
+        }
+
+        // The reader's own depth limit sits one above ours, so that going too deep is reported as such, with its path.
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = limits.MaxDepth + 1 });
+        var frames = new Stack<Frame>();
+        try
+        {
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.StartObject:
+                    case JsonTokenType.StartArray:
+                        if (frames.Count == 0 && reader.TokenType != JsonTokenType.StartObject)
+                        {
+                            return new(AlertRejections.NotAnObject, "an alert message must be a JSON object, not an array");
+                        }
+
+                        if (Counted(frames, limits) is { } full)
+                        {
+                            return full;
+                        }
+
+                        if (frames.Count >= limits.MaxDepth)
+                        {
+                            return new(AlertRejections.TooDeep, $"nesting deeper than {limits.MaxDepth} levels at {Path(frames)}");
+                        }
+
+                        frames.Push(new Frame(reader.TokenType == JsonTokenType.StartObject));
+                        break;
+                    case JsonTokenType.EndObject:
+                    case JsonTokenType.EndArray:
+                        frames.Pop();
+                        break;
+                    case JsonTokenType.PropertyName:
+                        var frame = frames.Peek();
+                        var name = Text(ref reader, frames, limits, out var nameProblem);
+                        if (nameProblem is not null)
+                        {
+                            return nameProblem;
+                        }
+
+                        if (!frame.Keys!.Add(name!))
+                        {
+                            return new(AlertRejections.DuplicateKey, $"the property '{Short(name!)}' appears twice in {Path(frames)}");
+                        }
+
+                        frame.Property = name;
+                        if (frame.Keys.Count > limits.MaxLabels)
+                        {
+                            return new(AlertRejections.TooManyProperties, $"more than {limits.MaxLabels} properties in {Path(frames)}");
+                        }
+
+                        break;
+                    default:
+                        if (frames.Count == 0)
+                        {
+                            return new(AlertRejections.NotAnObject, $"an alert message must be a JSON object, not a {Kind(reader.TokenType)}");
+                        }
+
+                        if (Counted(frames, limits) is { } tooMany)
+                        {
+                            return tooMany;
+                        }
+
+                        if (reader.TokenType == JsonTokenType.String)
+                        {
+                            Text(ref reader, frames, limits, out var valueProblem);
+                            if (valueProblem is not null)
+                            {
+                                return valueProblem;
+                            }
+                        }
+
+                        break;
+                }
+            }
+        }
+        catch (JsonException e)
+        {
+            return new(AlertRejections.InvalidJson, $"not valid JSON: {FirstSentence(e.Message)}");
+        }
+
+        return frames.Count == 0 && reader.BytesConsumed > 0 ? null : new(AlertRejections.InvalidJson, "not valid JSON: the body is empty");
+    }
+
+    /// <summary>Counts a new element of the array on top (objects count their properties instead); too many is a problem.</summary>
+    private static AlertBodyProblem? Counted(Stack<Frame> frames, AlertLimits limits)
+    {
+        if (frames.TryPeek(out var top) && !top.IsObject && ++top.Items > limits.MaxAlerts)
+        {
+            return new(AlertRejections.TooManyItems, $"more than {limits.MaxAlerts} elements in {Path(frames)}");
+        }
+
+        return null;
+    }
+
+    private static string? Text(ref Utf8JsonReader reader, Stack<Frame> frames, AlertLimits limits, out AlertBodyProblem? problem)
+    {
+        problem = null;
+        // Escapes only shorten text: a raw span under the limit needs no decoding to be known short enough.
+        if (reader.ValueSpan.Length > limits.MaxValueLength * 6 + 2)
+        {
+            problem = new(AlertRejections.ValueTooLong, $"a string longer than {limits.MaxValueLength} characters at {Path(frames)}");
+            return null;
+        }
+
+        string text;
+        try
+        {
+            text = reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            // The reader refuses to decode an escaped surrogate without its pair (\ud800 alone).
+            problem = new(AlertRejections.LoneSurrogate, $"a string with an unpaired surrogate escape at {Path(frames)}");
+            return null;
+        }
+
+        if (text.Length > limits.MaxValueLength)
+        {
+            problem = new(AlertRejections.ValueTooLong, $"a string of {text.Length} characters at {Path(frames)}; at most {limits.MaxValueLength}");
+            return null;
+        }
+
+        foreach (var c in text)
+        {
+            if (c < ' ' && c is not ('\t' or '\n' or '\r'))
+            {
+                problem = new(AlertRejections.ControlCharacter, $"a control character U+{(int)c:X4} at {Path(frames)}");
+                return null;
+            }
+        }
+
+        return text;
+    }
+
+    /// <summary>Where the reader is, as <c>$.alerts[3].labels</c>, for the message.</summary>
+    private static string Path(Stack<Frame> frames)
+    {
+        var parts = frames.Reverse().Select(f => f.IsObject
+            ? f.Property is null ? string.Empty : "." + Short(f.Property)
+            : $"[{Math.Max(0, f.Items - 1)}]");
+        return "$" + string.Concat(parts);
+    }
+
+    private static string Short(string name)
+    {
+        var printable = new string(name.Take(40).Select(c => char.IsControl(c) || char.IsSurrogate(c) ? '?' : c).ToArray());
+        return name.Length > 40 ? printable + "…" : printable;
+    }
+
+    private static string Kind(JsonTokenType token) => token switch
+    {
+        JsonTokenType.String => "string",
+        JsonTokenType.Number => "number",
+        JsonTokenType.True or JsonTokenType.False => "boolean",
+        _ => "null",
+    };
+
+    private static string FirstSentence(string message)
+    {
+        var end = message.IndexOf(". ", StringComparison.Ordinal);
+        return end > 0 ? message[..(end + 1)] : message;
+    }
+
+    private sealed class Frame(bool isObject)
+    {
+        public bool IsObject { get; } = isObject;
+
+        public HashSet<string>? Keys { get; } = isObject ? new HashSet<string>(StringComparer.Ordinal) : null;
+
+        public string? Property { get; set; }
+
+        public int Items { get; set; }
+    }
+}
