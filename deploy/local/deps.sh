@@ -39,6 +39,7 @@ if [[ $RABBITMQ_PORT == 5682 ]]; then RABBITMQ_NODE=agents@localhost; else RABBI
 RABBITMQ_NODE=${AGENTS_RABBITMQ_NODENAME:-$RABBITMQ_NODE}
 TIMEOUT=${AGENTS_DEPS_TIMEOUT:-120}
 API_URL=http://127.0.0.1:5080
+INGRESS_URL=http://127.0.0.1:${AGENTS_INGRESS_PORT:-5092}
 
 RMQ_BIN=/usr/lib/rabbitmq/bin
 PG_BIN=${AGENTS_POSTGRES_BIN:-/usr/lib/postgresql/15/bin}
@@ -552,25 +553,58 @@ shell_quote() {
     fi
 }
 
+# The webhook ingress' local secrets (up.sh configures its sources alertmanager, pagerduty and generic with them):
+# made once, kept in $STATE_DIR/ingress-secrets.env (mode 600), the same on every later run.
+INGRESS_SECRETS=$STATE_DIR/ingress-secrets.env
+ingress_secrets() {
+    if [[ ! -s $INGRESS_SECRETS ]]; then
+        mkdir -p "$STATE_DIR"
+        local tmp name
+        tmp=$(mktemp "$STATE_DIR/.ingress-secrets.XXXXXX")
+        chmod 600 "$tmp"
+        for name in INGRESS_ALERTMANAGER_TOKEN INGRESS_PAGERDUTY_SECRET INGRESS_GENERIC_SECRET; do
+            printf '%s=%s\n' "$name" "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >>"$tmp"
+        done
+        mv -n "$tmp" "$INGRESS_SECRETS" 2>/dev/null || true
+        rm -f "$tmp"
+    fi
+    # Read as data, never sourced; GENERATED_<name> so that a value set in the environment still wins.
+    local line
+    while IFS= read -r line; do
+        if [[ $line =~ ^(INGRESS_[A-Z_]+)=([0-9a-f]+)$ ]]; then printf -v "GENERATED_${BASH_REMATCH[1]}" '%s' "${BASH_REMATCH[2]}"; fi
+    done <"$INGRESS_SECRETS"
+}
+
+# Prints `export NAME=VALUE`; a NAME already set in the environment keeps its value (scripts only fill in defaults).
+export_line() { # name default
+    printf 'export %s=%s\n' "$1" "$(shell_quote "${!1:-$2}")"
+}
+
 print_env() { # servers...
     local s
     for s in "$@"; do
         case $s in
             rabbitmq)
-                printf 'export RABBITMQ_URL=%s\n' "$(shell_quote "amqp://guest:guest@127.0.0.1:$RABBITMQ_PORT")"
-                printf 'export RABBITMQ_MGMT_URL=%s\n' "$(shell_quote "$MGMT_URL")"
-                printf 'export RABBITMQ_MGMT_USER=guest\n'
-                printf 'export RABBITMQ_MGMT_PASS=guest\n'
-                printf 'export RABBITMQ_VHOST=%s\n' "$(shell_quote /)"
+                export_line RABBITMQ_URL "amqp://guest:guest@127.0.0.1:$RABBITMQ_PORT"
+                export_line RABBITMQ_MGMT_URL "$MGMT_URL"
+                export_line RABBITMQ_MGMT_USER guest
+                export_line RABBITMQ_MGMT_PASS guest
+                export_line RABBITMQ_VHOST /
                 ;;
             postgres)
-                printf 'export POSTGRES_CONNECTION=%s\n' \
-                    "$(shell_quote "Host=127.0.0.1;Port=$POSTGRES_PORT;Username=agents;Password=agents;Database=agents")"
+                export_line POSTGRES_CONNECTION "Host=127.0.0.1;Port=$POSTGRES_PORT;Username=agents;Password=agents;Database=agents"
                 ;;
         esac
     done
     if [[ $# -eq 2 ]]; then
-        printf 'export AGENTS_API=%s\n' "$(shell_quote "$API_URL")"
+        export_line AGENTS_API "$API_URL"
+        export_line AGENTS_INGRESS "$INGRESS_URL"
+        local name
+        ingress_secrets
+        for name in INGRESS_ALERTMANAGER_TOKEN INGRESS_PAGERDUTY_SECRET INGRESS_GENERIC_SECRET; do
+            local generated=GENERATED_$name
+            export_line "$name" "${!generated}"
+        done
     fi
 }
 

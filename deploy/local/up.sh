@@ -5,14 +5,15 @@
 # service as its own process (`dotnet services/Agents.X/bin/Release/net10.0/Agents.X.dll`, from the repo
 # root, DOTNET_ENVIRONMENT=Production, with what `deps.sh env` prints exported). With service names, only
 # those: scheduler orchestrator triage context investigation remediation notification policy coding medical
-# reviewers api. policy, coding and medical are the claim-adjudication participants (queues of their names);
+# reviewers api ingress. policy, coding and medical are the claim-adjudication participants (queues of their names);
 # reviewers is one service for the incident approval gate's three reviewers (queues safety, change-policy,
-# blast-radius).
+# blast-radius). ingress is the webhook front door (POST /webhooks/alertmanager|pagerduty|generic), with three
+# sources of those names whose secrets deps.sh makes once under .local/ (`deps.sh env` prints them).
 #
 # Each service's output goes to .local/logs/<service>.log and to this terminal prefixed [service]. up.sh
 # waits (AGENTS_UP_TIMEOUT seconds, default 60) until each started service answers GET /health/ready
 # (api :5080, orchestrator :5081, triage :5082, context :5083, investigation :5084, remediation :5085,
-# notification :5086, scheduler :5087, policy :5088, coding :5089, medical :5090, reviewers :5091), then
+# notification :5086, scheduler :5087, policy :5088, coding :5089, medical :5090, reviewers :5091, ingress :5092), then
 # prints where things are and keeps running.
 #
 # Stopping: Ctrl-C or SIGTERM stops every service it started (TERM, up to 15 s, then KILL) and exits 0.
@@ -33,17 +34,18 @@ CONFIGURATION=${AGENTS_CONFIGURATION:-Release}
 READY_TIMEOUT=${AGENTS_UP_TIMEOUT:-60}
 STOP_TIMEOUT=15
 
-ALL=(scheduler orchestrator triage context investigation remediation notification policy coding medical reviewers api)
+ALL=(scheduler orchestrator triage context investigation remediation notification policy coding medical reviewers api ingress)
 declare -A PROJECT=(
     [orchestrator]=Agents.Orchestrator [triage]=Agents.Triage [context]=Agents.Context
     [investigation]=Agents.Investigation [remediation]=Agents.Remediation
     [notification]=Agents.Notification [api]=Agents.Api [scheduler]=Agents.Scheduler
     [policy]=Agents.Policy [coding]=Agents.Coding [medical]=Agents.Medical [reviewers]=Agents.Reviewers
+    [ingress]=Agents.Ingress
 )
 declare -A PORT=(
     [api]=5080 [orchestrator]=5081 [triage]=5082 [context]=5083
     [investigation]=5084 [remediation]=5085 [notification]=5086 [scheduler]=5087
-    [policy]=5088 [coding]=5089 [medical]=5090 [reviewers]=5091
+    [policy]=5088 [coding]=5089 [medical]=5090 [reviewers]=5091 [ingress]=5092
 )
 
 log() { printf 'up: %s\n' "$*" >&2; }
@@ -86,6 +88,10 @@ export DOTNET_ENVIRONMENT=Production
 export DOTNET_CLI_TELEMETRY_OPTOUT=${DOTNET_CLI_TELEMETRY_OPTOUT:-1} DOTNET_NOLOGO=${DOTNET_NOLOGO:-1}
 # The notification service's file sink goes to the state dir (its default, .local/, when that is the repo's).
 export Notification__SinkPath=${Notification__SinkPath:-$STATE_DIR/notifications.jsonl}
+# The ingress' three local sources, with the secrets deps.sh made (a source already configured is left as it is).
+export Ingress__Sources__alertmanager__Token=${Ingress__Sources__alertmanager__Token:-$INGRESS_ALERTMANAGER_TOKEN}
+export Ingress__Sources__pagerduty__Secret=${Ingress__Sources__pagerduty__Secret:-$INGRESS_PAGERDUTY_SECRET}
+export Ingress__Sources__generic__Secret=${Ingress__Sources__generic__Secret:-$INGRESS_GENERIC_SECRET}
 mkdir -p "$LOG_DIR"
 
 if [[ -n $build ]]; then
@@ -227,6 +233,7 @@ cat <<EOF
  API:          $api_line
  RabbitMQ UI:  $RABBITMQ_MGMT_URL  (user ${RABBITMQ_MGMT_USER:-guest}, password ${RABBITMQ_MGMT_PASS:-guest})
  Sample alert: deploy/local/publish.sh alerts deploy/samples/alertmanager-firing.json
+ Webhooks:     ${AGENTS_INGRESS}/webhooks/alertmanager|pagerduty|generic  (secrets: deploy/local/deps.sh env)
  Logs:         $LOG_DIR/<service>.log
  Ctrl-C stops the services; RabbitMQ and PostgreSQL keep running
  (deploy/local/deps.sh down stops them).
