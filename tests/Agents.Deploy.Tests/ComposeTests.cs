@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Text.RegularExpressions;
 using Agents.Deploy.Tests.Support;
 
@@ -166,6 +167,48 @@ public sealed partial class ComposeTests
         Assert.Contains(Services.Port.ToString(CultureInfo.InvariantCulture), targets);
     }
 
+    [Theory]
+    [MemberData(nameof(Sources))]
+    public void The_ingress_publishes_its_port_on_loopback_only(string source)
+    {
+        var mappings = Load(source).List(Services.Ingress, "ports").Select(PortMapping).ToList();
+
+        // Its development credentials are in this file: only the host itself may reach it.
+        Assert.Contains(Services.Port.ToString(CultureInfo.InvariantCulture), mappings.Select(m => m.Target));
+        var exposed = mappings
+            .Where(m => !(IPAddress.TryParse(m.HostIp?.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip)))
+            .Select(m => $"{m.HostIp ?? "every interface"} port {m.Published} -> {m.Target}");
+        Assert.True(!exposed.Any(), $"{source}: the ingress publishes beyond the loopback interface:\n{string.Join('\n', exposed)}");
+    }
+
+    [Fact]
+    public void The_ingress_sources_read_their_credentials_from_variables_with_long_enough_defaults()
+    {
+        var env = Environment(Load(FromFile).At(Services.Ingress));
+        var problems = new List<string>();
+
+        Assert.True(Services.IngressSources.Keys.All(env.ContainsKey),
+            $"{ComposeFile}: the ingress lacks some of {string.Join(", ", Services.IngressSources.Keys)}");
+        foreach (var (name, value) in env.Where(e => Services.IsIngressCredential(e.Key)))
+        {
+            // Ingress__Sources__pagerduty__Secret from ${INGRESS_PAGERDUTY_SECRET:-...}; the service refuses secrets
+            // shorter than 16 characters, so a default must not be.
+            var parts = name.Split("__");
+            var variable = string.Join('_', new[] { "INGRESS", parts[2], parts[^1] }).ToUpperInvariant();
+            var match = Interpolation().Match(value ?? "");
+            if (!match.Success || match.Groups["name"].Value != variable)
+            {
+                problems.Add($"{name}: '{value}' is not ${{{variable}:-default}}");
+            }
+            else if (match.Groups["default"].Value.Length < 16)
+            {
+                problems.Add($"{name}: the default of {variable} has {match.Groups["default"].Value.Length} characters, fewer than 16");
+            }
+        }
+
+        Assert.True(problems.Count == 0, $"{ComposeFile}:\n{string.Join('\n', problems)}");
+    }
+
     private static object Load(string source)
     {
         var text = source == FromFile ? Repo.ReadText(ComposeFile) : ResolvedByCompose.Value.StdoutOrFail();
@@ -205,6 +248,31 @@ public sealed partial class ComposeTests
             .ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : null);
     }
 
+    /// <summary>A port mapping: short syntax "[host_ip:][published:]target[/protocol]" or long syntax.</summary>
+    private static (string? HostIp, string? Published, string? Target) PortMapping(object? port)
+    {
+        if (port is not string text)
+        {
+            return (port.Str("host_ip"), port.Str("published"), port.Str("target"));
+        }
+
+        var mapping = text.Split('/')[0];
+        string? hostIp = null;
+        if (mapping.StartsWith('['))
+        {
+            var end = mapping.IndexOf("]:", StringComparison.Ordinal);
+            (hostIp, mapping) = end < 0 ? (null, mapping) : (mapping[..(end + 1)], mapping[(end + 2)..]);
+        }
+
+        var parts = mapping.Split(':');
+        return parts.Length switch
+        {
+            1 => (hostIp, null, parts[0]),
+            2 => (hostIp, parts[0], parts[1]),
+            _ => (parts[0], parts[1], parts[2]),
+        };
+    }
+
     private static string? ArgFromList(IReadOnlyList<object?> args, string name) =>
         args.OfType<string>().Select(a => a.Split('=', 2)).FirstOrDefault(p => p[0] == name && p.Length > 1)?[1];
 
@@ -233,4 +301,7 @@ public sealed partial class ComposeTests
 
     [GeneratedRegex(@"^[a-z0-9][a-z0-9_-]*$")]
     private static partial Regex ProjectName();
+
+    [GeneratedRegex(@"^\$\{(?<name>[A-Za-z_][A-Za-z0-9_]*):?-(?<default>[^}]*)\}$")]
+    private static partial Regex Interpolation();
 }

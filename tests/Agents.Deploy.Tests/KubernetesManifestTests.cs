@@ -28,12 +28,12 @@ public sealed class KubernetesManifestTests
 
     [Theory]
     [MemberData(nameof(Kustomizations))]
-    public void The_deployments_are_exactly_the_twelve_services(string dir)
+    public void The_deployments_are_exactly_the_thirteen_services(string dir)
     {
         var names = Rendering.Of(dir).Deployments.Select(d => d.Name).Order(StringComparer.Ordinal);
 
-        // orchestrator, scheduler, api, the five incident agents, the four participant services.
-        Assert.Equal(12, Services.All.Count);
+        // orchestrator, scheduler, api, ingress, the five incident agents, the four participant services.
+        Assert.Equal(13, Services.All.Count);
         Assert.Equal(Services.All.Order(StringComparer.Ordinal), names);
     }
 
@@ -186,7 +186,7 @@ public sealed class KubernetesManifestTests
     public void Every_service_gets_its_connections_from_the_secret(string dir)
     {
         var rendering = Rendering.Of(dir);
-        var docs = SecretDocs.Read("deploy/k8s/README.md");
+        var docs = SecretDocs.Read("deploy/k8s/README.md", Services.ConnectionSecret);
         var problems = new List<string>();
         foreach (var deployment in rendering.Deployments)
         {
@@ -218,7 +218,7 @@ public sealed class KubernetesManifestTests
     public void Every_secret_reference_names_a_documented_key(string dir)
     {
         var rendering = Rendering.Of(dir);
-        var docs = SecretDocs.Read("deploy/k8s/README.md");
+        var docs = SecretDocs.ReadAll("deploy/k8s/README.md");
         var references = new List<(string Where, string Secret, string Key)>();
         foreach (var deployment in rendering.Deployments)
         {
@@ -238,11 +238,11 @@ public sealed class KubernetesManifestTests
 
         Assert.NotEmpty(references);
         var undocumented = references
-            .Where(r => r.Secret != docs.Name || !docs.Keys.Contains(r.Key))
+            .Where(r => !docs.Any(d => d.Name == r.Secret && d.Keys.Contains(r.Key)))
             .Select(r => $"{r.Where}: Secret {r.Secret} key {r.Key}");
         Assert.True(!undocumented.Any(),
-            $"{dir}: references to keys that {docs.Source} does not tell users to create " +
-            $"(it documents Secret {docs.Name} with {string.Join(", ", docs.Keys)}):\n{string.Join('\n', undocumented)}");
+            $"{dir}: references to keys that deploy/k8s/README.md does not tell users to create " +
+            $"(it documents {string.Join("; ", docs.Select(d => $"Secret {d.Name} with {string.Join(", ", d.Keys)}"))}):\n{string.Join('\n', undocumented)}");
         Assert.Empty(rendering.OfKind("Secret"));
     }
 
@@ -463,22 +463,132 @@ public sealed class KubernetesManifestTests
 
     [Theory]
     [MemberData(nameof(Kustomizations))]
-    public void The_api_is_the_only_service_and_reaches_the_api_pods(string dir)
+    public void The_http_services_are_the_only_services_and_each_reaches_its_own_pods(string dir)
     {
         var rendering = Rendering.Of(dir);
+        var services = rendering.OfKind("Service").ToList();
+        var problems = new List<string>();
 
-        var service = Assert.Single(rendering.OfKind("Service"));
-        var api = rendering.Deployment("api");
-        var labels = api.Body.StringMap("spec", "template", "metadata", "labels");
-        var selector = service.Body.StringMap("spec", "selector");
-        Assert.True(selector.Count > 0 && selector.All(s => labels.GetValueOrDefault(s.Key) == s.Value), $"{dir}: {service} does not select the api pods");
-        var ports = Assert.Single(api.Containers).List("ports");
-        foreach (var port in service.Body.List("spec", "ports"))
+        Assert.Equal(Services.Http.Order(StringComparer.Ordinal), services.Select(s => s.Name).Order(StringComparer.Ordinal));
+        foreach (var service in services)
         {
-            var target = port.Str("targetPort") ?? port.Str("port");
-            var resolved = int.TryParse(target, out var number) ? number : ports.FirstOrDefault(p => p.Str("name") == target).Int("containerPort");
-            Assert.True(resolved == Services.Port, $"{dir}: {service} port {port.Str("port")} goes to {target}, not the api's {Services.Port}");
+            var selector = service.Body.StringMap("spec", "selector");
+            var selected = rendering.Deployments
+                .Where(d => selector.Count > 0 && selector.All(s => d.Body.StringMap("spec", "template", "metadata", "labels").GetValueOrDefault(s.Key) == s.Value))
+                .Select(d => d.Name)
+                .ToList();
+            if (selected.Count != 1 || selected[0] != service.Name)
+            {
+                problems.Add($"{service} selects the pods of [{string.Join(", ", selected)}], not those of Deployment {service.Name} only");
+                continue;
+            }
+
+            var ports = Assert.Single(rendering.Deployment(service.Name).Containers).List("ports");
+            foreach (var port in service.Body.List("spec", "ports"))
+            {
+                var target = port.Str("targetPort") ?? port.Str("port");
+                var resolved = int.TryParse(target, out var number) ? number : ports.FirstOrDefault(p => p.Str("name") == target).Int("containerPort");
+                if (resolved != Services.Port)
+                {
+                    problems.Add($"{service} port {port.Str("port")} goes to {target}, not the {service.Name} container's {Services.Port}");
+                }
+            }
         }
+
+        Assert.True(problems.Count == 0, $"{dir}:\n{string.Join('\n', problems)}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Kustomizations))]
+    public void The_ingress_is_scaled_on_cpu_by_one_hpa_and_not_by_keda(string dir)
+    {
+        var rendering = Rendering.Of(dir);
+        var ingress = rendering.Deployment(Services.Ingress);
+        var problems = new List<string>();
+
+        // It consumes no queue: KEDA has nothing to count. The one HPA is the ingress's.
+        var hpa = Assert.Single(rendering.OfKind("HorizontalPodAutoscaler"));
+        if (hpa.Body.Str("spec", "scaleTargetRef", "name") != Services.Ingress
+            || hpa.Body.Str("spec", "scaleTargetRef", "kind") != "Deployment"
+            || hpa.Body.Str("spec", "scaleTargetRef", "apiVersion") != "apps/v1")
+        {
+            problems.Add($"{hpa}: scales {hpa.Body.Str("spec", "scaleTargetRef", "apiVersion")} {hpa.Body.Str("spec", "scaleTargetRef", "kind")} " +
+                $"'{hpa.Body.Str("spec", "scaleTargetRef", "name")}', not apps/v1 Deployment {Services.Ingress}");
+        }
+
+        var cpu = hpa.Body.List("spec", "metrics")
+            .Where(m => m.Str("type") == "Resource" && m.Str("resource", "name") == "cpu" && m.Str("resource", "target", "type") == "Utilization")
+            .Select(m => m.Int("resource", "target", "averageUtilization"))
+            .ToList();
+        if (cpu.Count != 1 || cpu[0] is not (> 0 and <= 100))
+        {
+            problems.Add($"{hpa}: not one cpu Utilization metric with an averageUtilization in 1..100");
+        }
+
+        var min = hpa.Body.Int("spec", "minReplicas");
+        var max = hpa.Body.Int("spec", "maxReplicas");
+        if (min is null or < 2 || max is null || max < min)
+        {
+            problems.Add($"{hpa}: replicas {min}..{max}; the front door keeps at least 2 for availability (minReplicas >= 2 <= maxReplicas)");
+        }
+
+        if (ingress.Body.At("spec", "replicas") is not null)
+        {
+            problems.Add($"{ingress}: sets spec.replicas, which the HPA owns (an apply would reset it)");
+        }
+
+        // Utilization is a share of the request: without one the HPA cannot compute it and never scales.
+        problems.AddRange(ingress.Containers
+            .Where(c => string.IsNullOrWhiteSpace(c.Str("resources", "requests", "cpu")))
+            .Select(c => $"{ingress} container {c.Str("name")}: no resources.requests.cpu for the HPA's utilization"));
+
+        problems.AddRange(rendering.OfKind("ScaledObject")
+            .Where(s => s.Body.Str("spec", "scaleTargetRef", "name") == Services.Ingress)
+            .Select(s => $"{s}: KEDA scales {Services.Ingress} too (two autoscalers would fight)"));
+
+        Assert.True(problems.Count == 0, $"{dir}:\n{string.Join('\n', problems)}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Kustomizations))]
+    public void The_ingress_credentials_come_only_from_its_secret_never_as_values(string dir)
+    {
+        var rendering = Rendering.Of(dir);
+        var ingress = rendering.Deployment(Services.Ingress);
+        var docs = SecretDocs.Read("deploy/k8s/README.md", Services.IngressSecret);
+        var problems = new List<string>();
+
+        foreach (var container in ingress.Containers)
+        {
+            var env = ingress.Environment(container);
+            foreach (var (variable, key) in Services.IngressSources)
+            {
+                if (env.GetValueOrDefault(variable)?.Secret != (docs.Name, key))
+                {
+                    problems.Add($"{ingress}: {variable} does not come from key {key} of Secret {docs.Name}");
+                }
+            }
+        }
+
+        // A token, password or HMAC secret of a source: by secretKeyRef only, in every Deployment and no ConfigMap.
+        foreach (var deployment in rendering.Deployments)
+        {
+            foreach (var container in deployment.Containers)
+            {
+                problems.AddRange(deployment.Environment(container).Values
+                    .Where(v => Services.IsIngressCredential(v.Name) && v.Secret is null)
+                    .Select(v => $"{deployment}: {v.Name} is set without a secretKeyRef"));
+            }
+        }
+
+        foreach (var configMap in rendering.OfKind("ConfigMap"))
+        {
+            problems.AddRange(configMap.Body.StringMap("data").Keys
+                .Where(Services.IsIngressCredential)
+                .Select(k => $"{configMap}: holds {k}"));
+        }
+
+        Assert.True(problems.Count == 0, $"{dir}:\n{string.Join('\n', problems)}");
     }
 
     [Fact]
@@ -538,14 +648,18 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
-    public void The_two_places_that_tell_how_to_create_the_secret_agree()
+    public void The_two_places_that_tell_how_to_create_the_secrets_agree()
     {
-        var readme = SecretDocs.Read("deploy/k8s/README.md");
-        var kustomization = SecretDocs.Read("deploy/k8s/base/kustomization.yaml");
+        static string Describe(IEnumerable<SecretDocs> secrets) => string.Join("; ", secrets
+            .OrderBy(s => s.Name, StringComparer.Ordinal)
+            .Select(s => $"{s.Name}: {string.Join(", ", s.Keys.Order(StringComparer.Ordinal))}"));
 
-        Assert.Equal(readme.Name, kustomization.Name);
-        Assert.Equal(readme.Keys.Order(StringComparer.Ordinal), kustomization.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal(Services.SecretKeys.Order(StringComparer.Ordinal), readme.Keys.Order(StringComparer.Ordinal));
+        var readme = Describe(SecretDocs.ReadAll("deploy/k8s/README.md"));
+        var kustomization = Describe(SecretDocs.ReadAll("deploy/k8s/base/kustomization.yaml"));
+        var expected = Describe(Services.Secrets.Select(s => new SecretDocs("Services", s.Key, s.Value.ToHashSet(StringComparer.Ordinal))));
+
+        Assert.Equal(readme, kustomization);
+        Assert.Equal(expected, readme);
     }
 
     private static void CheckProbe(List<string> problems, string where, object? container, string probe, string path)

@@ -1,9 +1,10 @@
+using System.Text.RegularExpressions;
 using Agents.Contracts;
 
 namespace Agents.Deploy.Tests.Support;
 
 /// <summary>What the deployment files must agree on: the services, their queues, their health endpoints.</summary>
-internal static class Services
+internal static partial class Services
 {
     /// <summary>The incident agents: each consumes the queue of its name, and its Deployment has that name too.</summary>
     public static readonly IReadOnlyList<string> Agents =
@@ -34,13 +35,50 @@ internal static class Services
     /// <summary>The services KEDA scales on their queues: no container name and no host port on Compose.</summary>
     public static readonly IReadOnlyList<string> Scalable = [.. Queues.Keys];
 
+    /// <summary>
+    /// The webhook front door: it publishes what senders POST to the exchange alerts and consumes nothing, so an
+    /// HPA scales it on CPU, not KEDA on a queue. RabbitMQ only.
+    /// </summary>
+    public const string Ingress = "ingress";
+
     /// <summary>Every service: one image (deploy/Dockerfile, SERVICE=Agents.&lt;Name&gt;) and one Deployment each.</summary>
-    public static readonly IReadOnlyList<string> All = ["orchestrator", "scheduler", "api", .. Scalable];
+    public static readonly IReadOnlyList<string> All = ["orchestrator", "scheduler", "api", Ingress, .. Scalable];
 
     public static readonly IReadOnlyList<string> UsingPostgres = ["orchestrator", "context", "scheduler"];
 
-    /// <summary>The two keys of the Secret; the manifests and the docs name no other.</summary>
+    /// <summary>The services reached over HTTP, each behind a Kubernetes Service of its name; the others only over the bus.</summary>
+    public static readonly IReadOnlyList<string> Http = ["api", Ingress];
+
+    /// <summary>The Secret every service reads its connections from.</summary>
+    public const string ConnectionSecret = "agents-secrets";
+
+    /// <summary>The two keys of <see cref="ConnectionSecret"/>.</summary>
     public static readonly IReadOnlyList<string> SecretKeys = ["RABBITMQ_URL", "POSTGRES_CONNECTION"];
+
+    /// <summary>The Secret of the ingress's webhook sources.</summary>
+    public const string IngressSecret = "agents-ingress";
+
+    /// <summary>The ingress's sources: each credential variable and the key of <see cref="IngressSecret"/> it comes from.</summary>
+    public static readonly IReadOnlyDictionary<string, string> IngressSources = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["Ingress__Sources__alertmanager__Token"] = "alertmanager-token",
+        ["Ingress__Sources__pagerduty__Secret"] = "pagerduty-secret",
+        ["Ingress__Sources__generic__Secret"] = "generic-secret",
+    };
+
+    /// <summary>Every Secret and its keys; the manifests and the docs name no other.</summary>
+    public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> Secrets =
+        new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
+        {
+            [ConnectionSecret] = SecretKeys,
+            [IngressSecret] = [.. IngressSources.Values],
+        };
+
+    /// <summary>
+    /// Whether a variable is a credential of an ingress source (token, password, HMAC secret), in any case and with
+    /// '__' or ':' as the separator, as configuration reads it: never a literal value in a manifest.
+    /// </summary>
+    public static bool IsIngressCredential(string variable) => IngressCredential().IsMatch(variable);
 
     // HostingExtensions.ReadyPath / LivePath / MetricsPath in services/Agents.Hosting; the image listens on 8080.
     public const string ReadyPath = "/health/ready";
@@ -56,4 +94,7 @@ internal static class Services
 
     /// <summary>The project name of a service: api → Agents.Api.</summary>
     public static string Project(string service) => "Agents." + char.ToUpperInvariant(service[0]) + service[1..];
+
+    [GeneratedRegex(@"^Ingress(__|:)Sources(__|:).+(__|:)(Token|Password|Secret|PreviousSecret)$", RegexOptions.IgnoreCase)]
+    private static partial Regex IngressCredential();
 }
