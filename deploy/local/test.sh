@@ -82,6 +82,10 @@ ensure_tool() { # ensure_tool COMMAND PACKAGE...
 }
 ensure_tool docker-compose docker-compose
 ensure_tool kubectl kubectl kubernetes-client
+# tests/Shared/MonitoringServers.cs runs a real Prometheus and Alertmanager (loopback, temp dirs; the packages start no
+# daemon in a container, and the tests never use a system one).
+ensure_tool prometheus prometheus
+ensure_tool prometheus-alertmanager prometheus-alertmanager
 
 cmd=(dotnet test "$REPO_ROOT/Agents.sln" -c Release --logger trx --results-directory "$RESULTS" "$@")
 log "running: ${cmd[*]}"
