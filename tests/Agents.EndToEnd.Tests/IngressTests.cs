@@ -60,6 +60,51 @@ public sealed class IngressTests(IngressFixture system, ITestOutputHelper output
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     [Fact]
+    public async Task Prometheus_alert_reaches_an_incident_through_alertmanager_and_its_resolution_is_recorded()
+    {
+        var alertName = "E2eCheckoutDown" + Guid.NewGuid().ToString("N")[..6];
+        await using var target = ScrapeTarget.Reserve();
+        await using var alertmanager = await AlertmanagerServer.Start(new Uri(system.Ingress.BaseAddress!, "webhooks/alertmanager"), IngressFixture.AlertmanagerToken);
+        await using var prometheus = await PrometheusServer.Start(
+            alertmanager.Address,
+            target.HostPort,
+            job: "checkout",
+            alertName: alertName,
+            labels: new Dictionary<string, string> { ["severity"] = "critical", ["service"] = "checkout" },
+            annotations: new Dictionary<string, string> { ["summary"] = "The checkout scrape target is down" });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        // Alertmanager's fingerprint of the alert is the incident's: read it from Alertmanager once the rule fires.
+        string? fingerprint = null;
+        await system.WaitUntil(async () =>
+        {
+            var answer = await alertmanager.Get("api/v2/alerts"); // "<status> <body>"
+            if (!answer.StartsWith("200 ", StringComparison.Ordinal))
+            {
+                return false;
+            }
+
+            var alerts = JsonDocument.Parse(answer[4..]).RootElement;
+            fingerprint = alerts.EnumerateArray()
+                .Where(a => a.GetProperty("labels").TryGetProperty("alertname", out var name) && name.GetString() == alertName)
+                .Select(a => a.GetProperty("fingerprint").GetString())
+                .FirstOrDefault();
+            return fingerprint is not null;
+        }, () => $"Prometheus to fire {alertName}{Environment.NewLine}{prometheus.RecentOutput}{Environment.NewLine}{alertmanager.RecentOutput}", TimeSpan.FromSeconds(90));
+
+        var opened = await system.WaitForIncident(fingerprint!, _ => true, "opened from Alertmanager's webhook", TimeSpan.FromSeconds(90));
+        var openedAfter = clock.Elapsed;
+        Assert.Equal("alertmanager", opened.Alert.Format);
+        Assert.Equal("checkout", opened.Alert.Service);
+
+        await target.StartServing();
+        var resolved = await system.WaitForIncident(fingerprint!, i => i.Timeline.Any(t => t.Event == "source reports resolved"),
+            "Alertmanager's resolved webhook recorded", TimeSpan.FromSeconds(90));
+        output.WriteLine($"{fingerprint}: opened {openedAfter.TotalSeconds:0.0} s after Prometheus was ready, resolution recorded after "
+            + $"{clock.Elapsed.TotalSeconds:0.0} s; ends {resolved.Summary.Status}");
+    }
+
+    [Fact]
     public async Task PagerDuty_webhooks_signed_with_the_current_or_a_rotated_secret_open_and_resolve_an_incident()
     {
         var id = "PD" + Guid.NewGuid().ToString("N")[..10].ToUpperInvariant();
