@@ -145,6 +145,22 @@ public sealed class WebhookSource
             yield return "basic authentication needs both Username (without ':') and Password";
         }
 
+        // A credential the kind never looks at would be a false sense of protection: say so rather than ignore it.
+        if (kind == WebhookKinds.PagerDuty && (!string.IsNullOrEmpty(Token) || basic))
+        {
+            yield return "a pagerduty source is verified by its signature alone: set Secret, not Token, Username or Password";
+        }
+
+        if (kind == WebhookKinds.Alertmanager && (!string.IsNullOrEmpty(Secret) || !string.IsNullOrEmpty(PreviousSecret)))
+        {
+            yield return "an alertmanager source authenticates with Token or Username and Password, not Secret";
+        }
+
+        if (kind == WebhookKinds.Generic && basic)
+        {
+            yield return "a generic source takes Secret (signed) or Token (bearer), not Username and Password";
+        }
+
         var credential = kind switch
         {
             WebhookKinds.Alertmanager => !string.IsNullOrEmpty(Token) || basic,

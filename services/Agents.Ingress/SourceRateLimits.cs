@@ -17,13 +17,13 @@ public sealed class SourceRateLimits : IDisposable
         _limiter = PartitionedRateLimiter.Create<string, string>(name =>
         {
             var source = sources[name];
-            // Refilled ten times a second, so a limit of a few per second is not a burst once a second.
-            var period = TimeSpan.FromMilliseconds(100);
+            // Refilled in small steps (about ten a second, one token at least), so a limit is a rate, not a burst once a second.
+            var tokens = (int)Math.Ceiling(source.PermitsPerSecond / 10);
             return RateLimitPartition.GetTokenBucketLimiter(name, _ => new TokenBucketRateLimiterOptions
             {
                 TokenLimit = source.Burst,
-                TokensPerPeriod = Math.Max(1, (int)Math.Round(source.PermitsPerSecond * period.TotalSeconds)),
-                ReplenishmentPeriod = source.PermitsPerSecond * period.TotalSeconds >= 1 ? period : TimeSpan.FromSeconds(1 / source.PermitsPerSecond),
+                TokensPerPeriod = tokens,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(tokens / source.PermitsPerSecond),
                 QueueLimit = 0,
                 AutoReplenishment = true,
             });

@@ -110,7 +110,7 @@ public sealed class WebhookEndpoint(
                 IngressTelemetry.Count(sender.Name, kind, IngressTelemetry.Rejected, "broker_unavailable");
                 http.Response.Headers.RetryAfter = Seconds(options.Value.RetryAfter);
                 return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable",
-                    detail: $"the alert was not stored: {e.Message}; retry later", extensions: Reason("broker_unavailable"));
+                    detail: $"the broker did not confirm the alert ({e.Message}); send it again later", extensions: Reason("broker_unavailable"));
             }
 
             IngressTelemetry.ConfirmDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);

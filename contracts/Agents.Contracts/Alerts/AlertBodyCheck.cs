@@ -77,6 +77,8 @@ public static class AlertBodyCheck
                         break;
                     case JsonTokenType.PropertyName:
                         var frame = frames.Peek();
+                        // Problems with a name are the object's: its path without the property read before.
+                        frame.Property = null;
                         var name = Text(ref reader, frames, limits, out var nameProblem);
                         if (nameProblem is not null)
                         {
@@ -88,12 +90,12 @@ public static class AlertBodyCheck
                             return new(AlertRejections.DuplicateKey, $"the property '{Short(name!)}' appears twice in {Path(frames)}");
                         }
 
-                        frame.Property = name;
                         if (frame.Keys.Count > limits.MaxLabels)
                         {
                             return new(AlertRejections.TooManyProperties, $"more than {limits.MaxLabels} properties in {Path(frames)}");
                         }
 
+                        frame.Property = name;
                         break;
                     default:
                         if (frames.Count == 0)
@@ -104,6 +106,12 @@ public static class AlertBodyCheck
                         if (Counted(frames, limits) is { } tooMany)
                         {
                             return tooMany;
+                        }
+
+                        if (reader.TokenType == JsonTokenType.Number && reader.ValueSpan.Length > limits.MaxValueLength)
+                        {
+                            // A number becomes a label's text as written.
+                            return new(AlertRejections.ValueTooLong, $"a number of {reader.ValueSpan.Length} digits at {Path(frames)}; at most {limits.MaxValueLength}");
                         }
 
                         if (reader.TokenType == JsonTokenType.String)
@@ -124,7 +132,7 @@ public static class AlertBodyCheck
             return new(AlertRejections.InvalidJson, $"not valid JSON: {FirstSentence(e.Message)}");
         }
 
-        return frames.Count == 0 && reader.BytesConsumed > 0 ? null : new(AlertRejections.InvalidJson, "not valid JSON: the body is empty");
+        return null;
     }
 
     /// <summary>Counts a new element of the array on top (objects count their properties instead); too many is a problem.</summary>
@@ -132,7 +140,7 @@ public static class AlertBodyCheck
     {
         if (frames.TryPeek(out var top) && !top.IsObject && ++top.Items > limits.MaxAlerts)
         {
-            return new(AlertRejections.TooManyItems, $"more than {limits.MaxAlerts} elements in {Path(frames)}");
+            return new(AlertRejections.TooManyItems, $"more than {limits.MaxAlerts} elements in {Path(frames, element: false)}");
         }
 
         return null;
@@ -178,12 +186,16 @@ public static class AlertBodyCheck
         return text;
     }
 
-    /// <summary>Where the reader is, as <c>$.alerts[3].labels</c>, for the message.</summary>
-    private static string Path(Stack<Frame> frames)
+    /// <summary>
+    /// Where the reader is, as <c>$.alerts[3].labels.team</c>, for the message; with <paramref name="element"/> false, the
+    /// innermost array itself rather than its current element.
+    /// </summary>
+    private static string Path(Stack<Frame> frames, bool element = true)
     {
+        var top = frames.Count > 0 ? frames.Peek() : null;
         var parts = frames.Reverse().Select(f => f.IsObject
             ? f.Property is null ? string.Empty : "." + Short(f.Property)
-            : $"[{Math.Max(0, f.Items - 1)}]");
+            : element || f != top ? $"[{Math.Max(0, f.Items - 1)}]" : string.Empty);
         return "$" + string.Concat(parts);
     }
 

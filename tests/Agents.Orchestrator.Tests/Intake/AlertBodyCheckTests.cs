@@ -84,11 +84,11 @@ public sealed class AlertBodyCheckTests
     }
 
     [Fact]
-    public void Empty_body_says_it_is_empty()
+    public void Empty_body_is_invalid_json_without_any_token()
     {
         var problem = Refused("", AlertRejections.InvalidJson);
 
-        Assert.Contains("not valid JSON", problem.Message, StringComparison.Ordinal);
+        Assert.Contains("JSON tokens", problem.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -182,11 +182,19 @@ public sealed class AlertBodyCheckTests
     }
 
     [Fact]
+    public void Number_longer_than_the_limit_is_too_long_as_it_becomes_label_text()
+    {
+        Passes($$$"""{"labels": {"port": {{{new string('9', 16)}}}}}""");
+
+        Refused($$$"""{"labels": {"port": {{{new string('9', 17)}}}}}""", AlertRejections.ValueTooLong);
+    }
+
+    [Fact]
     public void Property_name_longer_than_the_limit_is_too_long()
     {
         Passes($$"""{"{{new string('k', 16)}}": 1}""");
 
-        var problem = Refused($$"""{"labels": {"{{new string('k', 17)}}": "v"}}""", AlertRejections.ValueTooLong);
+        var problem = Refused($$$"""{"labels": {"{{{new string('k', 17)}}}": "v"}}""", AlertRejections.ValueTooLong);
 
         Assert.Equal("a string of 17 characters at $.labels; at most 16", problem.Message);
     }
@@ -226,7 +234,7 @@ public sealed class AlertBodyCheckTests
     [InlineData("\\f", "U+000C")]
     public void Escaped_control_character_is_refused(string escape, string named)
     {
-        var problem = Refused($$"""{"alerts": [{"labels": {"team": "pay{{escape}}ments"}}]}""", AlertRejections.ControlCharacter);
+        var problem = Refused($$$"""{"alerts": [{"labels": {"team": "pay{{{escape}}}ments"}}]}""", AlertRejections.ControlCharacter);
 
         Assert.Equal($"a control character {named} at $.alerts[0].labels.team", problem.Message);
     }
@@ -293,16 +301,10 @@ public sealed class AlertBodyCheckTests
         Passes("""
             {"labels": {"team": "a"}, "annotations": {"team": "b", "labels": {"team": "c"}},
              "alerts": [{"labels": {"team": "d"}}, {"labels": {"team": "e"}}], "team": "f"}
-            """);
+            """, new AlertLimits());
     }
 
     [Theory]
-    [InlineData("""{"alerts": [{"labels": {}}, {"labels": {"a": "1", "b": "2", "c": "3", "d": "4"}}]}""",
-        "more than 3 properties in $.alerts[1].labels")]
-    [InlineData("""{"alerts": [{"labels": {}}, {"labels": {"a": "1", "b": "2", "a": "3"}}]}""",
-        "the property 'a' appears twice in $.alerts[1].labels")]
-    [InlineData("""{"alerts": [{"labels": {}}, {"labels": {"a": "1", "kkkkkkkkkkkkkkkkk": "2"}}]}""",
-        "a string of 17 characters at $.alerts[1].labels; at most 16")]
     [InlineData("""{"alerts": [{"labels": {}}, {"labels": {"a": "1", "b": "xxxxxxxxxxxxxxxxx"}}]}""",
         "a string of 17 characters at $.alerts[1].labels.b; at most 16")]
     [InlineData("""{"alerts": [{"labels": {}}, {"labels": {"a": "1", "b": "\u0000"}}]}""",
@@ -311,14 +313,41 @@ public sealed class AlertBodyCheckTests
         "a string with an unpaired surrogate escape at $.alerts[1].x[1]")]
     [InlineData("""{"alerts": [{"labels": {}}, {"labels": {"a": {"b": {}}}}]}""",
         "nesting deeper than 4 levels at $.alerts[1].labels.a")]
-    [InlineData("""{"alerts": [{"labels": {}}, {"x": [1, 2, 3, 4]}]}""",
-        "more than 3 elements in $.alerts[1].x")]
-    public void Message_names_the_json_path_of_the_problem(string json, string message)
+    public void Message_names_the_json_path_of_the_value(string json, string message)
     {
-        var problem = Check(json);
+        Assert.Equal(message, Check(json)?.Message);
+    }
 
-        Assert.NotNull(problem);
-        Assert.Equal(message, problem.Message);
+    [Fact]
+    public void Duplicate_key_message_names_the_object_not_the_property_before_the_duplicate()
+    {
+        var problem = Check("""{"alerts": [{"labels": {}}, {"labels": {"a": "1", "b": "2", "a": "3"}}]}""");
+
+        Assert.Equal("the property 'a' appears twice in $.alerts[1].labels", problem?.Message);
+    }
+
+    [Fact]
+    public void Too_long_property_name_message_names_the_object_not_the_property_before_it()
+    {
+        var problem = Check("""{"alerts": [{"labels": {}}, {"labels": {"a": "1", "kkkkkkkkkkkkkkkkk": "2"}}]}""");
+
+        Assert.Equal("a string of 17 characters at $.alerts[1].labels; at most 16", problem?.Message);
+    }
+
+    [Fact]
+    public void Too_many_labels_message_names_the_object()
+    {
+        var problem = Check("""{"alerts": [{"labels": {}}, {"labels": {"a": "1", "b": "2", "c": "3", "d": "4"}}]}""");
+
+        Assert.Equal("more than 3 properties in $.alerts[1].labels", problem?.Message);
+    }
+
+    [Fact]
+    public void Too_many_alerts_message_names_the_array()
+    {
+        var problem = Check("""{"alerts": [{}, {}, {}, {}]}""");
+
+        Assert.Equal("more than 3 elements in $.alerts", problem?.Message);
     }
 
     private const string IntakeFolder = "Intake/Payloads";

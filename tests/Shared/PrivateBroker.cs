@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Agents.Testing;
+
+/// <summary>
+/// A RabbitMQ node of a test's own, started by <c>deploy/local/deps.sh</c> with a state directory and ports of its own,
+/// so that a test may stop and restart it without disturbing the shared node every other test uses. Data is kept across
+/// <see cref="Restart"/> (durable queues, persistent messages), as in a real broker restart. Compiled into each project
+/// that needs it.
+/// </summary>
+internal sealed class PrivateBroker : IAsyncDisposable
+{
+    private readonly string _stateDirectory;
+    private readonly Dictionary<string, string> _environment;
+
+    private PrivateBroker(string repositoryRoot, string stateDirectory, int amqpPort, int managementPort, int distributionPort)
+    {
+        RepositoryRoot = repositoryRoot;
+        _stateDirectory = stateDirectory;
+        AmqpPort = amqpPort;
+        _environment = new Dictionary<string, string>
+        {
+            ["AGENTS_STATE_DIR"] = stateDirectory,
+            ["AGENTS_RABBITMQ_PORT"] = amqpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["AGENTS_RABBITMQ_MGMT_PORT"] = managementPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["AGENTS_RABBITMQ_DIST_PORT"] = distributionPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+    }
+
+    public string RepositoryRoot { get; }
+
+    public int AmqpPort { get; }
+
+    public string Url => $"amqp://guest:guest@127.0.0.1:{AmqpPort}";
+
+    /// <summary>Starts a node on free loopback ports; takes 6 to 20 s.</summary>
+    public static async Task<PrivateBroker> Start(string repositoryRoot)
+    {
+        var state = Path.Combine(Path.GetTempPath(), $"agents-broker-{Guid.NewGuid():N}"[..24]);
+        var broker = new PrivateBroker(repositoryRoot, state, FreePort(), FreePort(), FreePort());
+        await broker.Deps("up", "rabbitmq");
+        return broker;
+    }
+
+    /// <summary>Stops the node (<c>rabbitmqctl stop</c>) and starts it again on the same data; answers how long it was down.</summary>
+    public async Task<TimeSpan> Restart()
+    {
+        var clock = Stopwatch.StartNew();
+        await Deps("restart", "rabbitmq");
+        return clock.Elapsed;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await Deps("down", "rabbitmq");
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(_stateDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A log still open by a dying process: the temp directory is left to the system.
+            }
+        }
+    }
+
+    private async Task Deps(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("bash", [Path.Combine(RepositoryRoot, "deploy", "local", "deps.sh"), .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var (key, value) in _environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"deps.sh {string.Join(' ', arguments)} exited {process.ExitCode}:{Environment.NewLine}{await output}{await errors}");
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
