@@ -52,6 +52,25 @@ internal sealed class PrivateBroker : IAsyncDisposable
         return clock.Elapsed;
     }
 
+    /// <summary>
+    /// Kills the node (SIGKILL: no shutdown, nothing flushed that was not already on disk) and starts it again on the same
+    /// data; answers how long it was down. Faster than <see cref="Restart"/>, and harsher: what the broker confirmed must
+    /// survive it.
+    /// </summary>
+    public async Task<TimeSpan> CrashAndRestart()
+    {
+        var clock = Stopwatch.StartNew();
+        var pid = int.Parse((await Deps("pid", "rabbitmq")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        using (var node = Process.GetProcessById(pid))
+        {
+            node.Kill();
+            await node.WaitForExitAsync();
+        }
+
+        await Deps("up", "rabbitmq");
+        return clock.Elapsed;
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
@@ -71,7 +90,7 @@ internal sealed class PrivateBroker : IAsyncDisposable
         }
     }
 
-    private async Task Deps(params string[] arguments)
+    private async Task<string> Deps(params string[] arguments)
     {
         var start = new ProcessStartInfo("bash", [Path.Combine(RepositoryRoot, "deploy", "local", "deps.sh"), .. arguments])
         {
@@ -87,12 +106,23 @@ internal sealed class PrivateBroker : IAsyncDisposable
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"deps.sh {string.Join(' ', arguments)} did not finish in 5 minutes:{Environment.NewLine}{await output}{await errors}");
+        }
+
         if (process.ExitCode != 0)
         {
             throw new InvalidOperationException($"deps.sh {string.Join(' ', arguments)} exited {process.ExitCode}:{Environment.NewLine}{await output}{await errors}");
         }
+
+        return await output;
     }
 
     private static int FreePort()

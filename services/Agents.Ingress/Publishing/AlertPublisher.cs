@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Agents.Contracts;
 using Agents.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -25,6 +26,9 @@ public sealed class AlertPublisher : IAsyncDisposable, IHealthCheck
         public const string SourceKind = "agents-source-kind";
         public const string VerifiedBy = "agents-verified-by";
     }
+
+    /// <summary>MassTransit's trace-context header (<c>DiagnosticHeaders.ActivityId</c>): the W3C id of the parent span.</summary>
+    private const string ActivityIdHeader = "MT-Activity-Id";
 
     private readonly ConnectionFactory _factory;
     private readonly IngressOptions _options;
@@ -72,6 +76,12 @@ public sealed class AlertPublisher : IAsyncDisposable, IHealthCheck
         }
 
         IChannel? channel = null;
+        // The publish is a span of the webhook's trace, and the intake's consume continues it (MassTransit reads its
+        // parent from MT-Activity-Id), so an incident's trace starts at the webhook that brought it.
+        using var activity = AgentsTelemetry.ActivitySource.StartActivity($"{AgentQueues.AlertsExchange} publish", ActivityKind.Producer);
+        activity?.SetTag("messaging.system", "rabbitmq");
+        activity?.SetTag("messaging.destination.name", AgentQueues.AlertsExchange);
+        activity?.SetTag("agents.webhook.source", source);
         try
         {
             channel = await Rent(timeout.Token);
@@ -88,6 +98,7 @@ public sealed class AlertPublisher : IAsyncDisposable, IHealthCheck
                     [Headers.Source] = source,
                     [Headers.SourceKind] = kind,
                     [Headers.VerifiedBy] = verifiedBy,
+                    [ActivityIdHeader] = (activity ?? Activity.Current)?.Id,
                 },
             };
             await channel.BasicPublishAsync(AgentQueues.AlertsExchange, $"{kind}.{source}", mandatory: true, properties, body, timeout.Token);
@@ -116,6 +127,7 @@ public sealed class AlertPublisher : IAsyncDisposable, IHealthCheck
             if (channel is not null)
             {
                 // Its state after a failure is unknown (a confirm may still come): never reuse it.
+                activity?.SetStatus(ActivityStatusCode.Error, "not confirmed");
                 await Discard(channel);
             }
 
