@@ -129,8 +129,9 @@ public sealed class WebhookEndpoint(
     {
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
-            // Kestrel's own limit (30 MB by default) would answer with a 400 of its own: ours is checked here.
-            limit.MaxRequestBodySize = null;
+            // One byte more than we read at most: our own count answers the 413, and what Kestrel drains after the
+            // answer of a body we stopped reading is bounded too.
+            limit.MaxRequestBodySize = max + 1;
         }
 
         var length = 0;

@@ -162,8 +162,9 @@ public sealed class AlertPublisher : IAsyncDisposable, IHealthCheck
             IngressLog.Connected(_logger, _factory.HostName, _factory.Port, _factory.VirtualHost);
             return true;
         }
-        catch (Exception e) when (e is BrokerUnreachableException or OperationInterruptedException or IOException or ConnectFailureException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Unreachable, refused credentials, a mismatched exchange: not ready, said in the log, tried again.
             IngressLog.ConnectFailed(_logger, _factory.HostName, _factory.Port, e.GetBaseException().Message);
             return false;
         }
