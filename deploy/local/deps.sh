@@ -39,7 +39,7 @@ if [[ $RABBITMQ_PORT == 5682 ]]; then RABBITMQ_NODE=agents@localhost; else RABBI
 RABBITMQ_NODE=${AGENTS_RABBITMQ_NODENAME:-$RABBITMQ_NODE}
 TIMEOUT=${AGENTS_DEPS_TIMEOUT:-120}
 API_URL=http://127.0.0.1:5080
-INGRESS_URL=http://127.0.0.1:${AGENTS_INGRESS_PORT:-5092}
+INGRESS_URL=http://127.0.0.1:5092
 
 RMQ_BIN=/usr/lib/rabbitmq/bin
 PG_BIN=${AGENTS_POSTGRES_BIN:-/usr/lib/postgresql/15/bin}
@@ -556,23 +556,35 @@ shell_quote() {
 # The webhook ingress' local secrets (up.sh configures its sources alertmanager, pagerduty and generic with them):
 # made once, kept in $STATE_DIR/ingress-secrets.env (mode 600), the same on every later run.
 INGRESS_SECRETS=$STATE_DIR/ingress-secrets.env
+INGRESS_SECRET_NAMES=(INGRESS_ALERTMANAGER_TOKEN INGRESS_PAGERDUTY_SECRET INGRESS_GENERIC_SECRET)
 ingress_secrets() {
-    if [[ ! -s $INGRESS_SECRETS ]]; then
-        mkdir -p "$STATE_DIR"
-        local tmp name
-        tmp=$(mktemp "$STATE_DIR/.ingress-secrets.XXXXXX")
-        chmod 600 "$tmp"
-        for name in INGRESS_ALERTMANAGER_TOKEN INGRESS_PAGERDUTY_SECRET INGRESS_GENERIC_SECRET; do
-            printf '%s=%s\n' "$name" "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >>"$tmp"
-        done
-        mv -n "$tmp" "$INGRESS_SECRETS" 2>/dev/null || true
-        rm -f "$tmp"
-    fi
+    local line name missing=()
+    mkdir -p "$STATE_DIR"
+    (umask 077 && touch "$INGRESS_SECRETS")
     # Read as data, never sourced; GENERATED_<name> so that a value set in the environment still wins.
-    local line
-    while IFS= read -r line; do
-        if [[ $line =~ ^(INGRESS_[A-Z_]+)=([0-9a-f]+)$ ]]; then printf -v "GENERATED_${BASH_REMATCH[1]}" '%s' "${BASH_REMATCH[2]}"; fi
-    done <"$INGRESS_SECRETS"
+    read_secrets() {
+        while IFS= read -r line; do
+            if [[ $line =~ ^(INGRESS_[A-Z_]+)=([0-9A-Za-z]{16,})$ ]]; then printf -v "GENERATED_${BASH_REMATCH[1]}" '%s' "${BASH_REMATCH[2]}"; fi
+        done <"$INGRESS_SECRETS"
+    }
+    read_secrets
+    for name in "${INGRESS_SECRET_NAMES[@]}"; do
+        local generated=GENERATED_$name
+        [[ -n ${!generated:-} ]] || missing+=("$name")
+    done
+    if [[ ${#missing[@]} -gt 0 ]]; then
+        # Made once, under the lock, so that two first runs agree on them.
+        (
+            flock -w 30 8 || true
+            for name in "${missing[@]}"; do
+                # Another run may have made it meanwhile; an unusable line (empty, too short) is replaced.
+                grep -qE "^$name=[0-9A-Za-z]{16,}\$" "$INGRESS_SECRETS" && continue
+                sed -i "/^$name=/d" "$INGRESS_SECRETS"
+                printf '%s=%s\n' "$name" "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >>"$INGRESS_SECRETS"
+            done
+        ) 8>>"$STATE_DIR/.ingress-secrets.lock"
+        read_secrets
+    fi
 }
 
 # Prints `export NAME=VALUE`; a NAME already set in the environment keeps its value (scripts only fill in defaults).
@@ -601,9 +613,9 @@ print_env() { # servers...
         export_line AGENTS_INGRESS "$INGRESS_URL"
         local name
         ingress_secrets
-        for name in INGRESS_ALERTMANAGER_TOKEN INGRESS_PAGERDUTY_SECRET INGRESS_GENERIC_SECRET; do
+        for name in "${INGRESS_SECRET_NAMES[@]}"; do
             local generated=GENERATED_$name
-            export_line "$name" "${!generated}"
+            export_line "$name" "${!generated:-}"
         done
     fi
 }

@@ -83,15 +83,20 @@ done
 [[ ${#busy[@]} -eq 0 ]] || die "already in use: ${busy[*]} (another up.sh running? stop it first)"
 
 "$DEPS" up
-eval "$("$DEPS" env)"
+deps_env=$("$DEPS" env) || die "deploy/local/deps.sh env failed"
+eval "$deps_env"
 export DOTNET_ENVIRONMENT=Production
 export DOTNET_CLI_TELEMETRY_OPTOUT=${DOTNET_CLI_TELEMETRY_OPTOUT:-1} DOTNET_NOLOGO=${DOTNET_NOLOGO:-1}
 # The notification service's file sink goes to the state dir (its default, .local/, when that is the repo's).
 export Notification__SinkPath=${Notification__SinkPath:-$STATE_DIR/notifications.jsonl}
-# The ingress' three local sources, with the secrets deps.sh made (a source already configured is left as it is).
-export Ingress__Sources__alertmanager__Token=${Ingress__Sources__alertmanager__Token:-$INGRESS_ALERTMANAGER_TOKEN}
-export Ingress__Sources__pagerduty__Secret=${Ingress__Sources__pagerduty__Secret:-$INGRESS_PAGERDUTY_SECRET}
-export Ingress__Sources__generic__Secret=${Ingress__Sources__generic__Secret:-$INGRESS_GENERIC_SECRET}
+# The ingress' three local sources, with the secrets deps.sh made. A source the environment already configures, in
+# any spelling (configuration keys ignore case), is left as it is.
+default_source() { # source setting value
+    env | grep -qi "^Ingress__Sources__$1__" || export "Ingress__Sources__$1__$2=$3"
+}
+default_source alertmanager Token "$INGRESS_ALERTMANAGER_TOKEN"
+default_source pagerduty Secret "$INGRESS_PAGERDUTY_SECRET"
+default_source generic Secret "$INGRESS_GENERIC_SECRET"
 mkdir -p "$LOG_DIR"
 
 if [[ -n $build ]]; then

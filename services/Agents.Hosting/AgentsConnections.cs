@@ -21,6 +21,9 @@ public sealed record AgentsConnections
 
     public string RabbitMqUser => Uri.UnescapeDataString(RabbitMqUrl.UserInfo.Split(':')[0] is { Length: > 0 } user ? user : "guest");
 
+    /// <summary>The URL's port, else AMQP's default: 5671 for <c>amqps</c>, 5672 otherwise.</summary>
+    public int RabbitMqPort => RabbitMqUrl.Port > 0 ? RabbitMqUrl.Port : RabbitMqUrl.Scheme == "amqps" ? 5671 : 5672;
+
     public string RabbitMqPassword =>
         RabbitMqUrl.UserInfo.Split(':') is [_, var pass] ? Uri.UnescapeDataString(pass) : "guest";
 
@@ -29,8 +32,9 @@ public sealed record AgentsConnections
         var url = configuration["RABBITMQ_URL"] ?? configuration["RabbitMq:Url"] ?? DefaultRabbitMqUrl;
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps"))
         {
+            // Never the URL itself in the message: it may hold the password.
             throw new InvalidOperationException(
-                $"RABBITMQ_URL '{url}' is not an amqp:// or amqps:// URL (e.g. {DefaultRabbitMqUrl}).");
+                $"RABBITMQ_URL is not an amqp:// or amqps:// URL (e.g. amqp://user:password@host:5672).");
         }
 
         var pathVhost = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));

@@ -27,7 +27,7 @@ public static class MessagingExtensions
         builder.Services.AddOptions<RabbitMqTransportOptions>().Configure(o =>
         {
             o.Host = connections.RabbitMqUrl.Host;
-            o.Port = (ushort)(connections.RabbitMqUrl.Port > 0 ? connections.RabbitMqUrl.Port : 5672);
+            o.Port = (ushort)connections.RabbitMqPort;
             o.VHost = connections.RabbitMqVirtualHost;
             o.User = connections.RabbitMqUser;
             o.Pass = connections.RabbitMqPassword;

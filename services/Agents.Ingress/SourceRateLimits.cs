@@ -18,7 +18,7 @@ public sealed class SourceRateLimits : IDisposable
         {
             var source = sources[name];
             // Refilled in small steps (about ten a second, one token at least), so a limit is a rate, not a burst once a second.
-            var tokens = (int)Math.Ceiling(source.PermitsPerSecond / 10);
+            var tokens = Math.Min((int)Math.Ceiling(source.PermitsPerSecond / 10), source.Burst);
             return RateLimitPartition.GetTokenBucketLimiter(name, _ => new TokenBucketRateLimiterOptions
             {
                 TokenLimit = source.Burst,

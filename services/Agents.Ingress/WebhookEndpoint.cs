@@ -129,9 +129,9 @@ public sealed class WebhookEndpoint(
     {
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
-            // One byte more than we read at most: our own count answers the 413, and what Kestrel drains after the
-            // answer of a body we stopped reading is bounded too.
-            limit.MaxRequestBodySize = max + 1;
+            // Kestrel's own limit (30 MB) would refuse with a bare 413 of its own, and counts chunk framing too: our
+            // count answers. A body we stopped reading is not drained: TooLarge closes the connection.
+            limit.MaxRequestBodySize = null;
         }
 
         var length = 0;
@@ -165,8 +165,12 @@ public sealed class WebhookEndpoint(
         }
     }
 
-    private IResult TooLarge(HttpContext http, string kind, string detail) =>
-        Refuse(http, kind, IngressTelemetry.UnknownSource, StatusCodes.Status413PayloadTooLarge, AlertRejections.TooLarge, detail);
+    private IResult TooLarge(HttpContext http, string kind, string detail)
+    {
+        // The rest of the body is never read: close the connection rather than let Kestrel drain it.
+        http.Response.Headers.Connection = "close";
+        return Refuse(http, kind, IngressTelemetry.UnknownSource, StatusCodes.Status413PayloadTooLarge, AlertRejections.TooLarge, detail);
+    }
 
     private IResult Refuse(HttpContext http, string kind, string source, int status, string reason, string detail)
     {

@@ -68,7 +68,7 @@ public sealed class IngressRestartTests(IngressRestartFixture system, ITestOutpu
         output.WriteLine($"{result.Accepted.Count} accepted in {result.Elapsed.TotalSeconds:0.0} s; broker down and back in {down.TotalSeconds:0.0} s; "
             + $"{result.Unavailable} answers 503, {result.Refused} refused connections on the way");
         Assert.Equal(result.Accepted.Count, result.Accepted.Distinct().Count());
-        Assert.True(result.Accepted.Count >= 150, $"only {result.Accepted.Count} accepted");
+        Assert.True(result.Accepted.Count >= 100, $"only {result.Accepted.Count} accepted (50 before the crash, 50 after)");
         Assert.True(result.Unavailable + result.Refused > 0, "the restart happened while webhooks were sent, so some were answered 503");
 
         var missing = result.Accepted.ToHashSet();

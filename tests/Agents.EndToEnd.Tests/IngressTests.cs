@@ -312,6 +312,17 @@ public sealed class IngressTests(IngressFixture system, ITestOutputHelper output
         await AssertMetricCounts();
     }
 
+    [Fact]
+    public async Task Labels_that_differ_only_in_case_are_refused_at_the_edge_rather_than_lost_behind_it()
+    {
+        // MassTransit reads every message's dictionaries ignoring case, so labels team and Team would collide after the
+        // intake and fail a webhook already answered 202: the ingress refuses them up front, with the reason.
+        var fingerprint = "e2e-case-" + Guid.NewGuid().ToString("N")[..8];
+        var body = AlertmanagerBody(fingerprint, labels: 1).Replace("\"alertname\":\"v\"", "\"alertname\":\"v\",\"team\":\"payments\",\"Team\":\"Payments EU\"", StringComparison.Ordinal);
+        using var request = WebhookSigning.Alertmanager(Encoding.UTF8.GetBytes(body), IngressFixture.AlertmanagerToken);
+        await Expect(request, HttpStatusCode.BadRequest, "duplicate_key");
+    }
+
     [Theory]
     [InlineData("{\"source\":\"amqp\",\"service\":\"checkout\",\"summary\":\"nul \\u0000 here\",\"timestamp\":\"2026-12-06T10:00:00Z\",\"fingerprint\":\"MARKER\"}", "control_character")]
     [InlineData("{\"source\":\"amqp\",\"service\":\"checkout\",\"summary\":\"lone \\udc00\",\"timestamp\":\"2026-12-06T10:00:00Z\",\"fingerprint\":\"MARKER\"}", "lone_surrogate")]
@@ -320,7 +331,7 @@ public sealed class IngressTests(IngressFixture system, ITestOutputHelper output
     public async Task What_a_producer_publishes_to_the_exchange_is_bounded_by_the_intake_too(string template, string reason)
     {
         var marker = "e2e-amqp-" + Guid.NewGuid().ToString("N")[..8];
-        var body = template.Replace("MARKER", marker, StringComparison.Ordinal).Replace("LONG", new string('x', 9000), StringComparison.Ordinal);
+        var body = template.Replace("MARKER", marker, StringComparison.Ordinal).Replace("LONG", new string('x', 70_000), StringComparison.Ordinal);
         var errorsBefore = await QueueMessages($"{AgentQueues.Orchestrator}_error");
         await system.PublishRaw(AgentQueues.AlertsExchange, body);
 

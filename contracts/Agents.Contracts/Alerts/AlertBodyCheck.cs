@@ -24,9 +24,11 @@ public sealed record AlertBodyProblem(string Reason, string Message);
 
 /// <summary>
 /// Checks an alert body against <see cref="AlertLimits"/> in one forward pass over its bytes, before any parser builds
-/// anything from it: valid UTF-8, one JSON object, nesting, array and object sizes, string lengths, no control
-/// characters other than tab, line feed and carriage return (a <c>\u0000</c> cannot be stored by PostgreSQL), no lone
-/// surrogates, no duplicate property names (two parsers could read two different alerts from one body).
+/// anything from it: valid UTF-8, one JSON object, nesting, array and object sizes, string lengths (label and annotation
+/// values, names and numbers to <see cref="AlertLimits.MaxValueLength"/>, other text such as a Grafana message to
+/// <see cref="AlertLimits.MaxTextLength"/>), no control characters other than tab, line feed and carriage return (C0,
+/// DEL and C1; a <c>\u0000</c> cannot be stored by PostgreSQL), no lone
+/// surrogates, no duplicate property names, ignoring case (two parsers could read two different alerts from one body).
 /// </summary>
 public static class AlertBodyCheck
 {
@@ -69,7 +71,8 @@ public static class AlertBodyCheck
                             return new(AlertRejections.TooDeep, $"nesting deeper than {limits.MaxDepth} levels at {Path(frames)}");
                         }
 
-                        frames.Push(new Frame(reader.TokenType == JsonTokenType.StartObject));
+                        var labels = frames.TryPeek(out var parent) && (parent.Labels || LabelObjects.Contains(parent.Property ?? ""));
+                        frames.Push(new Frame(reader.TokenType == JsonTokenType.StartObject, labels));
                         break;
                     case JsonTokenType.EndObject:
                     case JsonTokenType.EndArray:
@@ -79,7 +82,7 @@ public static class AlertBodyCheck
                         var frame = frames.Peek();
                         // Problems with a name are the object's: its path without the property read before.
                         frame.Property = null;
-                        var name = Text(ref reader, frames, limits, out var nameProblem);
+                        var name = Text(ref reader, frames, limits.MaxValueLength, out var nameProblem);
                         if (nameProblem is not null)
                         {
                             return nameProblem;
@@ -87,7 +90,7 @@ public static class AlertBodyCheck
 
                         if (!frame.Keys!.Add(name!))
                         {
-                            return new(AlertRejections.DuplicateKey, $"the property '{Short(name!)}' appears twice in {Path(frames)}");
+                            return new(AlertRejections.DuplicateKey, $"the property '{Short(name!)}' appears twice in {Path(frames)} (names that differ only in case count as the same)");
                         }
 
                         if (frame.Keys.Count > limits.MaxLabels)
@@ -116,7 +119,7 @@ public static class AlertBodyCheck
 
                         if (reader.TokenType == JsonTokenType.String)
                         {
-                            Text(ref reader, frames, limits, out var valueProblem);
+                            Text(ref reader, frames, frames.Peek().Labels ? limits.MaxValueLength : limits.MaxTextLength, out var valueProblem);
                             if (valueProblem is not null)
                             {
                                 return valueProblem;
@@ -146,13 +149,13 @@ public static class AlertBodyCheck
         return null;
     }
 
-    private static string? Text(ref Utf8JsonReader reader, Stack<Frame> frames, AlertLimits limits, out AlertBodyProblem? problem)
+    private static string? Text(ref Utf8JsonReader reader, Stack<Frame> frames, int maxLength, out AlertBodyProblem? problem)
     {
         problem = null;
-        // Escapes only shorten text: a raw span under the limit needs no decoding to be known short enough.
-        if (reader.ValueSpan.Length > limits.MaxValueLength * 6 + 2)
+        // An escape (6 bytes at most) decodes to at least one character: a raw span this long is too long for sure.
+        if (reader.ValueSpan.Length > maxLength * 6L + 2)
         {
-            problem = new(AlertRejections.ValueTooLong, $"a string longer than {limits.MaxValueLength} characters at {Path(frames)}");
+            problem = new(AlertRejections.ValueTooLong, $"a string longer than {maxLength} characters at {Path(frames)}");
             return null;
         }
 
@@ -168,15 +171,15 @@ public static class AlertBodyCheck
             return null;
         }
 
-        if (text.Length > limits.MaxValueLength)
+        if (text.Length > maxLength)
         {
-            problem = new(AlertRejections.ValueTooLong, $"a string of {text.Length} characters at {Path(frames)}; at most {limits.MaxValueLength}");
+            problem = new(AlertRejections.ValueTooLong, $"a string of {text.Length} characters at {Path(frames)}; at most {maxLength}");
             return null;
         }
 
         foreach (var c in text)
         {
-            if (c < ' ' && c is not ('\t' or '\n' or '\r'))
+            if (char.IsControl(c) && c is not ('\t' or '\n' or '\r'))
             {
                 problem = new(AlertRejections.ControlCharacter, $"a control character U+{(int)c:X4} at {Path(frames)}");
                 return null;
@@ -219,11 +222,24 @@ public static class AlertBodyCheck
         return end > 0 ? message[..(end + 1)] : message;
     }
 
-    private sealed class Frame(bool isObject)
+    /// <summary>The objects whose values are labels or annotations (Alertmanager's names; the generic format's too).</summary>
+    private static readonly HashSet<string> LabelObjects = new(StringComparer.Ordinal)
+    {
+        "labels", "annotations", "commonLabels", "commonAnnotations", "groupLabels",
+    };
+
+    private sealed class Frame(bool isObject, bool labels)
     {
         public bool IsObject { get; } = isObject;
 
-        public HashSet<string>? Keys { get; } = isObject ? new HashSet<string>(StringComparer.Ordinal) : null;
+        /// <summary>Inside the labels or annotations of an alert: values are held to <see cref="AlertLimits.MaxValueLength"/>.</summary>
+        public bool Labels { get; } = labels;
+
+        /// <summary>
+        /// Names seen, ignoring case: MassTransit reads dictionaries (an alert's labels on every message after the intake)
+        /// ignoring case, so <c>team</c> and <c>Team</c> would collide on the way and fail a message that was accepted.
+        /// </summary>
+        public HashSet<string>? Keys { get; } = isObject ? new HashSet<string>(StringComparer.OrdinalIgnoreCase) : null;
 
         public string? Property { get; set; }
 

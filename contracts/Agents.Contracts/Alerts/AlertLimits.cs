@@ -24,9 +24,19 @@ public sealed class AlertLimits
     [Range(1, 10_000)]
     public int MaxLabels { get; set; } = 100;
 
-    /// <summary>Longest string, in UTF-16 code units, a property name or value may be (8192): a label or annotation value, a summary.</summary>
+    /// <summary>
+    /// Longest label or annotation value, property name or number, in UTF-16 code units (8192); they become labels,
+    /// annotations and summaries of the incident.
+    /// </summary>
     [Range(16, 1024 * 1024)]
     public int MaxValueLength { get; set; } = 8192;
+
+    /// <summary>
+    /// Longest other string (64 Ki characters): text outside labels and annotations, such as the message Grafana renders
+    /// over a whole group of alerts.
+    /// </summary>
+    [Range(16, 64 * 1024 * 1024)]
+    public int MaxTextLength { get; set; } = 64 * 1024;
 
     /// <summary>Deepest nesting of objects and arrays (32; the formats we read need 5).</summary>
     [Range(2, 256)]

@@ -47,7 +47,7 @@ public sealed class AlertPublisher : IAsyncDisposable, IHealthCheck
         _factory = new ConnectionFactory
         {
             HostName = url.Host,
-            Port = url.Port > 0 ? url.Port : 5672,
+            Port = connections.RabbitMqPort,
             UserName = connections.RabbitMqUser,
             Password = connections.RabbitMqPassword,
             VirtualHost = connections.RabbitMqVirtualHost,
@@ -118,9 +118,10 @@ public sealed class AlertPublisher : IAsyncDisposable, IHealthCheck
         {
             throw new BrokerUnavailableException($"no confirm within {Durations.Format(_options.ConfirmTimeout)}", e);
         }
-        catch (Exception e) when (e is OperationInterruptedException or AlreadyClosedException or BrokerUnreachableException or ConnectFailureException or IOException)
+        catch (Exception e) when (e is not BrokerUnavailableException && !cancellationToken.IsCancellationRequested)
         {
-            throw new BrokerUnavailableException("the broker is unreachable", e);
+            // Closed, interrupted, out of channels, shutting down: the alert was not confirmed, and the sender retries.
+            throw new BrokerUnavailableException($"the broker is unreachable ({e.GetType().Name})", e);
         }
         finally
         {
@@ -152,17 +153,23 @@ public sealed class AlertPublisher : IAsyncDisposable, IHealthCheck
             }
 
             var connection = await _factory.CreateConnectionAsync(cancellationToken);
-            await using (var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken))
+            try
             {
+                await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
                 // The same declaration as the intake's binding (MessagingExtensions.ReadRawJsonFrom): a mismatch closes the channel.
                 await channel.ExchangeDeclareAsync(AgentQueues.AlertsExchange, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+            }
+            catch
+            {
+                await connection.DisposeAsync();
+                throw;
             }
 
             _connection = connection;
             IngressLog.Connected(_logger, _factory.HostName, _factory.Port, _factory.VirtualHost);
             return true;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             // Unreachable, refused credentials, a mismatched exchange: not ready, said in the log, tried again.
             IngressLog.ConnectFailed(_logger, _factory.HostName, _factory.Port, e.GetBaseException().Message);

@@ -38,7 +38,7 @@ public sealed class IncidentDbContext(DbContextOptions<IncidentDbContext> option
         incident.Ignore(i => i.Version);
 
         incident.Property(i => i.CurrentState).HasColumnName("status").HasMaxLength(64).IsRequired();
-        incident.Property(i => i.Fingerprint).HasColumnName("fingerprint").HasMaxLength(256).IsRequired();
+        incident.Property(i => i.Fingerprint).HasColumnName("fingerprint").HasMaxLength(AlertLimits.MaxFingerprintLength).IsRequired();
         incident.Property(i => i.IsOpen).HasColumnName("is_open");
         incident.Property(i => i.AlertCount).HasColumnName("alert_count");
         incident.Property(i => i.CreatedAt).HasColumnName("created_at");

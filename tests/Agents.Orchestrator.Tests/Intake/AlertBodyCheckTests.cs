@@ -12,6 +12,7 @@ public sealed class AlertBodyCheckTests
         MaxAlerts = 3,
         MaxLabels = 3,
         MaxValueLength = 16,
+        MaxTextLength = 16,
         MaxDepth = 4,
     };
 
@@ -182,6 +183,21 @@ public sealed class AlertBodyCheckTests
     }
 
     [Fact]
+    public void Label_and_annotation_values_are_held_to_the_value_limit_and_other_text_to_the_text_limit()
+    {
+        var limits = new AlertLimits { MaxValueLength = 16, MaxTextLength = 64 };
+        string Text(int length) => new('x', length);
+
+        Passes("{\"message\": \"" + Text(64) + "\", \"alerts\": [{\"labels\": {\"a\": \"" + Text(16) + "\"}}]}", limits);
+        Assert.Equal("a string of 65 characters at $.message; at most 64",
+            Refused("{\"message\": \"" + Text(65) + "\"}", AlertRejections.ValueTooLong, limits).Message);
+        Assert.Equal("a string of 17 characters at $.alerts[0].labels.a; at most 16",
+            Refused("{\"alerts\": [{\"labels\": {\"a\": \"" + Text(17) + "\"}}]}", AlertRejections.ValueTooLong, limits).Message);
+        Refused("{\"commonAnnotations\": {\"description\": \"" + Text(17) + "\"}}", AlertRejections.ValueTooLong, limits);
+        Refused("{\"" + new string('k', 17) + "\": 1}", AlertRejections.ValueTooLong, limits);
+    }
+
+    [Fact]
     public void Number_longer_than_the_limit_is_too_long_as_it_becomes_label_text()
     {
         Passes($$$"""{"labels": {"port": {{{new string('9', 16)}}}}}""");
@@ -232,6 +248,9 @@ public sealed class AlertBodyCheckTests
     [InlineData("\\u001F", "U+001F")]
     [InlineData("\\b", "U+0008")]
     [InlineData("\\f", "U+000C")]
+    [InlineData("\\u007f", "U+007F")]
+    [InlineData("\\u0085", "U+0085")]
+    [InlineData("\\u009b", "U+009B")]
     public void Escaped_control_character_is_refused(string escape, string named)
     {
         var problem = Refused($$$"""{"alerts": [{"labels": {"team": "pay{{{escape}}}ments"}}]}""", AlertRejections.ControlCharacter);
@@ -290,9 +309,11 @@ public sealed class AlertBodyCheckTests
     }
 
     [Fact]
-    public void Keys_differing_only_in_case_are_not_duplicates()
+    public void Keys_differing_only_in_case_are_duplicates_since_messages_read_dictionaries_ignoring_case()
     {
-        Passes("""{"team": "a", "Team": "b"}""");
+        var problem = Refused("""{"labels": {"team": "a", "Team": "b"}}""", AlertRejections.DuplicateKey);
+
+        Assert.Equal("the property 'Team' appears twice in $.labels (names that differ only in case count as the same)", problem.Message);
     }
 
     [Fact]
@@ -323,7 +344,7 @@ public sealed class AlertBodyCheckTests
     {
         var problem = Check("""{"alerts": [{"labels": {}}, {"labels": {"a": "1", "b": "2", "a": "3"}}]}""");
 
-        Assert.Equal("the property 'a' appears twice in $.alerts[1].labels", problem?.Message);
+        Assert.Equal("the property 'a' appears twice in $.alerts[1].labels (names that differ only in case count as the same)", problem?.Message);
     }
 
     [Fact]
