@@ -6,11 +6,11 @@
 # RESTART_WEBHOOKS (default 1000) are accepted, until the other 80% are accepted after it is back. Prints, e.g.
 # (measured on the 2-core build machine, 2026-12-06):
 #
-#   run 3: 5000 accepted in 5.07 s = 986/s; 202 latency p50 25.4 ms, p99 180.4 ms; 503/429 answers 0, ...
-#   median of 3: 986 accepted/s, p50 25.4 ms, p99 115.0 ms
-#   ratio to docs/design.md §4: 0.55 of 1,780 msg/s (one confirm awaited at a time), 0.07 of 13,700 msg/s (batched confirms)
-#   1118 accepted in 30.2 s (37.0/s); 503/429 answers 316; refused connections 0
-#   every 202 became an incident: 1118 of 1118
+#   run 3: 5000 accepted in 5.25 s = 953/s; 202 latency p50 27.7 ms, p99 88.9 ms; 503/429 answers 0, ...
+#   median of 3: 953 accepted/s, p50 27.7 ms, p99 122.1 ms
+#   ratio to docs/design.md §4: 0.54 of 1,780 msg/s (one confirm awaited at a time), 0.07 of 13,700 msg/s (batched confirms)
+#   1171 accepted in 31.1 s (37.7/s); 503/429 answers 316; refused connections 0
+#   every 202 became an incident: 1171 of 1171
 #
 # and exits 1 when an accepted webhook did not become an incident.
 set -euo pipefail
