@@ -12,8 +12,9 @@ namespace Agents.Ingress;
 
 /// <summary>
 /// <c>POST /webhooks/&lt;kind&gt;</c>, in the order a request is checked: a source of that kind configured (else 404),
-/// a JSON content type (415), the body's size (413, before it is read when it declares its length), the credentials
-/// of one of the kind's sources (401), that source's rate (429), the body's bounds (<see cref="AlertBodyCheck"/>: 400),
+/// a JSON content type (415), credentials that do not sign the body (bearer, basic: 401, before the body is read), the
+/// body's size (413, before it is read when it declares its length), a signature over the body (401), that source's
+/// rate (429), the body's bounds (<see cref="AlertBodyCheck"/>: 400),
 /// then the publish with its confirm: 202 once the broker has the alert, 503 with <c>Retry-After</c> when it does not.
 /// The alert intake behind the exchange stays the only parser of the formats.
 /// </summary>
@@ -44,6 +45,19 @@ public sealed class WebhookEndpoint(
                 $"the body must be JSON (Content-Type: application/json), not '{Printable(request.ContentType)}'");
         }
 
+        // Credentials that do not sign the body (a bearer token, basic auth) are checked before a byte of it is read:
+        // an unauthenticated sender costs no body read.
+        var verifier = _verifiers[kind];
+        Sender? early = null;
+        if (!verifier.NeedsBody(request.Headers))
+        {
+            early = Identify(verifier, request.Headers, [], sources, out var refusal);
+            if (early is null)
+            {
+                return Unauthorized(http, kind, refusal);
+            }
+        }
+
         var max = limits.Value.MaxBodyBytes;
         if (request.ContentLength > max)
         {
@@ -60,29 +74,10 @@ public sealed class WebhookEndpoint(
             }
 
             var body = buffer.AsMemory(0, length);
-            var now = clock.GetUtcNow();
-            Verdict refusal = default;
-            (string Name, WebhookSource Source, string Method)? verified = null;
-            foreach (var (name, source) in sources)
+            Verdict signatureRefusal = default;
+            if ((early ?? Identify(verifier, request.Headers, body.Span, sources, out signatureRefusal)) is not { } sender)
             {
-                var verification = _verifiers[kind].Verify(request.Headers, body.Span, source, now);
-                if (verification.Verified)
-                {
-                    verified = (name, source, verification.Method!);
-                    break;
-                }
-
-                refusal = refusal.Reason is null || verification.Reason != Verdict.Unauthenticated ? verification : refusal;
-            }
-
-            if (verified is not { } sender)
-            {
-                if (kind == WebhookKinds.Alertmanager || refusal.Reason == Verdict.Unauthenticated)
-                {
-                    http.Response.Headers.WWWAuthenticate = "Bearer realm=\"agents-ingress\"";
-                }
-
-                return Refuse(http, kind, IngressTelemetry.UnknownSource, StatusCodes.Status401Unauthorized, refusal.Reason, refusal.Message);
+                return Unauthorized(http, kind, signatureRefusal);
             }
 
             if (rates.TryTake(sender.Name) is { } wait)
@@ -123,6 +118,39 @@ public sealed class WebhookEndpoint(
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    /// <summary>The first of <paramref name="sources"/> whose credentials the request carries, else null and the most telling refusal.</summary>
+    private Sender? Identify(
+        IWebhookVerifier verifier, IHeaderDictionary headers, ReadOnlySpan<byte> body, List<KeyValuePair<string, WebhookSource>> sources, out Verdict refusal)
+    {
+        refusal = default;
+        var now = clock.GetUtcNow();
+        foreach (var (name, source) in sources)
+        {
+            var verdict = verifier.Verify(headers, body, source, now);
+            if (verdict.Verified)
+            {
+                return new Sender(name, source, verdict.Method!);
+            }
+
+            // A wrong or expired signature says more than a missing credential (checked against another source).
+            refusal = refusal.Reason is null || verdict.Reason != Verdict.Unauthenticated ? verdict : refusal;
+        }
+
+        return null;
+    }
+
+    private IResult Unauthorized(HttpContext http, string kind, Verdict refusal)
+    {
+        if (kind == WebhookKinds.Alertmanager || refusal.Reason == Verdict.Unauthenticated)
+        {
+            http.Response.Headers.WWWAuthenticate = "Bearer realm=\"agents-ingress\"";
+        }
+
+        return Refuse(http, kind, IngressTelemetry.UnknownSource, StatusCodes.Status401Unauthorized, refusal.Reason, refusal.Message);
+    }
+
+    private sealed record Sender(string Name, WebhookSource Source, string Method);
 
     /// <summary>Reads the body into <paramref name="buffer"/> (grown from the pool as needed), stopping one byte past <paramref name="max"/>.</summary>
     private static async Task<(int Length, bool TooLarge)> ReadBody(HttpContext http, int max, byte[] buffer, Action<byte[]> replaced)

@@ -245,6 +245,9 @@ public sealed class IngressTests(IngressFixture system, ITestOutputHelper output
         var declared = await RawPost($"POST /webhooks/alertmanager HTTP/1.1\r\nHost: e2e\r\nAuthorization: Bearer {IngressFixture.AlertmanagerToken}\r\n"
             + $"Content-Type: application/json\r\nContent-Length: {50 * 1024 * 1024}\r\n\r\n", chunks: 0);
         Record("50 MB body, length declared", declared, HttpStatusCode.RequestEntityTooLarge, "too_large");
+        var unsigned = await RawPost("POST /webhooks/alertmanager HTTP/1.1\r\nHost: e2e\r\nContent-Type: application/json\r\n"
+            + $"Content-Length: {50 * 1024 * 1024}\r\n\r\n", chunks: 0);
+        Record("50 MB body without credentials (refused before it is read)", unsigned, HttpStatusCode.Unauthorized, "unauthenticated");
         var chunked = await RawPost($"POST /webhooks/alertmanager HTTP/1.1\r\nHost: e2e\r\nAuthorization: Bearer {IngressFixture.AlertmanagerToken}\r\n"
             + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n", chunks: 32);
         Record("2 MiB chunked, no length", chunked, HttpStatusCode.RequestEntityTooLarge, "too_large");

@@ -12,6 +12,8 @@ public sealed class AlertmanagerVerifier : IWebhookVerifier
 {
     public string Kind => WebhookKinds.Alertmanager;
 
+    public bool NeedsBody(IHeaderDictionary headers) => false;
+
     public Verdict Verify(IHeaderDictionary headers, ReadOnlySpan<byte> body, WebhookSource source, DateTimeOffset now) =>
         VerifyToken(headers, source) ?? VerifyBasic(headers, source)
         ?? Verdict.Refused(Verdict.Unauthenticated, "missing or wrong credentials: send Authorization: Bearer <token> or Basic");

@@ -16,6 +16,8 @@ public sealed class GenericVerifier(IOptions<IngressOptions> options) : IWebhook
 
     public string Kind => WebhookKinds.Generic;
 
+    public bool NeedsBody(IHeaderDictionary headers) => headers.ContainsKey(SignatureHeader);
+
     public Verdict Verify(IHeaderDictionary headers, ReadOnlySpan<byte> body, WebhookSource source, DateTimeOffset now)
     {
         var header = headers[SignatureHeader].ToString();

@@ -11,6 +11,12 @@ public interface IWebhookVerifier
     /// <summary>The kind (<see cref="WebhookKinds"/>) whose requests this verifier checks.</summary>
     string Kind { get; }
 
+    /// <summary>
+    /// Whether the credentials in <paramref name="headers"/> sign the body: when they do not (a bearer token, basic
+    /// auth) they are verified before the body is read, with an empty body.
+    /// </summary>
+    bool NeedsBody(IHeaderDictionary headers);
+
     /// <summary>Whether <paramref name="headers"/> and <paramref name="body"/> prove the request comes from <paramref name="source"/>.</summary>
     Verdict Verify(IHeaderDictionary headers, ReadOnlySpan<byte> body, WebhookSource source, DateTimeOffset now);
 }

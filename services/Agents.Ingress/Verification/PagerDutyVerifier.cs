@@ -13,6 +13,8 @@ public sealed class PagerDutyVerifier : IWebhookVerifier
 
     public string Kind => WebhookKinds.PagerDuty;
 
+    public bool NeedsBody(IHeaderDictionary headers) => true;
+
     public Verdict Verify(IHeaderDictionary headers, ReadOnlySpan<byte> body, WebhookSource source, DateTimeOffset now)
     {
         var header = headers[SignatureHeader].ToString();

@@ -68,6 +68,16 @@ public sealed class VerifierTests
     private static readonly WebhookSource BasicSource = new() { Username = Username, Password = Password };
 
     [Fact]
+    public void Only_signatures_need_the_body_so_tokens_and_basic_auth_are_checked_before_it_is_read()
+    {
+        Assert.False(Alertmanager.NeedsBody(Authorization("Bearer x")));
+        Assert.False(Alertmanager.NeedsBody(new HeaderDictionary()));
+        Assert.True(PagerDuty.NeedsBody(new HeaderDictionary()));
+        Assert.True(Generic.NeedsBody(Headers(GenericVerifier.SignatureHeader, "t=1,v1=00")));
+        Assert.False(Generic.NeedsBody(Authorization("Bearer x")));
+    }
+
+    [Fact]
     public void Alertmanager_bearer_token_of_the_source_is_verified()
     {
         VerifiedBy(Alertmanager.Verify(Authorization("Bearer " + Token), Body, BearerSource, Now), "bearer");
