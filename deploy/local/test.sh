@@ -70,7 +70,7 @@ ensure_tool() { # ensure_tool COMMAND PACKAGE...
     if [[ $(id -u) -ne 0 ]]; then
         if [[ -n $interactive ]]; then as_root=(sudo); else as_root=(sudo -n); fi
     fi
-    log "installing $tool (apt-get) for the deployment checks"
+    log "installing $tool (apt-get) for the tests"
     "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 || true
     for package in "$@"; do
         if "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq \
@@ -78,7 +78,7 @@ ensure_tool() { # ensure_tool COMMAND PACKAGE...
             return 0
         fi
     done
-    log "warning: could not install $tool; the deployment checks that need it will fail"
+    log "warning: could not install $tool; the tests that need it will fail"
 }
 ensure_tool docker-compose docker-compose
 ensure_tool kubectl kubectl kubernetes-client
