@@ -303,7 +303,7 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
         var incident = await WaitForTerminal(fingerprint);
         Assert.True(incident.Summary.Status == IncidentStatuses.Resolved, $"ended {incident.Summary.Status}: {incident.EscalationReason}");
         Assert.Equal(incidentId, incident.Summary.IncidentId);
-        Assert.Equal(1, await EmergencyPages(incidentId));
+        Assert.Equal(1, await system.EmergencyPages(incidentId));
         Assert.DoesNotContain(await DeadLetters(AgentQueues.Orchestrator), d => d.GetProperty("body").GetString()!.Contains(fingerprint, StringComparison.Ordinal));
     }
 
@@ -390,23 +390,10 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
         return found;
     }
 
-    private async Task<int> EmergencyPages(Guid incidentId)
-    {
-        if (!File.Exists(system.NotificationSink))
-        {
-            return 0;
-        }
-
-        var lines = await File.ReadAllLinesAsync(system.NotificationSink);
-        return lines.Select(l => JsonDocument.Parse(l).RootElement)
-            .Count(l => l.GetProperty("incidentId").GetGuid() == incidentId
-                && l.GetProperty("notification").GetProperty("kind").GetString() == "emergency");
-    }
-
     private async Task WaitForEmergencyPages(Guid incidentId, int expected)
     {
-        await system.WaitUntil(async () => await EmergencyPages(incidentId) >= expected, $"{expected} emergency page(s)", TimeSpan.FromSeconds(30));
-        Assert.Equal(expected, await EmergencyPages(incidentId));
+        await system.WaitUntil(async () => await system.EmergencyPages(incidentId) >= expected, $"{expected} emergency page(s)", TimeSpan.FromSeconds(30));
+        Assert.Equal(expected, await system.EmergencyPages(incidentId));
     }
 
     private async Task Sql(string sql)

@@ -311,7 +311,7 @@ public sealed class IngressTests(IngressFixture system, ITestOutputHelper output
         await system.WaitForIncident("e2e-hostile-valid", i => i.Summary.Status is "Resolved" or "Closed" or "Escalated", "an end", TimeSpan.FromSeconds(90));
         Assert.Equal(errorsBefore, await QueueMessages($"{AgentQueues.Orchestrator}_error"));
         Assert.Equal(intakeErrorsBefore, await QueueMessages($"{AgentQueues.AlertIntake}_error"));
-        Assert.Equal(0, await EmergencyPages());
+        Assert.Equal(0, await system.EmergencyPages());
         await AssertMetricCounts();
     }
 
@@ -342,7 +342,7 @@ public sealed class IngressTests(IngressFixture system, ITestOutputHelper output
         output.WriteLine(why);
         Assert.Contains(reason, why, StringComparison.Ordinal);
         Assert.Equal(errorsBefore, await QueueMessages($"{AgentQueues.Orchestrator}_error"));
-        Assert.Equal(0, await EmergencyPages());
+        Assert.Equal(0, await system.EmergencyPages());
     }
 
     private async Task AssertMetricCounts()
@@ -434,17 +434,6 @@ public sealed class IngressTests(IngressFixture system, ITestOutputHelper output
 
         var json = await response.Content.ReadFromJsonAsync<JsonElement>();
         return json.TryGetProperty("messages", out var count) && count.ValueKind == JsonValueKind.Number ? count.GetInt32() : 0;
-    }
-
-    private async Task<int> EmergencyPages()
-    {
-        if (!File.Exists(system.NotificationSink))
-        {
-            return 0;
-        }
-
-        var lines = await File.ReadAllLinesAsync(system.NotificationSink);
-        return lines.Count(l => JsonDocument.Parse(l).RootElement.GetProperty("notification").GetProperty("kind").GetString() == "emergency");
     }
 
     internal static byte[] PagerDuty(string incidentId, string eventType) => JsonSerializer.SerializeToUtf8Bytes(new

@@ -239,6 +239,20 @@ public class SystemFixture : IAsyncLifetime
         throw new InvalidOperationException();
     }
 
+    /// <summary>Emergency pages the notification agent has written to its sink, for <paramref name="incidentId"/> or for any incident.</summary>
+    public async Task<int> EmergencyPages(Guid? incidentId = null)
+    {
+        if (!File.Exists(NotificationSink))
+        {
+            return 0;
+        }
+
+        var lines = await File.ReadAllLinesAsync(NotificationSink);
+        return lines.Select(l => JsonDocument.Parse(l).RootElement)
+            .Count(l => (incidentId is null || l.GetProperty("incidentId").GetGuid() == incidentId)
+                && l.GetProperty("notification").GetProperty("kind").GetString() == "emergency");
+    }
+
     /// <summary>Polls <paramref name="condition"/> until it holds; fails the test with the services' output after <paramref name="timeout"/>.</summary>
     public Task WaitUntil(Func<Task<bool>> condition, string what, TimeSpan timeout) => WaitUntil(condition, () => what, timeout);
 

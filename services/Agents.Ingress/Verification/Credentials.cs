@@ -27,8 +27,11 @@ internal static class Credentials
         return CryptographicOperations.FixedTimeEquals(a, b);
     }
 
-    /// <summary>Whether the hex <paramref name="signature"/> is the HMAC-SHA256 of <paramref name="data"/> under any of <paramref name="secrets"/>.</summary>
-    public static bool SignedBy(ReadOnlySpan<char> signature, ReadOnlySpan<byte> data, IEnumerable<string> secrets)
+    /// <summary>
+    /// Whether the hex <paramref name="signature"/> is the HMAC-SHA256 of <paramref name="prefix"/> followed by
+    /// <paramref name="data"/> under any of <paramref name="secrets"/> (hashed in two parts: the body is never copied).
+    /// </summary>
+    public static bool SignedBy(ReadOnlySpan<char> signature, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> data, IEnumerable<string> secrets)
     {
         Span<byte> presented = stackalloc byte[32];
         if (signature.Length != 64 || Convert.FromHexString(signature, presented, out _, out var written) != System.Buffers.OperationStatus.Done || written != 32)
@@ -40,7 +43,10 @@ internal static class Credentials
         var match = false;
         foreach (var secret in secrets)
         {
-            HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), data, expected);
+            using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(secret));
+            hmac.AppendData(prefix);
+            hmac.AppendData(data);
+            hmac.GetHashAndReset(expected);
             match |= CryptographicOperations.FixedTimeEquals(presented, expected);
         }
 

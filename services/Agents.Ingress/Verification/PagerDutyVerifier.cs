@@ -25,7 +25,7 @@ public sealed class PagerDutyVerifier : IWebhookVerifier
 
         foreach (var signature in Credentials.Parameters(header, "v1"))
         {
-            if (Credentials.SignedBy(signature, body, source.Secrets()))
+            if (Credentials.SignedBy(signature, [], body, source.Secrets()))
             {
                 return Verdict.By("hmac-sha256");
             }
