@@ -54,7 +54,7 @@ public static class HostingExtensions
         // SIGTERM: the bus gets up to 30 s (MassTransitHostOptions.StopTimeout) to finish the messages in hand; the host
         // waits a little longer than that, and deployments give the process 45 s before SIGKILL.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(40));
-        builder.Services.AddSingleton(AgentsConnections.From(builder.Configuration));
+        builder.Services.AddSingleton(AgentsConnections.From(builder.Configuration, builder.Environment.IsDevelopment()));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHealthChecks();
 
@@ -107,9 +107,10 @@ public static class HostingExtensions
     /// <summary>Maps <c>/health/ready</c> (broker connected, checks tagged ready), <c>/health/live</c> and <c>/metrics</c> (Prometheus).</summary>
     public static WebApplication MapAgentsDefaults(this WebApplication app)
     {
-        app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
-        app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false });
-        app.MapPrometheusScrapingEndpoint(MetricsPath);
+        // The only endpoints anyone may call without a credential, on every service (the API requires one elsewhere).
+        app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
+        app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapPrometheusScrapingEndpoint(MetricsPath).AllowAnonymous();
         return app;
     }
 

@@ -23,7 +23,7 @@ public static class MessagingExtensions
         Action<IBusRegistrationConfigurator> configure,
         Action<IBusRegistrationContext, IRabbitMqBusFactoryConfigurator>? configureBus = null)
     {
-        var connections = AgentsConnections.From(builder.Configuration);
+        var connections = AgentsConnections.From(builder.Configuration, builder.Environment.IsDevelopment());
         builder.Services.AddOptions<RabbitMqTransportOptions>().Configure(o =>
         {
             o.Host = connections.RabbitMqUrl.Host;

@@ -14,9 +14,11 @@ namespace Agents.Scheduler;
 /// plus MassTransit's scheduling headers (<c>MT-Scheduling-TokenId</c>, <c>MT-Quartz-Scheduled</c>,
 /// <c>MT-Quartz-Sent</c>) so that a saga can tell a current timeout from a stale one, inside a span of the trace that
 /// scheduled it. A failed send is retried by
-/// Quartz (at once, up to five times) and the trigger stays in the store until it goes through.
+/// Quartz (at once, up to five times) and the trigger stays in the store until it goes through. The destination is
+/// checked again when due (<see cref="ScheduleDestinations"/>): a trigger stored for a destination that is no longer
+/// allowed (the settings changed, or it was written to the store directly) is logged and dropped, not sent.
 /// </summary>
-public sealed class ScheduledSendJob(IBus bus, TimeProvider clock, ILogger<ScheduledSendJob> logger) : IJob
+public sealed class ScheduledSendJob(IBus bus, ScheduleDestinations destinations, TimeProvider clock, ILogger<ScheduledSendJob> logger) : IJob
 {
     private const int ImmediateRefires = 5;
 
@@ -24,8 +26,16 @@ public sealed class ScheduledSendJob(IBus bus, TimeProvider clock, ILogger<Sched
     {
         var data = context.MergedJobDataMap;
         var tokenId = context.Trigger.Key.Group;
-        var destination = new Uri(data.GetString(ScheduledSend.Destination)
-            ?? throw new JobExecutionException($"scheduled message {tokenId} has no destination"));
+        var stored = data.GetString(ScheduledSend.Destination);
+        Uri.TryCreate(stored, UriKind.RelativeOrAbsolute, out var parsed);
+        if (destinations.Refusal(parsed) is { } refusal)
+        {
+            // Returning completes the trigger: Quartz deletes it, so it is not tried again.
+            SchedulerLog.DroppedAtFire(logger, tokenId, ScheduleDestinations.Describe(parsed), refusal);
+            return;
+        }
+
+        var destination = parsed!;
 
         // The send continues the trace that scheduled it (an incident's step timeout is a span of the incident).
         using var activity = AgentsTelemetry.ActivitySource.StartActivity(

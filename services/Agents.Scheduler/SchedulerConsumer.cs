@@ -13,9 +13,12 @@ namespace Agents.Scheduler;
 /// MassTransit's scheduling contracts on the <c>scheduler</c> queue, kept as Quartz triggers in the PostgreSQL job
 /// store: <see cref="ScheduleMessage"/> stores (or replaces) the trigger of its token with the message's envelope,
 /// ids and headers; <see cref="CancelScheduledMessage"/> deletes it. Both only write to the shared store, so any
-/// number of scheduler nodes may consume the queue.
+/// number of scheduler nodes may consume the queue. A schedule for a destination that is not one of this system's
+/// queues (<see cref="ScheduleDestinations"/>) is refused: nothing is stored and it goes to <c>scheduler_error</c> with
+/// the reason.
 /// </summary>
-public sealed class SchedulerConsumer(ISchedulerFactory schedulers, TimeProvider clock, ILogger<SchedulerConsumer> logger) :
+public sealed class SchedulerConsumer(
+    ISchedulerFactory schedulers, ScheduleDestinations destinations, TimeProvider clock, ILogger<SchedulerConsumer> logger) :
     IConsumer<ScheduleMessage>,
     IConsumer<CancelScheduledMessage>
 {
@@ -28,6 +31,14 @@ public sealed class SchedulerConsumer(ISchedulerFactory schedulers, TimeProvider
         {
             throw new PermanentMessageException(
                 $"ScheduleMessage {message.CorrelationId} has no destination, payload or payload type: nothing could be sent");
+        }
+
+        if (destinations.Refusal(message.Destination) is { } refusal)
+        {
+            var destination = ScheduleDestinations.Describe(message.Destination);
+            SchedulerLog.DestinationRefused(logger, message.CorrelationId, destination, refusal);
+            throw new PermanentMessageException(
+                $"ScheduleMessage {message.CorrelationId} to {destination} refused: {refusal}. The scheduler sends only to this system's queues; nothing was stored");
         }
 
         var body = context.SerializerContext

@@ -16,4 +16,13 @@ internal static partial class SchedulerLog
 
     [LoggerMessage(LogLevel.Error, "Could not send {TokenId} to {Destination} (fire attempt {Refire}); Quartz will retry")]
     public static partial void SendFailed(ILogger logger, Exception exception, string tokenId, Uri destination, int refire);
+
+    [LoggerMessage(LogLevel.Warning, "Refused to schedule {TokenId} for {Destination}: {Reason}; nothing stored, the message goes to the error queue")]
+    public static partial void DestinationRefused(ILogger logger, Guid tokenId, string destination, string reason);
+
+    [LoggerMessage(LogLevel.Error, "Dropped {TokenId} when due: its destination {Destination} is not allowed ({Reason}); nothing sent")]
+    public static partial void DroppedAtFire(ILogger logger, string tokenId, string destination, string reason);
+
+    [LoggerMessage(LogLevel.Information, "Scheduler job store schema is up to date")]
+    public static partial void StoreMigrated(ILogger logger);
 }

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Agents.Scheduler;
 
 /// <summary>The <c>Scheduler</c> configuration section.</summary>
-public sealed class SchedulerOptions
+public sealed class SchedulerOptions : IValidatableObject
 {
     public const string SectionName = "Scheduler";
 
@@ -26,4 +26,29 @@ public sealed class SchedulerOptions
     /// <summary>How many due messages a node sends at the same time.</summary>
     [Range(1, 200)]
     public int MaxConcurrency { get; set; } = 10;
+
+    /// <summary>
+    /// Queue names, beyond the system's own saga endpoints (<see cref="ScheduleDestinations.SystemQueues"/>), that a
+    /// scheduled message may be sent to: exact names (<c>Scheduler__AllowedDestinations__0=...</c>). A
+    /// <c>ScheduleMessage</c> to any other destination is refused (to <c>scheduler_error</c>), and a stored one for a
+    /// destination no longer allowed is dropped when due.
+    /// </summary>
+    public List<string> AllowedDestinations { get; set; } = [];
+
+    /// <summary>Prefixes of further allowed queue names (<c>Scheduler__AllowedDestinationPrefixes__0=...</c>), e.g. for test probes.</summary>
+    public List<string> AllowedDestinationPrefixes { get; set; } = [];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // A blank entry would allow nothing (a name) or everything (a prefix): a mistake either way.
+        if (AllowedDestinations.Any(string.IsNullOrWhiteSpace))
+        {
+            yield return new ValidationResult("an entry of Scheduler:AllowedDestinations is blank", [nameof(AllowedDestinations)]);
+        }
+
+        if (AllowedDestinationPrefixes.Any(string.IsNullOrWhiteSpace))
+        {
+            yield return new ValidationResult("an entry of Scheduler:AllowedDestinationPrefixes is blank (it would allow every queue)", [nameof(AllowedDestinationPrefixes)]);
+        }
+    }
 }

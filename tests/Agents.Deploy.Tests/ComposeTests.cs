@@ -181,6 +181,45 @@ public sealed partial class ComposeTests
         Assert.True(!exposed.Any(), $"{source}: the ingress publishes beyond the loopback interface:\n{string.Join('\n', exposed)}");
     }
 
+    [Theory]
+    [MemberData(nameof(Sources))]
+    public void Every_published_port_is_bound_to_loopback(string source)
+    {
+        var services = Load(source);
+        var problems = new List<string>();
+        var published = 0;
+        foreach (var (name, service) in services as IDictionary<object, object?> ?? new Dictionary<object, object?>())
+        {
+            foreach (var mapping in service.List("ports").Select(PortMapping))
+            {
+                published++;
+                // Compose publishes on every interface (0.0.0.0 and ::) unless told an address: the whole network would
+                // reach the broker, the database and the API with the development credentials of this file.
+                if (!(IPAddress.TryParse(mapping.HostIp?.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip)))
+                {
+                    problems.Add($"{name}: {mapping.HostIp ?? "every interface"} port {mapping.Published ?? "(any)"} -> {mapping.Target}");
+                }
+            }
+        }
+
+        Assert.True(published > 0, $"{source}: no published port at all: the check proves nothing");
+        Assert.True(problems.Count == 0, $"{source}: ports published beyond the loopback interface (write them as \"127.0.0.1:HOST:CONTAINER\"):\n{string.Join('\n', problems)}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Sources))]
+    public void No_dotnet_service_runs_in_the_development_environment(string source)
+    {
+        // Development is where a missing RABBITMQ_URL or POSTGRES_CONNECTION falls back to deploy/local's servers.
+        var services = Load(source);
+        var problems = Services.All
+            .SelectMany(name => Environment(services.At(name))
+                .Where(e => e.Key is "DOTNET_ENVIRONMENT" or "ASPNETCORE_ENVIRONMENT" && string.Equals(e.Value, "Development", StringComparison.OrdinalIgnoreCase))
+                .Select(e => $"{name}: {e.Key}={e.Value}"));
+
+        Assert.Empty(problems);
+    }
+
     [Fact]
     public void The_ingress_sources_read_their_credentials_from_variables_with_long_enough_defaults()
     {

@@ -72,7 +72,7 @@ public sealed class KubernetesManifestTests
         var problems = new List<string>();
         foreach (var deployment in Rendering.Of(dir).Deployments)
         {
-            foreach (var container in deployment.Containers)
+            foreach (var container in deployment.AllContainers)
             {
                 var where = $"{deployment} container {container.Str("name")}";
                 foreach (var (section, resource) in new[] { ("requests", "cpu"), ("requests", "memory"), ("limits", "memory") })
@@ -96,7 +96,7 @@ public sealed class KubernetesManifestTests
         foreach (var deployment in Rendering.Of(dir).Deployments)
         {
             var pod = deployment.PodSpec.At("securityContext");
-            foreach (var container in deployment.Containers)
+            foreach (var container in deployment.AllContainers)
             {
                 var where = $"{deployment} container {container.Str("name")}";
                 var own = container.At("securityContext");
@@ -164,7 +164,7 @@ public sealed class KubernetesManifestTests
                 problems.Add($"{deployment}: no prometheus.io scrape annotations for :{Services.Port}{Services.MetricsPath}");
             }
 
-            foreach (var container in deployment.Containers)
+            foreach (var container in deployment.AllContainers)
             {
                 var image = container.Str("image") ?? "";
                 var repository = image.Split('@')[0];
@@ -202,10 +202,19 @@ public sealed class KubernetesManifestTests
                     }
                 }
 
-                // No credentials in a manifest: the secret variables never come as literal or ConfigMap values.
+                // The migration role is for the migrate init containers only.
+                problems.AddRange(env.Values
+                    .Where(v => v.Secret?.Key == Services.MigrationKey)
+                    .Select(v => $"{deployment} container {container.Str("name")}: {v.Name} comes from {Services.MigrationKey}, the migration role's"));
+            }
+
+            // No credentials in a manifest: the secret variables never come as literal or ConfigMap values.
+            foreach (var container in deployment.AllContainers)
+            {
+                var env = deployment.Environment(container);
                 foreach (var key in Services.SecretKeys.Where(k => env.TryGetValue(k, out var v) && v.Secret is null))
                 {
-                    problems.Add($"{deployment}: {key} is set without a secretKeyRef");
+                    problems.Add($"{deployment} container {container.Str("name")}: {key} is set without a secretKeyRef");
                 }
             }
         }
@@ -222,7 +231,7 @@ public sealed class KubernetesManifestTests
         var references = new List<(string Where, string Secret, string Key)>();
         foreach (var deployment in rendering.Deployments)
         {
-            foreach (var container in deployment.Containers)
+            foreach (var container in deployment.AllContainers)
             {
                 references.AddRange(deployment.Environment(container).Values
                     .Where(v => v.Secret is not null)
@@ -244,6 +253,54 @@ public sealed class KubernetesManifestTests
             $"{dir}: references to keys that deploy/k8s/README.md does not tell users to create " +
             $"(it documents {string.Join("; ", docs.Select(d => $"Secret {d.Name} with {string.Join(", ", d.Keys)}"))}):\n{string.Join('\n', undocumented)}");
         Assert.Empty(rendering.OfKind("Secret"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Kustomizations))]
+    public void The_schema_is_migrated_before_a_service_starts_by_an_init_container_with_the_migration_role(string dir)
+    {
+        var rendering = Rendering.Of(dir);
+        var docs = SecretDocs.Read("deploy/k8s/README.md", Services.ConnectionSecret);
+        var problems = new List<string>();
+        foreach (var deployment in rendering.Deployments)
+        {
+            var migrations = deployment.InitContainers.Where(c => c.Str("name") == "migrate").ToList();
+            if (!Services.MigratedBeforeStart.Contains(deployment.Name))
+            {
+                problems.AddRange(migrations.Select(_ => $"{deployment}: a migrate init container, but {deployment.Name} has no migrate command"));
+                continue;
+            }
+
+            if (migrations.Count != 1)
+            {
+                problems.Add($"{deployment}: {migrations.Count} init containers named migrate, not 1");
+                continue;
+            }
+
+            // The image's entrypoint runs the service: the command replaces it with the migrate verb of the service's own dll.
+            var migrate = migrations[0];
+            var command = migrate.List("command").Concat(migrate.List("args")).Select(a => a.Str()).ToList();
+            var expected = new[] { "dotnet", $"{Services.Project(deployment.Name)}.dll", "migrate" };
+            if (!command.SequenceEqual(expected))
+            {
+                problems.Add($"{deployment}: the migrate init container runs [{string.Join(' ', command)}], not [{string.Join(' ', expected)}]");
+            }
+
+            var env = deployment.Environment(migrate);
+            if (env.GetValueOrDefault("POSTGRES_CONNECTION")?.Secret != (docs.Name, Services.MigrationKey))
+            {
+                problems.Add($"{deployment}: the migrate init container's POSTGRES_CONNECTION does not come from key {Services.MigrationKey} of Secret {docs.Name}");
+            }
+
+            // The service's own container keeps its own role (checked for every key in Every_service_gets_its_connections_from_the_secret).
+            var service = deployment.Containers.FirstOrDefault(c => c.Str("name") == deployment.Name);
+            if (service is null || deployment.Environment(service).GetValueOrDefault("POSTGRES_CONNECTION")?.Secret != (docs.Name, "POSTGRES_CONNECTION"))
+            {
+                problems.Add($"{deployment}: container {deployment.Name} does not read POSTGRES_CONNECTION from key POSTGRES_CONNECTION of Secret {docs.Name}");
+            }
+        }
+
+        Assert.True(problems.Count == 0, $"{dir}:\n{string.Join('\n', problems)}");
     }
 
     [Fact]
@@ -573,7 +630,7 @@ public sealed class KubernetesManifestTests
         // A token, password or HMAC secret of a source: by secretKeyRef only, in every Deployment and no ConfigMap.
         foreach (var deployment in rendering.Deployments)
         {
-            foreach (var container in deployment.Containers)
+            foreach (var container in deployment.AllContainers)
             {
                 problems.AddRange(deployment.Environment(container).Values
                     .Where(v => Services.IsIngressCredential(v.Name) && v.Secret is null)
@@ -597,7 +654,7 @@ public sealed class KubernetesManifestTests
         var problems = new List<string>();
         foreach (var deployment in Rendering.Of(Sample).Deployments)
         {
-            foreach (var container in deployment.Containers)
+            foreach (var container in deployment.AllContainers)
             {
                 var image = container.Str("image") ?? "";
                 var lastSegment = image[(image.LastIndexOf('/') + 1)..];

@@ -8,8 +8,14 @@ using RabbitMQ.Client.Events;
 
 namespace Agents.EndToEnd.Tests;
 
-/// <summary>Two scheduler nodes (a Quartz cluster on one database) on a virtual host of their own, and nothing else.</summary>
-public sealed class SchedulerFixture() : SystemFixture(["scheduler", "scheduler"], new Dictionary<string, string>());
+/// <summary>
+/// Two scheduler nodes (a Quartz cluster on one database) on a virtual host of their own, and nothing else. The tests
+/// schedule to probe queues of their own (<c>e2e-probe-&lt;guid&gt;</c>), which the scheduler is told to allow: it
+/// sends only to this system's queues.
+/// </summary>
+public sealed class SchedulerFixture() : SystemFixture(
+    ["scheduler", "scheduler"],
+    new Dictionary<string, string> { ["Scheduler__AllowedDestinationPrefixes__0"] = SchedulerTests.ProbePrefix });
 
 [CollectionDefinition(Name)]
 public sealed class SchedulerCollection : ICollectionFixture<SchedulerFixture>
@@ -24,7 +30,10 @@ public sealed class SchedulerCollection : ICollectionFixture<SchedulerFixture>
 [Collection(SchedulerCollection.Name)]
 public sealed class SchedulerTests(SchedulerFixture system) : IAsyncLifetime
 {
-    private readonly string _probeQueue = $"e2e-probe-{Guid.NewGuid():N}";
+    /// <summary>The prefix of the probe queues, the only queues beyond the system's own that the fixture's scheduler sends to.</summary>
+    public const string ProbePrefix = "e2e-probe-";
+
+    private readonly string _probeQueue = $"{ProbePrefix}{Guid.NewGuid():N}";
     private readonly ConcurrentQueue<Delivery> _deliveries = new();
     private IChannel? _channel;
 
@@ -153,6 +162,57 @@ public sealed class SchedulerTests(SchedulerFixture system) : IAsyncLifetime
         await WaitForDelivery("bulk-end");
 
         Assert.All(markers, m => Assert.Single(_deliveries, d => d.Marker == m));
+    }
+
+    [Theory]
+    [InlineData("queue")]
+    [InlineData("rabbitmq")]
+    public async Task A_schedule_for_a_queue_that_is_not_the_systems_goes_to_the_error_queue_with_the_reason_and_is_never_sent(string form)
+    {
+        // Another application's queue on the same broker: if the scheduler sent there, the message would wait in it.
+        var foreign = $"payments-prod-{Guid.NewGuid():N}";
+        await _channel!.QueueDeclareAsync(foreign, durable: true, exclusive: false, autoDelete: false);
+        try
+        {
+            var destination = form == "queue"
+                ? new Uri($"queue:{foreign}")
+                : new Uri($"rabbitmq://forged-host.invalid/{Uri.EscapeDataString(system.VirtualHost)}/{foreign}");
+            var token = Guid.NewGuid();
+            var marker = $"forged-{Guid.NewGuid():N}";
+            var due = DateTimeOffset.UtcNow.AddSeconds(2);
+
+            await SendToScheduler(SchedulingWire.Schedule(token, due, destination, new JsonObject { ["marker"] = marker }));
+            var (_, reason) = await system.WaitForErrorQueueMessage("scheduler_error", marker);
+
+            Assert.Contains("PermanentMessageException", reason, StringComparison.Ordinal);
+            Assert.Contains($"'{foreign}' is not one of this system's queues", reason, StringComparison.Ordinal);
+            Assert.False(await TriggerStored(token), "the refused schedule was stored");
+            // Quartz fires in due order: once a later message is here, the forged one would have been sent too.
+            await Schedule(Guid.NewGuid(), due.AddSeconds(1), $"after-{marker}");
+            await WaitForDelivery($"after-{marker}");
+            Assert.Equal(0u, await _channel.MessageCountAsync(foreign));
+            Assert.DoesNotContain(_deliveries, d => d.Marker == marker);
+        }
+        finally
+        {
+            await _channel.QueueDeleteAsync(foreign);
+        }
+    }
+
+    [Fact]
+    public async Task A_saga_style_address_is_sent_to_this_brokers_queue_whatever_host_it_names()
+    {
+        // A saga's timeout names its endpoint's input address (rabbitmq://host/vhost/queue). The scheduler checks only
+        // the queue name, because the host does not steer the send: it goes over the scheduler's own connection.
+        var destination = new Uri($"rabbitmq://another-name-of-the-broker.invalid/{Uri.EscapeDataString(system.VirtualHost)}/{_probeQueue}");
+        // Such an address names the endpoint's exchange, which MassTransit binds to the queue of the same name.
+        await _channel!.ExchangeDeclareAsync(_probeQueue, ExchangeType.Fanout, durable: true, autoDelete: false);
+        await _channel.QueueBindAsync(_probeQueue, _probeQueue, "");
+
+        await SendToScheduler(SchedulingWire.Schedule(Guid.NewGuid(), DateTimeOffset.UtcNow.AddSeconds(1), destination, new JsonObject { ["marker"] = "input-address" }));
+
+        await WaitForDelivery("input-address");
+        await _channel.ExchangeDeleteAsync(_probeQueue);
     }
 
     private Task Schedule(Guid token, DateTimeOffset due, string marker) =>

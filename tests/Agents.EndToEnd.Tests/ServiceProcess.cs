@@ -18,10 +18,13 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
     private readonly ConcurrentQueue<string> _output = new();
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private ServiceProcess(string name, Process process)
+    private readonly int _keep;
+
+    private ServiceProcess(string name, Process process, int keep)
     {
         Name = name;
         _process = process;
+        _keep = keep;
     }
 
     public string Name { get; }
@@ -33,9 +36,21 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The exit code, once the process has exited.</summary>
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
     public string RecentOutput => string.Join(Environment.NewLine, _output.TakeLast(60));
 
-    public static ServiceProcess Start(string name, IReadOnlyDictionary<string, string> environment)
+    /// <summary>Every line kept so far (the last 400, or as many as <c>Start</c> was told; <see cref="DroppedLines"/> says how many earlier ones are gone).</summary>
+    public IReadOnlyList<string> Output => [.. _output];
+
+    /// <summary>How many lines were dropped from the start of <see cref="Output"/> to keep it within its bound.</summary>
+    public int DroppedLines => _dropped;
+
+    private int _dropped;
+
+    /// <summary>Starts <paramref name="name"/>; its last <paramref name="keep"/> lines of output are kept.</summary>
+    public static ServiceProcess Start(string name, IReadOnlyDictionary<string, string> environment, int keep = 400)
     {
         var project = "Agents." + char.ToUpperInvariant(name[0]) + name[1..];
         var dll = Path.Combine(TestEnvironment.RepositoryRoot, "services", project, "bin", TestEnvironment.Configuration, "net10.0", project + ".dll");
@@ -62,7 +77,7 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
         start.Environment["Logging__Console__FormatterName"] = "simple";
 
         var process = new Process { StartInfo = start };
-        var service = new ServiceProcess(name, process);
+        var service = new ServiceProcess(name, process, keep);
         process.OutputDataReceived += (_, e) => service.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => service.Keep(e.Data);
         process.Start();
@@ -163,8 +178,9 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
             _listening.TrySetResult(new Uri(match.Groups["address"].Value));
         }
 
-        while (_output.Count > 400 && _output.TryDequeue(out _))
+        while (_output.Count > _keep && _output.TryDequeue(out _))
         {
+            Interlocked.Increment(ref _dropped);
         }
     }
 

@@ -51,7 +51,8 @@ static async Task<(TimeSpan Elapsed, (double OneQueryMs, double LoadingEachMs) L
     var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["POSTGRES_CONNECTION"] = connectionString }).Build();
     var services = new ServiceCollection()
         .AddLogging(l => l.AddConsole().SetMinimumLevel(LogLevel.Warning))
-        .AddSingleton(AgentsConnections.From(configuration))
+        // The in-memory bus needs no broker: the Development defaults stand in for RABBITMQ_URL, the database is set above.
+        .AddSingleton(AgentsConnections.From(configuration, isDevelopment: true))
         .AddSingleton(IncidentWorkflow.Default)
         .AddSingleton(TimeProvider.System)
         .AddIncidentStore()

@@ -35,6 +35,8 @@ var environment = new Dictionary<string, string>
     ["RABBITMQ_VHOST"] = vhost,
     ["POSTGRES_CONNECTION"] = database.ConnectionString,
     ["Logging__LogLevel__Default"] = "Warning",
+    // The scheduler sends only to the system's own queues and to those it is told of: the probe below.
+    ["Scheduler__AllowedDestinations__0"] = "bench-probe",
 };
 var schedulers = Enumerable.Range(0, nodes).Select(_ => ServiceProcess.Start("scheduler", environment)).ToList();
 try

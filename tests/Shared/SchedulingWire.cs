@@ -13,12 +13,19 @@ internal static class SchedulingWire
 
     /// <summary>A <c>ScheduleMessage</c>: send <paramref name="payload"/> to <c>queue:<paramref name="queue"/></c> at <paramref name="due"/>.</summary>
     public static byte[] Schedule(Guid token, DateTimeOffset due, string queue, JsonObject payload) =>
+        Schedule(token, due, new Uri($"queue:{queue}"), payload);
+
+    /// <summary>
+    /// A <c>ScheduleMessage</c> to any <paramref name="destination"/> (a saga's timeout names its endpoint's
+    /// <c>rabbitmq://host/vhost/queue</c> address; a forged one names whatever it likes).
+    /// </summary>
+    public static byte[] Schedule(Guid token, DateTimeOffset due, Uri destination, JsonObject payload) =>
         Envelope("MassTransit.Scheduling:ScheduleMessage", new JsonObject
         {
             ["correlationId"] = token,
             ["scheduledTime"] = due.UtcDateTime,
             ["payloadType"] = new JsonArray("urn:message:Agents.Testing:Probe"),
-            ["destination"] = $"queue:{queue}",
+            ["destination"] = destination.OriginalString,
             ["payload"] = payload,
         });
 

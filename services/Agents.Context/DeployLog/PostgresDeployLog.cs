@@ -10,10 +10,22 @@ namespace Agents.Context.DeployLog;
 /// </summary>
 public sealed class PostgresDeployLog(NpgsqlDataSource dataSource) : IDeployLog
 {
-    /// <summary>Creates the table if it is missing; safe when several instances start at once.</summary>
+    /// <summary>
+    /// Creates the table if it is missing; safe when several instances start at once. When it exists nothing is
+    /// created, so a role with data rights only starts too.
+    /// </summary>
     public async Task EnsureSchemaAsync(CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using (var exists = new NpgsqlCommand(
+            "SELECT to_regclass('deploy_events') IS NOT NULL AND to_regclass('deploy_events_by_service_time') IS NOT NULL", connection))
+        {
+            if (await exists.ExecuteScalarAsync(ct) is true)
+            {
+                return;
+            }
+        }
+
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await using var command = new NpgsqlCommand(
             """

@@ -35,6 +35,13 @@ public static class IncidentStore
     {
         var factory = services.GetRequiredService<IDbContextFactory<IncidentDbContext>>();
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        // Nothing pending: nothing is created or locked, so a role with data rights only (the migrations ran in their
+        // own step, as the schema's owner) starts too. Reading the history creates nothing when it is missing.
+        if (!(await db.Database.GetPendingMigrationsAsync(cancellationToken)).Any())
+        {
+            return;
+        }
+
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {

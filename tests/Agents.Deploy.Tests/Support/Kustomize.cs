@@ -62,6 +62,12 @@ internal sealed class Workload(Rendering rendering, Resource resource)
 
     public IReadOnlyList<object?> Containers => PodSpec.List("containers");
 
+    /// <summary>The pod's init containers (run to completion, in order, before <see cref="Containers"/> start).</summary>
+    public IReadOnlyList<object?> InitContainers => PodSpec.List("initContainers");
+
+    /// <summary>Init containers and containers: what the pod runs, all of which the security and resource rules cover.</summary>
+    public IReadOnlyList<object?> AllContainers => [.. InitContainers, .. Containers];
+
     public override string ToString() => $"Deployment/{Name}";
 
     /// <summary>

@@ -44,7 +44,14 @@ internal static partial class Services
     /// <summary>Every service: one image (deploy/Dockerfile, SERVICE=Agents.&lt;Name&gt;) and one Deployment each.</summary>
     public static readonly IReadOnlyList<string> All = ["orchestrator", "scheduler", "api", Ingress, .. Scalable];
 
-    public static readonly IReadOnlyList<string> UsingPostgres = ["orchestrator", "context", "scheduler"];
+    /// <summary>The services with a database connection (the API for its audit trail); the others use none.</summary>
+    public static readonly IReadOnlyList<string> UsingPostgres = ["orchestrator", "context", "scheduler", "api"];
+
+    /// <summary>
+    /// The services whose schema is migrated before they start, by an init container <c>migrate</c> of their
+    /// Deployment that runs <c>dotnet &lt;project&gt;.dll migrate</c> with the migration role.
+    /// </summary>
+    public static readonly IReadOnlyList<string> MigratedBeforeStart = ["orchestrator", "scheduler"];
 
     /// <summary>The services reached over HTTP, each behind a Kubernetes Service of its name; the others only over the bus.</summary>
     public static readonly IReadOnlyList<string> Http = ["api", Ingress];
@@ -52,8 +59,14 @@ internal static partial class Services
     /// <summary>The Secret every service reads its connections from.</summary>
     public const string ConnectionSecret = "agents-secrets";
 
-    /// <summary>The two keys of <see cref="ConnectionSecret"/>.</summary>
+    /// <summary>The keys of <see cref="ConnectionSecret"/> the services read, under the same variable names.</summary>
     public static readonly IReadOnlyList<string> SecretKeys = ["RABBITMQ_URL", "POSTGRES_CONNECTION"];
+
+    /// <summary>
+    /// The key of <see cref="ConnectionSecret"/> with the migration role's connection string (the schema's owner): only
+    /// the <c>migrate</c> init containers read it (as <c>POSTGRES_CONNECTION</c>), never a service's own container.
+    /// </summary>
+    public const string MigrationKey = "POSTGRES_MIGRATION_CONNECTION";
 
     /// <summary>The Secret of the ingress's webhook sources.</summary>
     public const string IngressSecret = "agents-ingress";
@@ -66,12 +79,16 @@ internal static partial class Services
         ["Ingress__Sources__generic__Secret"] = "generic-secret",
     };
 
+    /// <summary>The Secret of the API's admin key, held as its SHA-256 (<c>Auth__ApiKeys__admin__Hash</c>).</summary>
+    public const string ApiSecret = "agents-api";
+
     /// <summary>Every Secret and its keys; the manifests and the docs name no other.</summary>
     public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> Secrets =
         new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
         {
-            [ConnectionSecret] = SecretKeys,
+            [ConnectionSecret] = [.. SecretKeys, MigrationKey],
             [IngressSecret] = [.. IngressSources.Values],
+            [ApiSecret] = ["admin-key-hash"],
         };
 
     /// <summary>
