@@ -21,7 +21,7 @@ public static class OrchestratorExtensions
     /// <summary>
     /// The orchestrator: alert intake, the incident and deliberation sagas with their state in PostgreSQL (schema migrated at
     /// start-up, before the bus takes messages), the read side for the API, and the emergency page when the
-    /// saga itself fails.
+    /// saga itself fails, and the sweep that closes escalated incidents past their maximum open age.
     /// </summary>
     public static WebApplicationBuilder AddOrchestrator(this WebApplicationBuilder builder)
     {
@@ -46,6 +46,7 @@ public static class OrchestratorExtensions
             x.AddDeliberations().EntityFrameworkRepository<DeliberationState, IncidentDbContext>();
         });
         builder.Services.AddHostedService<IncidentResumer>();
+        builder.Services.AddHostedService<StaleIncidentSweeper>();
         return builder;
     }
 

@@ -52,6 +52,24 @@ internal static partial class OrchestratorLog
     [LoggerMessage(LogLevel.Warning, "Operator command on incident {IncidentId}: {Detail}")]
     public static partial void OperatorCommand(ILogger logger, Guid incidentId, string detail);
 
+    [LoggerMessage(LogLevel.Warning, "Incident {IncidentId} ({Previous}) is now {Status}, by {Actor}: {Note}")]
+    public static partial void EndedByOperator(ILogger logger, Guid incidentId, string previous, string status, string actor, string note);
+
+    [LoggerMessage(LogLevel.Information, "Incident {IncidentId}: close past the maximum open age ignored, {Reason}")]
+    public static partial void StaleCloseIgnored(ILogger logger, Guid incidentId, string reason);
+
+    [LoggerMessage(LogLevel.Information, "Escalated incidents open longer than {MaxOpenAge} are closed (checked every {Interval}, at most {Batch} per pass)")]
+    public static partial void StaleSweepStarted(ILogger logger, string maxOpenAge, string interval, int batch);
+
+    [LoggerMessage(LogLevel.Information, "Escalated incidents are never closed for their age (Orchestrator__EscalatedMaxOpenAge is 00:00:00)")]
+    public static partial void StaleSweepOff(ILogger logger);
+
+    [LoggerMessage(LogLevel.Warning, "Closing {Count} escalated incident(s) open longer than {MaxOpenAge}{More}")]
+    public static partial void ClosingStale(ILogger logger, int count, string maxOpenAge, string more);
+
+    [LoggerMessage(LogLevel.Error, "The sweep for escalated incidents past their maximum open age failed; retrying in {Interval}")]
+    public static partial void StaleSweepFailed(ILogger logger, Exception exception, string interval);
+
     [LoggerMessage(LogLevel.Information, "Resuming {Count} incident(s) that were in flight")]
     public static partial void Resuming(ILogger logger, int count);
 

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Agents.Orchestrator;
 
-public sealed class OrchestratorOptions
+public sealed class OrchestratorOptions : IValidatableObject
 {
     public const string SectionName = "Orchestrator";
 
@@ -13,4 +13,27 @@ public sealed class OrchestratorOptions
     /// <summary>The workflow of that file the incident saga follows.</summary>
     [Required]
     public string Workflow { get; set; } = "incident-response";
+
+    /// <summary>
+    /// How long an escalated incident nobody resolved stays open, counted from its creation (so that an alert that keeps
+    /// repeating cannot keep it open for ever): past it, the orchestrator closes it (status Closed, timeline
+    /// "closed: past maximum open age") and a repeat of its alert opens a new incident. At least 1 second;
+    /// <c>00:00:00</c> turns it off.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00")]
+    public TimeSpan EscalatedMaxOpenAge { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often each orchestrator looks for escalated incidents past <see cref="EscalatedMaxOpenAge"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan StaleSweepInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (EscalatedMaxOpenAge > TimeSpan.Zero && EscalatedMaxOpenAge < TimeSpan.FromSeconds(1))
+        {
+            yield return new ValidationResult(
+                $"{nameof(EscalatedMaxOpenAge)} must be at least 00:00:01, or 00:00:00 to never close escalated incidents for their age; it is {EscalatedMaxOpenAge}.",
+                [nameof(EscalatedMaxOpenAge)]);
+        }
+    }
 }

@@ -19,4 +19,9 @@ public sealed record IncidentSummary
     public required DateTimeOffset CreatedAt { get; init; }
 
     public required DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>Who acknowledged the incident (someone is on it), or null.</summary>
+    public string? AcknowledgedBy { get; init; }
+
+    public DateTimeOffset? AcknowledgedAt { get; init; }
 }

@@ -11,6 +11,9 @@ public sealed record RollbackSegment
 
     /// <summary>One of <see cref="IncidentSegments.All"/>.</summary>
     public required string Segment { get; init; }
+
+    /// <summary>Who asked (the API's authenticated identity, e.g. <c>apikey:deploy-bot</c> or <c>oidc:alice@example.com</c>); written into the timeline.</summary>
+    public string? Actor { get; init; }
 }
 
 /// <summary>
@@ -23,6 +26,68 @@ public sealed record RerunIncident
 
     /// <summary>One of <see cref="IncidentSteps.Agents"/>.</summary>
     public required string FromStep { get; init; }
+
+    /// <summary>Who asked; written into the timeline.</summary>
+    public string? Actor { get; init; }
+}
+
+/// <summary>
+/// Operator -> orchestrator (through the API): someone is working on the incident. Recorded on the incident
+/// (<see cref="IncidentSummary.AcknowledgedBy"/>) and in its timeline, and published as <see cref="IncidentAcknowledged"/>
+/// so that the notification side stops re-paging. Refused when the incident already is acknowledged or has ended
+/// without needing a human (Resolved, Closed). Answered like <see cref="RollbackSegment"/>.
+/// </summary>
+public sealed record AcknowledgeIncident
+{
+    public required Guid IncidentId { get; init; }
+
+    public required string Actor { get; init; }
+
+    /// <summary>Optional words for the timeline ("looking at the DB failover").</summary>
+    public string? Note { get; init; }
+}
+
+/// <summary>
+/// Operator -> orchestrator (through the API): a human closes an incident that ended Escalated or Failed; it becomes
+/// Resolved, stops absorbing repeats of its alert, and <see cref="IncidentResolvedByOperator"/> is published. Refused
+/// while a step is in flight or once the incident is Resolved or Closed. Answered like <see cref="RollbackSegment"/>.
+/// </summary>
+public sealed record ResolveIncident
+{
+    public required Guid IncidentId { get; init; }
+
+    public required string Actor { get; init; }
+
+    /// <summary>What was done; required, recorded in the timeline.</summary>
+    public required string Note { get; init; }
+}
+
+/// <summary>Published when a human acknowledged an incident.</summary>
+public sealed record IncidentAcknowledged
+{
+    public required Guid IncidentId { get; init; }
+
+    public required string Actor { get; init; }
+
+    public string? Note { get; init; }
+
+    public required DateTimeOffset At { get; init; }
+}
+
+/// <summary>Published when a human resolved an incident, or the orchestrator closed an escalated one past its maximum open age.</summary>
+public sealed record IncidentResolvedByOperator
+{
+    public required Guid IncidentId { get; init; }
+
+    /// <summary>The human, or <c>system:max-open-age</c> for an incident closed because it stayed open too long.</summary>
+    public required string Actor { get; init; }
+
+    public required string Note { get; init; }
+
+    /// <summary>The status the incident ended in: Resolved (a human) or Closed (past its maximum open age).</summary>
+    public required string Status { get; init; }
+
+    public required DateTimeOffset At { get; init; }
 }
 
 public sealed record OperatorCommandAccepted

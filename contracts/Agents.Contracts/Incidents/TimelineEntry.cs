@@ -17,4 +17,7 @@ public sealed record TimelineEntry
 
     /// <summary>The segment's version after this event.</summary>
     public int? SegmentVersion { get; init; }
+
+    /// <summary>The human (or automation) behind an operator event: re-run, rollback, acknowledgement, resolution.</summary>
+    public string? Actor { get; init; }
 }

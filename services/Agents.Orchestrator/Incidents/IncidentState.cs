@@ -71,6 +71,12 @@ public sealed class IncidentState : SagaStateMachineInstance, ISagaVersion
 
     public bool SourceResolved { get; set; }
 
+    /// <summary>The operator who acknowledged the incident (someone is working on it), or null.</summary>
+    public string? AcknowledgedBy { get; set; }
+
+    /// <summary>When <see cref="AcknowledgedBy"/> acknowledged the incident.</summary>
+    public DateTimeOffset? AcknowledgedAt { get; set; }
+
     public Guid? StepTimeoutTokenId { get; set; }
 
     public TriageResult? Triage { get; set; }

@@ -10,7 +10,10 @@ using MassTransit;
 
 namespace Agents.Orchestrator.Incidents;
 
-/// <summary>Operator commands: roll one segment back, re-run the workflow from a step. Both only once the incident has ended.</summary>
+/// <summary>
+/// Operator commands: roll one segment back, re-run the workflow from a step, both only once the incident has ended.
+/// Acknowledgement and resolution by a human are in <c>IncidentStateMachine.Resolution.cs</c>.
+/// </summary>
 public sealed partial class IncidentStateMachine
 {
     /// <summary>The timeline event of an accepted re-run.</summary>
@@ -20,6 +23,7 @@ public sealed partial class IncidentStateMachine
     {
         var incident = ctx.Saga;
         var segment = ctx.Message.Segment;
+        var actor = OperatorText.Actor(ctx.Message.Actor);
         var versions = incident.Revisions.Where(r => r.Segment == segment).ToList();
         // The version before the current one that had a value: a version cleared by a re-run is skipped.
         var restored = versions.Count < 2 ? null : versions[..^1].LastOrDefault(r => r.Value is not null);
@@ -30,7 +34,7 @@ public sealed partial class IncidentStateMachine
                 : null);
         if (refusal is not null || restored is null)
         {
-            await Refuse(ctx, incident.CorrelationId, refusal!);
+            await Refuse(ctx, incident.CorrelationId, refusal!, actor);
             return;
         }
 
@@ -41,7 +45,7 @@ public sealed partial class IncidentStateMachine
         Record(incident, new TimelineEntry
         {
             At = _clock.GetUtcNow(), Step = IncidentSteps.Operator, Attempt = 1, Event = "segment rolled back", Detail = detail,
-            Segment = segment, SegmentVersion = version,
+            Segment = segment, SegmentVersion = version, Actor = actor,
         });
         OrchestratorLog.OperatorCommand(_logger, incident.CorrelationId, detail);
         await ctx.RespondAsync(new OperatorCommandAccepted { IncidentId = incident.CorrelationId, Detail = detail });
@@ -80,7 +84,7 @@ public sealed partial class IncidentStateMachine
         }
 
         var detail = $"re-running from {fromStep} (was {previousOutcome}); cleared: {string.Join(", ", cleared)}";
-        Record(incident, IncidentSteps.Operator, 1, RerunRecorded, detail);
+        Record(incident, IncidentSteps.Operator, 1, RerunRecorded, detail, OperatorText.Actor(ctx.Message.Actor));
         OrchestratorLog.OperatorCommand(_logger, incident.CorrelationId, detail);
         incident.EscalationReason = null;
         incident.PendingOutcome = null;
@@ -123,10 +127,11 @@ public sealed partial class IncidentStateMachine
             ? null
             : $"the incident is {incident.CurrentState} ({incident.CurrentStep} attempt {incident.StepAttempt} in flight); wait until it has ended";
 
-    private Task Refuse<T>(BehaviorContext<IncidentState, T> ctx, Guid incidentId, string reason)
+    /// <summary>Answers <see cref="OperatorCommandRefused"/> and records the refusal, and who asked, in the timeline.</summary>
+    private Task Refuse<T>(BehaviorContext<IncidentState, T> ctx, Guid incidentId, string reason, string? actor)
         where T : class
     {
-        Record(ctx.Saga, IncidentSteps.Operator, 1, "operator command refused", $"{typeof(T).Name}: {reason}");
+        Record(ctx.Saga, IncidentSteps.Operator, 1, "operator command refused", $"{typeof(T).Name}: {reason}", actor);
         return ctx.RespondAsync(new OperatorCommandRefused { IncidentId = incidentId, Reason = reason });
     }
 

@@ -299,8 +299,11 @@ public sealed partial class IncidentStateMachine
     {
         var incident = ctx.Saga;
         incident.PendingOutcome = null;
-        // An escalated incident stays open for its repeats until its source resolves; the others close.
-        incident.IsOpen = outcome == IncidentStatuses.Escalated && !incident.SourceResolved;
+        // An escalated incident stays open for its repeats until its source resolves; the others close. One a human (or
+        // the maximum open age) closed before stays closed to repeats when a re-run escalates it again: its alert's
+        // repeats may already have opened a newer incident.
+        incident.IsOpen = outcome == IncidentStatuses.Escalated && !incident.SourceResolved
+            && !incident.Timeline.Any(t => t.Event is ResolvedByOperator or ClosedPastMaxOpenAge);
         Record(incident, incident.CurrentStep, incident.StepAttempt, outcome.ToLowerInvariant(), outcome switch
         {
             IncidentStatuses.Escalated => incident.EscalationReason,
@@ -332,8 +335,8 @@ public sealed partial class IncidentStateMachine
         OrchestratorLog.Ignored(_logger, ctx.Saga.CorrelationId, detail);
     }
 
-    private void Record(IncidentState incident, string step, int attempt, string what, string? detail) =>
-        Record(incident, new TimelineEntry { At = _clock.GetUtcNow(), Step = step, Attempt = attempt, Event = what, Detail = detail });
+    private void Record(IncidentState incident, string step, int attempt, string what, string? detail, string? actor = null) =>
+        Record(incident, new TimelineEntry { At = _clock.GetUtcNow(), Step = step, Attempt = attempt, Event = what, Detail = detail, Actor = actor });
 
     private static void Record(IncidentState incident, TimelineEntry entry)
     {

@@ -85,6 +85,13 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
         });
         OperatorCommand(() => RollbackRequested, m => m.IncidentId);
         OperatorCommand(() => RerunRequested, m => m.IncidentId);
+        OperatorCommand(() => AcknowledgeRequested, m => m.IncidentId);
+        OperatorCommand(() => ResolveRequested, m => m.IncidentId);
+        Event(() => StaleCloseRequested, e =>
+        {
+            e.CorrelateById(ctx => ctx.Message.IncidentId);
+            e.OnMissingInstance(m => m.Discard());
+        });
 
         Schedule(() => StepTimeout, x => x.StepTimeoutTokenId, s =>
         {
@@ -104,7 +111,12 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
             When(RollbackRequested).ThenAsync(Rollback),
             When(RerunRequested).IfElse(ctx => RerunRefusal(ctx.Saga, ctx.Message.FromStep) is null,
                 accepted => Route(accepted, Rerun),
-                refused => refused.ThenAsync(ctx => Refuse(ctx, ctx.Message.IncidentId, RerunRefusal(ctx.Saga, ctx.Message.FromStep)!))),
+                refused => refused.ThenAsync(ctx => Refuse(ctx, ctx.Message.IncidentId, RerunRefusal(ctx.Saga, ctx.Message.FromStep)!,
+                    OperatorText.Actor(ctx.Message.Actor)))),
+            // None of these touches the awaited step (its timeout stays scheduled, or was cancelled when the incident ended): not routed.
+            When(AcknowledgeRequested).ThenAsync(Acknowledge),
+            When(ResolveRequested).ThenAsync(ResolveByOperator),
+            When(StaleCloseRequested).ThenAsync(CloseStale),
             When(StepTimeout.Received).IfElse(ctx => IsAwaited(ctx.Saga, ctx.Message.Step, ctx.Message.Attempt),
                 awaited => Route(awaited, ctx => ctx.Saga.CurrentStep == IncidentSteps.Approval
                     ? ApprovalTimedOut(ctx)
@@ -169,6 +181,9 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
     public Event<ResumeIncident> ResumeRequested { get; } = null!;
     public Event<RollbackSegment> RollbackRequested { get; } = null!;
     public Event<RerunIncident> RerunRequested { get; } = null!;
+    public Event<AcknowledgeIncident> AcknowledgeRequested { get; } = null!;
+    public Event<ResolveIncident> ResolveRequested { get; } = null!;
+    public Event<CloseStaleIncident> StaleCloseRequested { get; } = null!;
 
     public Schedule<IncidentState, StepTimedOut> StepTimeout { get; } = null!;
 

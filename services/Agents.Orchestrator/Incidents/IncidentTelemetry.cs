@@ -35,6 +35,14 @@ internal static class IncidentTelemetry
     public static readonly Histogram<double> TimeToTerminal = Meter.CreateHistogram<double>(
         "agents.incident.time_to_terminal", "s", "Time from the alert to the terminal status, by status.");
 
+    public static readonly Counter<long> Acknowledgements = Meter.CreateCounter<long>(
+        "agents.incidents.acknowledged", "{incident}", "Incidents an operator acknowledged, by the status they had then.");
+
+    public static readonly Counter<long> ResolvedByOperators = Meter.CreateCounter<long>(
+        "agents.incidents.resolved_by_operator", "{incident}",
+        "Ended incidents (Escalated, Failed) an operator resolved (status Resolved), or the orchestrator closed past their maximum open age "
+        + "(status Closed); each was counted in agents.incidents.ended when it first ended.");
+
     public static readonly Counter<long> Tokens = Meter.CreateCounter<long>(
         "agents.tokens", "{token}", "Model tokens the agents reported, by agent, type (input, output) and cause (work, orchestration).");
 
@@ -86,6 +94,16 @@ internal static class IncidentTelemetry
             IncidentsEnded.Add(1, tag);
             TimeToTerminal.Record(Math.Max(0, sinceAlert.TotalSeconds), tag);
         });
+    }
+
+    public static void Acknowledged(PipeContext context, string status) =>
+        context.AfterConsumed(() => Acknowledgements.Add(1, new KeyValuePair<string, object?>(Tags.IncidentStatus, status)));
+
+    /// <summary>An ended incident became <paramref name="status"/> (Resolved by an operator, Closed past its maximum open age).</summary>
+    public static void ResolvedByOperator(PipeContext context, string status)
+    {
+        Activity.Current?.SetTag(Tags.IncidentStatus, status);
+        context.AfterConsumed(() => ResolvedByOperators.Add(1, new KeyValuePair<string, object?>(Tags.IncidentStatus, status)));
     }
 
     public static void TokensReported(PipeContext context, string agent, TokenUsage tokens, bool causedByOrchestration)

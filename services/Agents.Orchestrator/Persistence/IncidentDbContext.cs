@@ -54,6 +54,8 @@ public sealed class IncidentDbContext(DbContextOptions<IncidentDbContext> option
         incident.Property(i => i.EscalationReason).HasColumnName("escalation_reason");
         incident.Property(i => i.FailureReason).HasColumnName("failure_reason");
         incident.Property(i => i.SourceResolved).HasColumnName("source_resolved");
+        incident.Property(i => i.AcknowledgedBy).HasColumnName("acknowledged_by");
+        incident.Property(i => i.AcknowledgedAt).HasColumnName("acknowledged_at");
         incident.Property(i => i.StepTimeoutTokenId).HasColumnName("step_timeout_token_id");
         incident.Property(i => i.ApprovalRequests).HasColumnName("approval_requests");
         incident.Property(i => i.ApprovalDeliberationId).HasColumnName("approval_deliberation_id");

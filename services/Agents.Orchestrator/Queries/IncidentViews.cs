@@ -16,6 +16,8 @@ internal static class IncidentViews
         AlertCount = incident.AlertCount,
         CreatedAt = incident.CreatedAt,
         UpdatedAt = incident.UpdatedAt,
+        AcknowledgedBy = incident.AcknowledgedBy,
+        AcknowledgedAt = incident.AcknowledgedAt,
     };
 
     public static IncidentDetails Details(IncidentState incident) => new()

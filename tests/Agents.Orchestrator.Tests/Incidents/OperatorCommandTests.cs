@@ -95,6 +95,26 @@ public sealed class OperatorCommandTests
     }
 
     [Fact]
+    public async Task The_actor_of_a_rerun_a_rollback_and_a_refusal_is_recorded_in_the_timeline()
+    {
+        await using var h = await SagaHarness.Start();
+        var id = await Resolve(h);
+
+        await Operate(h, new RerunIncident { IncidentId = id, FromStep = IncidentSteps.Investigation, Actor = "oidc:alice@example.com" });
+        await Refused(h, new RollbackSegment { IncidentId = id, Segment = IncidentSegments.Hypothesis, Actor = "apikey:deploy-bot" });
+        await FinishFrom(h, id, IncidentSteps.Investigation, Samples.Hypothesis(confidence: 0.75));
+        await h.InState(id, h.Machine.Resolved);
+        await Operate(h, new RollbackSegment { IncidentId = id, Segment = IncidentSegments.Hypothesis, Actor = "oidc:bob@example.com" });
+        await Refused(h, new RerunIncident { IncidentId = id, FromStep = "nowhere" }); // an older sender: no actor
+
+        var timeline = h.Saga.Sagas.Contains(id)!.Timeline;
+        Assert.Equal("oidc:alice@example.com", Assert.Single(timeline, t => t.Event == "re-run requested").Actor);
+        Assert.Equal("oidc:bob@example.com", Assert.Single(timeline, t => t.Event == "segment rolled back").Actor);
+        Assert.Equal(["apikey:deploy-bot", null], timeline.Where(t => t.Event == "operator command refused").Select(t => t.Actor));
+        Assert.All(timeline.Where(t => t.Step != IncidentSteps.Operator), t => Assert.Null(t.Actor));
+    }
+
+    [Fact]
     public async Task Operator_command_for_an_unknown_incident_is_answered_not_found()
     {
         await using var h = await SagaHarness.Start();
@@ -106,7 +126,7 @@ public sealed class OperatorCommandTests
         Assert.True(response.Is(out Response<IncidentNotFound>? _));
     }
 
-    private static async Task<Guid> Resolve(SagaHarness h)
+    internal static async Task<Guid> Resolve(SagaHarness h)
     {
         var id = await h.RaiseAlert();
         await FinishFrom(h, id, IncidentSteps.Triage);
@@ -115,7 +135,7 @@ public sealed class OperatorCommandTests
     }
 
     /// <summary>Answers every step from <paramref name="fromStep"/> on (attempt 1) as its agent would.</summary>
-    private static async Task FinishFrom(SagaHarness h, Guid id, string fromStep, Hypothesis? hypothesis = null)
+    internal static async Task FinishFrom(SagaHarness h, Guid id, string fromStep, Hypothesis? hypothesis = null)
     {
         foreach (var step in IncidentSteps.Agents.SkipWhile(s => s != fromStep))
         {
@@ -132,7 +152,7 @@ public sealed class OperatorCommandTests
         }
     }
 
-    private static State StateOf(SagaHarness h, string step) => step switch
+    internal static State StateOf(SagaHarness h, string step) => step switch
     {
         IncidentSteps.Triage => h.Machine.Triaging,
         IncidentSteps.Context => h.Machine.CollectingContext,
@@ -150,7 +170,7 @@ public sealed class OperatorCommandTests
         _ => incident.Notifications.Count == 0 ? null : incident.Notifications,
     };
 
-    private static async Task<string> Operate<T>(SagaHarness h, T command)
+    internal static async Task<string> Operate<T>(SagaHarness h, T command)
         where T : class
     {
         var response = await h.Harness.GetRequestClient<T>().GetResponse<OperatorCommandAccepted, OperatorCommandRefused>(command);
@@ -158,7 +178,7 @@ public sealed class OperatorCommandTests
         return accepted!.Message.Detail;
     }
 
-    private static async Task<string> Refused<T>(SagaHarness h, T command)
+    internal static async Task<string> Refused<T>(SagaHarness h, T command)
         where T : class
     {
         var response = await h.Harness.GetRequestClient<T>().GetResponse<OperatorCommandAccepted, OperatorCommandRefused>(command);

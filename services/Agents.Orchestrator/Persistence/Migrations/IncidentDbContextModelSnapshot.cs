@@ -155,6 +155,14 @@ namespace Agents.Orchestrator.Persistence.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("incident_id");
 
+                    b.Property<DateTimeOffset?>("AcknowledgedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("acknowledged_at");
+
+                    b.Property<string>("AcknowledgedBy")
+                        .HasColumnType("text")
+                        .HasColumnName("acknowledged_by");
+
                     b.Property<string>("Alert")
                         .IsRequired()
                         .HasColumnType("jsonb")
