@@ -553,22 +553,26 @@ shell_quote() {
     fi
 }
 
-# The webhook ingress' local secrets (up.sh configures its sources alertmanager, pagerduty and generic with them):
-# made once, kept in $STATE_DIR/ingress-secrets.env (mode 600), the same on every later run.
+# Local secrets, made once and kept (mode 600) in the state dir, the same on every later run:
+# - ingress-secrets.env: the webhook ingress' (up.sh configures its sources alertmanager, pagerduty and generic with them);
+# - api-keys.env: AGENTS_API_KEY, the local admin key of the API (up.sh configures its hash as the key local-admin).
 INGRESS_SECRETS=$STATE_DIR/ingress-secrets.env
 INGRESS_SECRET_NAMES=(INGRESS_ALERTMANAGER_TOKEN INGRESS_PAGERDUTY_SECRET INGRESS_GENERIC_SECRET)
-ingress_secrets() {
-    local line name missing=()
+API_KEYS=$STATE_DIR/api-keys.env
+API_KEY_NAMES=(AGENTS_API_KEY)
+local_secrets() { # file name...
+    local file=$1 line name missing=()
+    shift
     mkdir -p "$STATE_DIR"
-    (umask 077 && touch "$INGRESS_SECRETS")
+    (umask 077 && touch "$file")
     # Read as data, never sourced; GENERATED_<name> so that a value set in the environment still wins.
     read_secrets() {
         while IFS= read -r line; do
-            if [[ $line =~ ^(INGRESS_[A-Z_]+)=([0-9A-Za-z]{16,})$ ]]; then printf -v "GENERATED_${BASH_REMATCH[1]}" '%s' "${BASH_REMATCH[2]}"; fi
-        done <"$INGRESS_SECRETS"
+            if [[ $line =~ ^([A-Z][A-Z_]+)=([0-9A-Za-z]{16,})$ ]]; then printf -v "GENERATED_${BASH_REMATCH[1]}" '%s' "${BASH_REMATCH[2]}"; fi
+        done <"$file"
     }
     read_secrets
-    for name in "${INGRESS_SECRET_NAMES[@]}"; do
+    for name in "$@"; do
         local generated=GENERATED_$name
         [[ -n ${!generated:-} ]] || missing+=("$name")
     done
@@ -578,11 +582,11 @@ ingress_secrets() {
             flock -w 30 8 || true
             for name in "${missing[@]}"; do
                 # Another run may have made it meanwhile; an unusable line (empty, too short) is replaced.
-                grep -qE "^$name=[0-9A-Za-z]{16,}\$" "$INGRESS_SECRETS" && continue
-                sed -i "/^$name=/d" "$INGRESS_SECRETS"
-                printf '%s=%s\n' "$name" "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >>"$INGRESS_SECRETS"
+                grep -qE "^$name=[0-9A-Za-z]{16,}\$" "$file" && continue
+                sed -i "/^$name=/d" "$file"
+                printf '%s=%s\n' "$name" "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >>"$file"
             done
-        ) 8>>"$STATE_DIR/.ingress-secrets.lock"
+        ) 8>>"$file.lock"
         read_secrets
     fi
 }
@@ -612,8 +616,9 @@ print_env() { # servers...
         export_line AGENTS_API "$API_URL"
         export_line AGENTS_INGRESS "$INGRESS_URL"
         local name
-        ingress_secrets
-        for name in "${INGRESS_SECRET_NAMES[@]}"; do
+        local_secrets "$INGRESS_SECRETS" "${INGRESS_SECRET_NAMES[@]}"
+        local_secrets "$API_KEYS" "${API_KEY_NAMES[@]}"
+        for name in "${INGRESS_SECRET_NAMES[@]}" "${API_KEY_NAMES[@]}"; do
             local generated=GENERATED_$name
             export_line "$name" "${!generated:-}"
         done

@@ -8,7 +8,9 @@
 # reviewers api ingress. policy, coding and medical are the claim-adjudication participants (queues of their names);
 # reviewers is one service for the incident approval gate's three reviewers (queues safety, change-policy,
 # blast-radius). ingress is the webhook front door (POST /webhooks/alertmanager|pagerduty|generic), with three
-# sources of those names whose secrets deps.sh makes once under .local/ (`deps.sh env` prints them).
+# sources of those names whose secrets deps.sh makes once under .local/ (`deps.sh env` prints them). The api
+# accepts the local admin key deps.sh makes once under .local/api-keys.env (`deps.sh env` prints AGENTS_API_KEY):
+# curl -H "Authorization: Bearer $AGENTS_API_KEY" http://127.0.0.1:5080/incidents
 #
 # Each service's output goes to .local/logs/<service>.log and to this terminal prefixed [service]. up.sh
 # waits (AGENTS_UP_TIMEOUT seconds, default 60) until each started service answers GET /health/ready
@@ -97,6 +99,11 @@ default_source() { # source setting value
 default_source alertmanager Token "$INGRESS_ALERTMANAGER_TOKEN"
 default_source pagerduty Secret "$INGRESS_PAGERDUTY_SECRET"
 default_source generic Secret "$INGRESS_GENERIC_SECRET"
+# The API's local admin key (deps.sh made it; `deps.sh env` prints it as AGENTS_API_KEY): only its SHA-256 is configured.
+if ! env | grep -qi '^Auth__ApiKeys__local-admin__'; then
+    export "Auth__ApiKeys__local-admin__Hash=sha256:$(printf '%s' "$AGENTS_API_KEY" | sha256sum | cut -d' ' -f1)"
+    export "Auth__ApiKeys__local-admin__Role=admin"
+fi
 mkdir -p "$LOG_DIR"
 
 if [[ -n $build ]]; then
@@ -229,7 +236,7 @@ while [[ ${#pending[@]} -gt 0 ]]; do
     sleep 1
 done
 
-api_line="http://127.0.0.1:${PORT[api]}  (e.g. curl -s http://127.0.0.1:${PORT[api]}/incidents)"
+api_line="http://127.0.0.1:${PORT[api]}  (e.g. curl -s -H \"Authorization: Bearer \$AGENTS_API_KEY\" http://127.0.0.1:${PORT[api]}/incidents)"
 [[ " ${selected[*]} " == *" api "* ]] || api_line="not started (deploy/local/up.sh api ...)"
 cat <<EOF
 
@@ -238,6 +245,7 @@ cat <<EOF
  API:          $api_line
  RabbitMQ UI:  $RABBITMQ_MGMT_URL  (user ${RABBITMQ_MGMT_USER:-guest}, password ${RABBITMQ_MGMT_PASS:-guest})
  Sample alert: deploy/local/publish.sh alerts deploy/samples/alertmanager-firing.json
+ API key:      local-admin (role admin): eval "\$(deploy/local/deps.sh env)" sets AGENTS_API_KEY (kept in $STATE_DIR/api-keys.env)
  Webhooks:     ${AGENTS_INGRESS}/webhooks/alertmanager|pagerduty|generic  (secrets: deploy/local/deps.sh env)
  Logs:         $LOG_DIR/<service>.log
  Ctrl-C stops the services; RabbitMQ and PostgreSQL keep running

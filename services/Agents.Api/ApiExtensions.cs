@@ -1,3 +1,4 @@
+using Agents.Api.Security;
 using Agents.Contracts.Deliberation;
 using Agents.Contracts.Incidents;
 
@@ -9,6 +10,11 @@ public static class ApiExtensions
     public static WebApplicationBuilder AddApi(this WebApplicationBuilder builder)
     {
         builder.AddValidatedOptions<ApiOptions>(ApiOptions.SectionName);
+        builder.AddApiSecurity();
+        // One line per refused credential at Information would let anyone fill the log; the audit trail has them.
+        builder.Logging.AddFilter(typeof(Security.ApiKeyHandler).FullName, LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Authentication", LogLevel.Warning);
+        builder.Services.AddApiDocument();
         builder.Services.AddSingleton<DeadLetters>();
         builder.AddAgentsMessaging(x =>
         {
@@ -17,6 +23,8 @@ public static class ApiExtensions
             x.AddRequestClient<GetSegmentHistory>();
             x.AddRequestClient<RollbackSegment>();
             x.AddRequestClient<RerunIncident>();
+            x.AddRequestClient<AcknowledgeIncident>();
+            x.AddRequestClient<ResolveIncident>();
             x.AddRequestClient<GetDeliberation>();
             x.AddRequestClient<ListDeliberations>();
         });

@@ -21,6 +21,14 @@ public sealed class ApiOptions
     [Required]
     public Uri JaegerUrl { get; set; } = new("http://localhost:16686");
 
+    /// <summary>Requests per second each identity (an API key, an OIDC user; an address for anonymous callers) may make on average.</summary>
+    [Range(1, 100_000)]
+    public int RateLimitPerSecond { get; set; } = 20;
+
+    /// <summary>Requests an identity may make at once above its rate before it is answered 429.</summary>
+    [Range(1, 100_000)]
+    public int RateLimitBurst { get; set; } = 100;
+
     /// <summary>The link to <paramref name="traceId"/> in Jaeger, or null when the incident has no trace.</summary>
     public string? TraceUrl(string? traceId) =>
         string.IsNullOrEmpty(traceId) ? null : $"{JaegerUrl.AbsoluteUri.TrimEnd('/')}/trace/{traceId}";

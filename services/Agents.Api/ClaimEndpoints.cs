@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Agents.Api.Audit;
+using Agents.Api.Security;
 using Agents.Contracts;
 using Agents.Contracts.Claims;
 using Agents.Contracts.Deliberation;
@@ -18,12 +20,44 @@ public static class ClaimEndpoints
 {
     public static WebApplication MapClaimEndpoints(this WebApplication app)
     {
-        app.MapPost("/claims", SubmitClaim);
-        app.MapGet("/claims", ListClaims);
-        app.MapGet("/claims/{claimId}", GetClaim);
-        app.MapGet("/deliberations", ListDeliberations);
-        app.MapGet("/deliberations/{id:guid}", GetDeliberation);
+        app.MapPost("/claims", SubmitClaim).RequireRole(ApiRoles.Operator).Audited("claim.submit")
+            .Accepts<JsonElement>("application/json").Produces<ClaimAccepted>(StatusCodes.Status202Accepted);
+        app.MapGet("/claims", ListClaims).RequireRole(ApiRoles.Viewer);
+        app.MapGet("/claims/{claimId}", GetClaim).RequireRole(ApiRoles.Viewer);
+        app.MapGet("/deliberations", ListDeliberations).RequireRole(ApiRoles.Viewer);
+        app.MapGet("/deliberations/{id:guid}", GetDeliberation).RequireRole(ApiRoles.Viewer);
         return app;
+    }
+
+    /// <summary>The claim fields only a claims reviewer sees; everyone else reads <see cref="Redacted"/> in their place.</summary>
+    public static IReadOnlyList<string> PersonalFields { get; } = ["memberId", "clinicalNotes"];
+
+    public const string Redacted = "[redacted]";
+
+    /// <summary>
+    /// <paramref name="subject"/> as <paramref name="http"/>'s caller may see it: whole for a claims reviewer (and the read
+    /// is audited), else with <see cref="PersonalFields"/> replaced by <see cref="Redacted"/>.
+    /// </summary>
+    internal static JsonElement Visible(JsonElement subject, HttpContext http)
+    {
+        if (subject.ValueKind != JsonValueKind.Object || !PersonalFields.Any(f => subject.TryGetProperty(f, out _)))
+        {
+            return subject;
+        }
+
+        if (http.User.IsInRole(ApiRoles.ClaimsReviewer))
+        {
+            AuditMiddleware.Mark(http, "claim.read-personal-data");
+            return subject;
+        }
+
+        var copy = JsonNode.Parse(subject.GetRawText())!.AsObject();
+        foreach (var field in PersonalFields.Where(copy.ContainsKey))
+        {
+            copy[field] = Redacted;
+        }
+
+        return JsonSerializer.SerializeToElement(copy);
     }
 
     /// <summary>What <c>POST /claims</c> answers (202): where to follow the claim.</summary>
@@ -79,6 +113,12 @@ public static class ClaimEndpoints
 
     private static async Task<IResult> SubmitClaim(HttpRequest request, IPublishEndpoint publish, CancellationToken ct)
     {
+        if (!request.HasJsonContentType())
+        {
+            // JSON only: a form post from a browser cannot submit a claim.
+            return Results.Problem(statusCode: 415, title: "JSON only", detail: "Send the claim as application/json.");
+        }
+
         JsonNode? body;
         try
         {
@@ -94,6 +134,7 @@ public static class ClaimEndpoints
             return Results.Problem(statusCode: 400, title: "Claim refused", detail: error);
         }
 
+        AuditMiddleware.Describe(request.HttpContext, $"claimId={claim.ClaimId}");
         var start = ClaimReader.Adjudicate(claim);
         await publish.Publish(start, ct);
         var location = $"/claims/{Uri.EscapeDataString(claim.ClaimId)}";
@@ -101,12 +142,12 @@ public static class ClaimEndpoints
     }
 
     private static async Task<IResult> GetClaim(
-        string claimId, IRequestClient<GetDeliberation> client, IOptions<ApiOptions> options, CancellationToken ct)
+        string claimId, HttpContext http, IRequestClient<GetDeliberation> client, IOptions<ApiOptions> options, CancellationToken ct)
     {
         var deliberationId = ClaimAdjudication.DeliberationId(claimId);
         return await Deliberation(client, deliberationId, options, ct) switch
         {
-            { Found: { Kind: ClaimAdjudication.Kind } found } => Results.Ok(View(claimId, found)),
+            { Found: { Kind: ClaimAdjudication.Kind } found } => Results.Ok(View(claimId, found, http)),
             { Found: not null } or { Missing: true } => Results.Problem(statusCode: 404, title: "No such claim",
                 detail: $"No claim '{claimId}'. A claim that could not be read is refused at intake: see GET /dead-letters/{AgentQueues.ClaimIntake}."),
             _ => IncidentEndpoints.OrchestratorUnavailable(),
@@ -114,10 +155,10 @@ public static class ClaimEndpoints
     }
 
     private static async Task<IResult> GetDeliberation(
-        Guid id, IRequestClient<GetDeliberation> client, IOptions<ApiOptions> options, CancellationToken ct) =>
+        Guid id, HttpContext http, IRequestClient<GetDeliberation> client, IOptions<ApiOptions> options, CancellationToken ct) =>
         await Deliberation(client, id, options, ct) switch
         {
-            { Found: { } found } => Results.Ok(found),
+            { Found: { } found } => Results.Ok(found with { Subject = Visible(found.Subject, http) }),
             { Missing: true } => Results.Problem(statusCode: 404, title: "No such deliberation", detail: $"No deliberation {id}."),
             _ => IncidentEndpoints.OrchestratorUnavailable(),
         };
@@ -132,10 +173,10 @@ public static class ClaimEndpoints
             : IncidentEndpoints.OrchestratorUnavailable());
 
     private static async Task<IResult> ListDeliberations(
-        string? kind, string? status, int? limit, IRequestClient<ListDeliberations> client, IOptions<ApiOptions> options, CancellationToken ct) =>
+        string? kind, string? status, int? limit, HttpContext http, IRequestClient<ListDeliberations> client, IOptions<ApiOptions> options, CancellationToken ct) =>
         ListArguments.Refusal(status, DeliberationStatuses.All, limit)
         ?? (await List(client, kind, status, limit, options, ct) is { } items
-            ? Results.Ok(items)
+            ? Results.Ok(items.Select(d => d with { Subject = Visible(d.Subject, http) }).ToList())
             : IncidentEndpoints.OrchestratorUnavailable());
 
     /// <summary>The deliberations asked for, newest first, or null when the orchestrator did not answer in time.</summary>
@@ -173,7 +214,7 @@ public static class ClaimEndpoints
         }
     }
 
-    private static ClaimView View(string claimId, DeliberationDetails d) => new()
+    private static ClaimView View(string claimId, DeliberationDetails d, HttpContext http) => new()
     {
         ClaimId = claimId,
         DeliberationId = d.DeliberationId,
@@ -182,7 +223,7 @@ public static class ClaimEndpoints
         Confidence = d.Confidence,
         Round = d.Round,
         Reason = d.Reason,
-        Claim = d.Subject,
+        Claim = Visible(d.Subject, http),
         Participants = d.Participants,
         Threshold = d.Threshold,
         MaxRounds = d.MaxRounds,

@@ -1,3 +1,5 @@
+using Agents.Api.Audit;
+using Agents.Api.Security;
 using Agents.Contracts;
 using RabbitMQ.Client.Exceptions;
 
@@ -8,16 +10,18 @@ public static class DeadLetterApi
 {
     public static WebApplication MapDeadLetterEndpoints(this WebApplication app)
     {
-        app.MapGet("/dead-letters", (DeadLetters dl, CancellationToken ct) => Broker(async () => Results.Ok(await dl.List(ct))));
-        app.MapGet("/dead-letters/{queue}", Peek);
-        app.MapGet("/dead-letters/{queue}/{messageId}", Show);
-        app.MapPost("/dead-letters/{queue}/replay", Replay);
-        app.MapDelete("/dead-letters/{queue}", Purge);
+        // The counts are for anyone who may look; the messages themselves (claims with personal data, alert text) for admins.
+        app.MapGet("/dead-letters", (DeadLetters dl, CancellationToken ct) => Broker(async () => Results.Ok(await dl.List(ct))))
+            .RequireRole(ApiRoles.Viewer);
+        app.MapGet("/dead-letters/{queue}", Peek).RequireRole(ApiRoles.Admin);
+        app.MapGet("/dead-letters/{queue}/{messageId}", Show).RequireRole(ApiRoles.Admin);
+        app.MapPost("/dead-letters/{queue}/replay", Replay).RequireRole(ApiRoles.Admin).Audited("dead-letter.replay");
+        app.MapDelete("/dead-letters/{queue}", Purge).RequireRole(ApiRoles.Admin).Audited("dead-letter.purge");
         return app;
     }
 
-    /// <summary>Body of <c>POST /dead-letters/{queue}/replay</c>: one message by id, or (empty body) all.</summary>
-    public sealed record ReplayBody(string? MessageId);
+    /// <summary>Body of <c>POST /dead-letters/{queue}/replay</c>: one message by id, or every message with <c>{"all": true}</c>.</summary>
+    public sealed record ReplayBody(string? MessageId, bool? All);
 
     private static Task<IResult> Peek(string queue, int? limit, DeadLetters dl, CancellationToken ct) =>
         ListArguments.Refusal(limit) is { } refusal
@@ -29,19 +33,35 @@ public static class DeadLetterApi
             ? Results.Ok(found)
             : NoSuchMessage(queue, messageId));
 
-    // An absent body replays all; a body with a message id (sent with a length or chunked) replays that one;
-    // malformed JSON is a 400 from the framework before anything is touched.
-    private static Task<IResult> Replay(string queue, ReplayBody? body, DeadLetters dl, CancellationToken ct) =>
-        Known(queue, async () =>
+    // Replaying a whole queue is never the default: it takes {"all": true}; a body with a message id replays that one.
+    // A missing or malformed body is a 400 from the framework before anything is touched.
+    private static Task<IResult> Replay(string queue, ReplayBody body, HttpContext http, DeadLetters dl, CancellationToken ct)
+    {
+        var one = string.IsNullOrWhiteSpace(body.MessageId) ? null : body.MessageId;
+        if ((one is null) == (body.All != true))
         {
-            var replayed = await dl.Replay(queue, body?.MessageId, ct);
-            return body?.MessageId is { } id && replayed == 0
-                ? NoSuchMessage(queue, id)
+            return Task.FromResult(Results.Problem(statusCode: 400, title: "Say what to replay",
+                detail: "Send {\"messageId\": \"...\"} to replay one message, or {\"all\": true} to replay every message of the error queue (not both)."));
+        }
+
+        AuditMiddleware.Describe(http, one is null ? "all" : $"messageId={one}");
+        return Known(queue, async () =>
+        {
+            var replayed = await dl.Replay(queue, one, ct);
+            AuditMiddleware.Describe(http, one is null ? $"all: {replayed} replayed" : $"messageId={one}: {replayed} replayed");
+            return one is not null && replayed == 0
+                ? NoSuchMessage(queue, one)
                 : Results.Ok(new { queue, replayed });
         });
+    }
 
-    private static Task<IResult> Purge(string queue, DeadLetters dl, CancellationToken ct) =>
-        Known(queue, async () => Results.Ok(new { queue, purged = await dl.Purge(queue, ct) }));
+    private static Task<IResult> Purge(string queue, HttpContext http, DeadLetters dl, CancellationToken ct) =>
+        Known(queue, async () =>
+        {
+            var purged = await dl.Purge(queue, ct);
+            AuditMiddleware.Describe(http, $"{purged} purged");
+            return Results.Ok(new { queue, purged });
+        });
 
     private static Task<IResult> Known(string queue, Func<Task<IResult>> action) =>
         AgentQueues.ReceiveEndpoints.Contains(queue)

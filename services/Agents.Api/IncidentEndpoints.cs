@@ -1,3 +1,5 @@
+using Agents.Api.Audit;
+using Agents.Api.Security;
 using Agents.Contracts;
 using Agents.Contracts.Incidents;
 using MassTransit;
@@ -9,11 +11,13 @@ public static class IncidentEndpoints
 {
     public static WebApplication MapIncidentEndpoints(this WebApplication app)
     {
-        app.MapGet("/incidents", ListIncidents);
-        app.MapGet("/incidents/{id:guid}", GetIncident);
-        app.MapGet("/incidents/{id:guid}/segments/{segment}/history", GetSegmentHistory);
-        app.MapPost("/incidents/{id:guid}/rollback", Rollback);
-        app.MapPost("/incidents/{id:guid}/rerun", Rerun);
+        app.MapGet("/incidents", ListIncidents).RequireRole(ApiRoles.Viewer);
+        app.MapGet("/incidents/{id:guid}", GetIncident).RequireRole(ApiRoles.Viewer);
+        app.MapGet("/incidents/{id:guid}/segments/{segment}/history", GetSegmentHistory).RequireRole(ApiRoles.Viewer);
+        app.MapPost("/incidents/{id:guid}/rollback", Rollback).RequireRole(ApiRoles.Operator).Audited("incident.rollback");
+        app.MapPost("/incidents/{id:guid}/rerun", Rerun).RequireRole(ApiRoles.Operator).Audited("incident.rerun");
+        app.MapPost("/incidents/{id:guid}/acknowledge", Acknowledge).RequireRole(ApiRoles.Operator).Audited("incident.acknowledge");
+        app.MapPost("/incidents/{id:guid}/resolve", Resolve).RequireRole(ApiRoles.Operator).Audited("incident.resolve");
         return app;
     }
 
@@ -81,25 +85,67 @@ public static class IncidentEndpoints
         }
     }
 
+    /// <summary>Longest note an acknowledgement or a resolution may carry.</summary>
+    public const int MaxNoteLength = 4096;
+
     /// <summary>Body of <c>POST /incidents/{id}/rollback</c>.</summary>
     public sealed record RollbackBody(string? Segment);
 
     /// <summary>Body of <c>POST /incidents/{id}/rerun</c>.</summary>
     public sealed record RerunBody(string? FromStep);
 
+    /// <summary>Body of <c>POST /incidents/{id}/acknowledge</c>: an optional note.</summary>
+    public sealed record AcknowledgeBody(string? Note);
+
+    /// <summary>Body of <c>POST /incidents/{id}/resolve</c>: what was done (required).</summary>
+    public sealed record ResolveBody(string? Note);
+
     private static Task<IResult> Rollback(
-        Guid id, RollbackBody body, IRequestClient<RollbackSegment> client, IOptions<ApiOptions> options, CancellationToken ct) =>
-        body.Segment is { } segment && IncidentSegments.All.Contains(segment)
-            ? Operate(client, new RollbackSegment { IncidentId = id, Segment = segment }, id, options, ct)
+        Guid id, RollbackBody body, HttpContext http, IRequestClient<RollbackSegment> client, IOptions<ApiOptions> options, CancellationToken ct)
+    {
+        AuditMiddleware.Describe(http, $"segment={body.Segment}");
+        return body.Segment is { } segment && IncidentSegments.All.Contains(segment)
+            ? Operate(client, new RollbackSegment { IncidentId = id, Segment = segment, Actor = ApiIdentity.Of(http.User).Actor }, id, options, ct)
             : Task.FromResult(Results.Problem(statusCode: 400, title: "Unknown segment",
                 detail: $"Send {{\"segment\": \"...\"}} with one of {string.Join(", ", IncidentSegments.All)}."));
+    }
 
     private static Task<IResult> Rerun(
-        Guid id, RerunBody body, IRequestClient<RerunIncident> client, IOptions<ApiOptions> options, CancellationToken ct) =>
-        body.FromStep is { } step && IncidentSteps.Agents.Contains(step)
-            ? Operate(client, new RerunIncident { IncidentId = id, FromStep = step }, id, options, ct)
+        Guid id, RerunBody body, HttpContext http, IRequestClient<RerunIncident> client, IOptions<ApiOptions> options, CancellationToken ct)
+    {
+        AuditMiddleware.Describe(http, $"fromStep={body.FromStep}");
+        return body.FromStep is { } step && IncidentSteps.Agents.Contains(step)
+            ? Operate(client, new RerunIncident { IncidentId = id, FromStep = step, Actor = ApiIdentity.Of(http.User).Actor }, id, options, ct)
             : Task.FromResult(Results.Problem(statusCode: 400, title: "Unknown step",
                 detail: $"Send {{\"fromStep\": \"...\"}} with one of {string.Join(", ", IncidentSteps.Agents)}."));
+    }
+
+    private static Task<IResult> Acknowledge(
+        Guid id, AcknowledgeBody body, HttpContext http, IRequestClient<AcknowledgeIncident> client, IOptions<ApiOptions> options, CancellationToken ct)
+    {
+        var note = string.IsNullOrWhiteSpace(body.Note) ? null : body.Note.Trim();
+        AuditMiddleware.Describe(http, note is null ? "no note" : $"note={note}");
+        return note is { Length: > MaxNoteLength }
+            ? Task.FromResult(NoteTooLong())
+            : Operate(client, new AcknowledgeIncident { IncidentId = id, Actor = ApiIdentity.Of(http.User).Actor, Note = note }, id, options, ct);
+    }
+
+    private static Task<IResult> Resolve(
+        Guid id, ResolveBody body, HttpContext http, IRequestClient<ResolveIncident> client, IOptions<ApiOptions> options, CancellationToken ct)
+    {
+        var note = body.Note?.Trim();
+        AuditMiddleware.Describe(http, $"note={note}");
+        return note switch
+        {
+            null or "" => Task.FromResult(Results.Problem(statusCode: 400, title: "A note is required",
+                detail: "Send {\"note\": \"...\"} saying what was done: it is kept in the incident's timeline and the audit trail.")),
+            { Length: > MaxNoteLength } => Task.FromResult(NoteTooLong()),
+            _ => Operate(client, new ResolveIncident { IncidentId = id, Actor = ApiIdentity.Of(http.User).Actor, Note = note }, id, options, ct),
+        };
+    }
+
+    private static IResult NoteTooLong() =>
+        Results.Problem(statusCode: 400, title: "Note too long", detail: $"A note may hold at most {MaxNoteLength} characters.");
 
     /// <summary>202 with what the orchestrator did, 409 with why it would not, 404 for an unknown incident.</summary>
     private static async Task<IResult> Operate<T>(IRequestClient<T> client, T command, Guid id, IOptions<ApiOptions> options, CancellationToken ct)

@@ -69,13 +69,67 @@ public class SystemFixture : IAsyncLifetime
     /// <summary>Where every service exports its spans (OTLP over HTTP), as it would to Jaeger.</summary>
     internal OtlpReceiver Telemetry { get; private set; } = null!;
 
+    /// <summary>The audience the API accepts OIDC tokens for.</summary>
+    public const string ApiAudience = "agents-api";
+
+    /// <summary>The identity provider the API trusts (<c>Auth__Jwt__Authority</c>).</summary>
+    internal FakeOidcIssuer Oidc { get; private set; } = null!;
+
+    /// <summary>One API key per role, made for this system; the key's name in the audit trail is <c>apikey:e2e-&lt;role&gt;</c>.</summary>
+    public IReadOnlyDictionary<string, string> ApiKeys { get; } = new[] { "viewer", "operator", "admin", "claims-reviewer", "flood" }
+        .ToDictionary(role => role, _ => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)));
+
+    /// <summary>The flood key (a viewer) has a rate of its own: 2 requests a second, 5 at once.</summary>
+    public const int FloodBurst = 5;
+
+    private readonly Dictionary<string, HttpClient> _roleClients = [];
+
+    /// <summary>A client that calls the API with <paramref name="role"/>'s key (Authorization: Bearer), or with none for null.</summary>
+    public HttpClient ApiAs(string? role)
+    {
+        lock (_roleClients)
+        {
+            if (!_roleClients.TryGetValue(role ?? "", out var client))
+            {
+                client = ApiWith(role is null ? null : ApiKeys[role]);
+                _roleClients[role ?? ""] = client;
+            }
+
+            return client;
+        }
+    }
+
+    /// <summary>A new client that sends <paramref name="bearer"/> (an API key or a token) as <c>Authorization: Bearer</c>.</summary>
+    public HttpClient ApiWith(string? bearer)
+    {
+        var client = new HttpClient { BaseAddress = Api.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        if (bearer is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        return client;
+    }
+
+    private static string HashOf(string key) =>
+        "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
     public async Task InitializeAsync()
     {
         await CreateVirtualHost();
         _database = await FreshDatabase.Create("agents_e2e");
         Telemetry = await OtlpReceiver.Start();
+        Oidc = await FakeOidcIssuer.Start();
         var environment = _environment = new Dictionary<string, string>
         {
+            ["Auth__Jwt__Authority"] = Oidc.Issuer,
+            ["Auth__Jwt__Audience"] = ApiAudience,
+            ["Auth__Jwt__RequireHttpsMetadata"] = "false",
+            ["Auth__ApiKeys__e2e-flood__PermitsPerSecond"] = "2",
+            ["Auth__ApiKeys__e2e-flood__Burst"] = FloodBurst.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // The tests poll the API many times a second; the production default (20/s) is for people and scripts.
+            ["Api__RateLimitPerSecond"] = "1000",
+            ["Api__RateLimitBurst"] = "2000",
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Telemetry.Endpoint,
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
@@ -90,6 +144,12 @@ public class SystemFixture : IAsyncLifetime
             ["Remediation__CatalogPath"] = Path.Combine(TestEnvironment.RepositoryRoot, "deploy", "runbooks.yaml"),
             ["Notification__SinkPath"] = NotificationSink,
         };
+        foreach (var (role, key) in ApiKeys)
+        {
+            environment[$"Auth__ApiKeys__e2e-{role}__Hash"] = HashOf(key);
+            environment[$"Auth__ApiKeys__e2e-{role}__Role"] = role == "flood" ? "viewer" : role;
+        }
+
         foreach (var (key, value) in _overrides)
         {
             environment[key] = value;
@@ -106,6 +166,8 @@ public class SystemFixture : IAsyncLifetime
         if (_processes.SingleOrDefault(p => p.Name == "api") is { } api)
         {
             Api = new HttpClient { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+            // The tests' own calls are an admin's; ApiAs(role) gives the other roles.
+            Api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKeys["admin"]);
         }
 
         var factory = new ConnectionFactory { Uri = new Uri(TestEnvironment.RabbitMqUrl), VirtualHost = VirtualHost };
@@ -357,6 +419,16 @@ public class SystemFixture : IAsyncLifetime
         }
 
         Api?.Dispose();
+        foreach (var client in _roleClients.Values)
+        {
+            client.Dispose();
+        }
+
+        if (Oidc is not null)
+        {
+            await Oidc.DisposeAsync();
+        }
+
         using (var deleted = await Management.DeleteAsync($"api/vhosts/{Uri.EscapeDataString(VirtualHost)}"))
         {
         }

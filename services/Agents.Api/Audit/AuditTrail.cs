@@ -1,0 +1,230 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Agents.Hosting;
+using Npgsql;
+
+namespace Agents.Api.Audit;
+
+/// <summary>One row of the audit trail.</summary>
+public sealed record AuditEntry
+{
+    public long Id { get; init; }
+
+    public required DateTimeOffset At { get; init; }
+
+    /// <summary><c>apikey:&lt;name&gt;</c>, <c>oidc:&lt;user&gt;</c> or <c>anonymous</c>.</summary>
+    public required string Actor { get; init; }
+
+    /// <summary>The identity's roles, comma-separated (empty for anonymous).</summary>
+    public required string Roles { get; init; }
+
+    /// <summary>api-key, oidc, none (no or a bad credential) or disabled (Auth__Disabled in Development).</summary>
+    public required string AuthMethod { get; init; }
+
+    /// <summary>e.g. <c>incident.rerun</c>, <c>dead-letter.purge</c>, or <c>GET /incidents</c> for a refused read.</summary>
+    public required string Action { get; init; }
+
+    /// <summary>What it was done to: the route's values, e.g. <c>id=…</c> or <c>queue=triage</c>.</summary>
+    public required string Target { get; init; }
+
+    /// <summary>The request's trace id (its trace in Jaeger).</summary>
+    public required string RequestId { get; init; }
+
+    public required string ClientAddress { get; init; }
+
+    /// <summary>succeeded, refused (4xx, including unauthenticated and forbidden) or failed (5xx).</summary>
+    public required string Outcome { get; init; }
+
+    public required int StatusCode { get; init; }
+
+    public string? Detail { get; init; }
+
+    /// <summary>The hash of the row before (64 zeros for the first).</summary>
+    public string PrevHash { get; init; } = "";
+
+    /// <summary>SHA-256 (hex) of <see cref="PrevHash"/> and this row's fields.</summary>
+    public string Hash { get; init; } = "";
+}
+
+/// <summary>What <c>GET /audit/verify</c> answers.</summary>
+public sealed record AuditVerification(bool Intact, long Rows, string HeadHash, long? FirstBrokenRow, string? Reason);
+
+/// <summary>
+/// The append-only, hash-chained audit trail in PostgreSQL (<c>audit_log</c>, created by the orchestrator's
+/// migrations; a trigger refuses UPDATE, DELETE and TRUNCATE). Each row stores the hash of the row before it and the
+/// SHA-256 of that hash and its own fields, so an edited or removed row breaks the chain at that row: <see cref="Verify"/>
+/// names it. Appends take a transaction-scoped advisory lock, so that rows from any number of API replicas chain in id order.
+/// </summary>
+public sealed class AuditTrail(AgentsConnections connections) : IAsyncDisposable
+{
+    public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
+
+    /// <summary>The advisory lock key of the chain's head ("audit" in ASCII).</summary>
+    private const long ChainLock = 0x6175646974;
+
+    private const string Columns =
+        "id, at, actor, roles, auth_method, action, target, request_id, client_address, outcome, status_code, detail, prev_hash, hash";
+
+    private readonly Lazy<NpgsqlDataSource> _db = new(() => NpgsqlDataSource.Create(connections.PostgresConnection));
+
+    /// <summary>Appends <paramref name="entry"/> at the head of the chain; answers it as stored.</summary>
+    public async Task<AuditEntry> Append(AuditEntry entry, CancellationToken ct)
+    {
+        // PostgreSQL keeps microseconds: the hash is taken over the time as it will be read back.
+        var at = new DateTimeOffset(entry.At.UtcTicks - (entry.At.UtcTicks % 10), TimeSpan.Zero);
+        await using var connection = await _db.Value.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, transaction))
+        {
+            lockCommand.Parameters.AddWithValue("key", ChainLock);
+            await lockCommand.ExecuteNonQueryAsync(ct);
+        }
+
+        string previous;
+        await using (var head = new NpgsqlCommand("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1", connection, transaction))
+        {
+            previous = await head.ExecuteScalarAsync(ct) as string ?? Genesis;
+        }
+
+        var row = entry with { At = at, PrevHash = previous };
+        row = row with { Hash = HashOf(row) };
+        await using var insert = new NpgsqlCommand(
+            "INSERT INTO audit_log (at, actor, roles, auth_method, action, target, request_id, client_address, outcome, status_code, detail, prev_hash, hash) "
+            + "VALUES (@at, @actor, @roles, @auth, @action, @target, @request, @client, @outcome, @status, @detail, @prev, @hash) RETURNING id",
+            connection, transaction);
+        insert.Parameters.AddWithValue("at", row.At);
+        insert.Parameters.AddWithValue("actor", row.Actor);
+        insert.Parameters.AddWithValue("roles", row.Roles);
+        insert.Parameters.AddWithValue("auth", row.AuthMethod);
+        insert.Parameters.AddWithValue("action", row.Action);
+        insert.Parameters.AddWithValue("target", row.Target);
+        insert.Parameters.AddWithValue("request", row.RequestId);
+        insert.Parameters.AddWithValue("client", row.ClientAddress);
+        insert.Parameters.AddWithValue("outcome", row.Outcome);
+        insert.Parameters.AddWithValue("status", row.StatusCode);
+        insert.Parameters.AddWithValue("detail", (object?)row.Detail ?? DBNull.Value);
+        insert.Parameters.AddWithValue("prev", row.PrevHash);
+        insert.Parameters.AddWithValue("hash", row.Hash);
+        var id = (long)(await insert.ExecuteScalarAsync(ct))!;
+        await transaction.CommitAsync(ct);
+        return row with { Id = id };
+    }
+
+    /// <summary>Filters of <c>GET /audit</c>; rows come newest first, <see cref="Before"/> pages back by id.</summary>
+    public sealed record Query(string? Actor, string? Action, string? Outcome, DateTimeOffset? Since, DateTimeOffset? Until, long? Before, int Limit);
+
+    public async Task<IReadOnlyList<AuditEntry>> List(Query query, CancellationToken ct)
+    {
+        var where = new List<string>();
+        await using var command = new NpgsqlCommand();
+        void Filter(string clause, string name, object? value)
+        {
+            if (value is not null)
+            {
+                where.Add(clause);
+                command.Parameters.AddWithValue(name, value);
+            }
+        }
+
+        Filter("actor = @actor", "actor", query.Actor);
+        Filter("action = @action", "action", query.Action);
+        Filter("outcome = @outcome", "outcome", query.Outcome);
+        Filter("at >= @since", "since", query.Since);
+        Filter("at < @until", "until", query.Until);
+        Filter("id < @before", "before", query.Before);
+        command.Parameters.AddWithValue("limit", query.Limit);
+        command.CommandText = $"SELECT {Columns} FROM audit_log {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY id DESC LIMIT @limit";
+        await using var connection = await _db.Value.OpenConnectionAsync(ct);
+        command.Connection = connection;
+        var rows = new List<AuditEntry>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(Read(reader));
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// Walks the whole chain in id order, recomputing every hash: the first row whose stored previous hash is not the
+    /// hash of the row before it (a row was removed or re-chained), or whose fields do not give its stored hash (it was
+    /// edited), breaks it. The head hash lets an auditor anchor the chain elsewhere: cutting rows off the end is only
+    /// visible against an earlier head.
+    /// </summary>
+    public async Task<AuditVerification> Verify(CancellationToken ct)
+    {
+        await using var connection = await _db.Value.OpenConnectionAsync(ct);
+        await using var command = new NpgsqlCommand($"SELECT {Columns} FROM audit_log ORDER BY id", connection);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var expected = Genesis;
+        long rows = 0;
+        while (await reader.ReadAsync(ct))
+        {
+            var row = Read(reader);
+            rows++;
+            if (row.PrevHash != expected)
+            {
+                return new(false, rows, expected, row.Id,
+                    $"row {row.Id} does not follow the row before it (its previous hash is not that row's hash): a row before it was removed or replaced");
+            }
+
+            if (HashOf(row) != row.Hash)
+            {
+                return new(false, rows, expected, row.Id, $"row {row.Id} was changed after it was written (its fields no longer give its hash)");
+            }
+
+            expected = row.Hash;
+        }
+
+        return new(true, rows, expected, null, null);
+    }
+
+    /// <summary>Whether the audit table can be written (the readiness check): it exists and the database answers.</summary>
+    public async Task Probe(CancellationToken ct)
+    {
+        await using var connection = await _db.Value.OpenConnectionAsync(ct);
+        await using var command = new NpgsqlCommand("SELECT 1 FROM audit_log LIMIT 0", connection);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>SHA-256 (hex) of a versioned JSON array of the previous hash and every field but the id.</summary>
+    internal static string HashOf(AuditEntry row)
+    {
+        var fields = new object?[]
+        {
+            "agents-audit-v1", row.PrevHash, row.At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
+            row.Actor, row.Roles, row.AuthMethod, row.Action, row.Target, row.RequestId, row.ClientAddress, row.Outcome,
+            row.StatusCode, row.Detail,
+        };
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(fields))));
+    }
+
+    private static AuditEntry Read(NpgsqlDataReader r) => new()
+    {
+        Id = r.GetInt64(0),
+        At = new DateTimeOffset(r.GetDateTime(1).ToUniversalTime(), TimeSpan.Zero),
+        Actor = r.GetString(2),
+        Roles = r.GetString(3),
+        AuthMethod = r.GetString(4),
+        Action = r.GetString(5),
+        Target = r.GetString(6),
+        RequestId = r.GetString(7),
+        ClientAddress = r.GetString(8),
+        Outcome = r.GetString(9),
+        StatusCode = r.GetInt32(10),
+        Detail = r.IsDBNull(11) ? null : r.GetString(11),
+        PrevHash = r.GetString(12),
+        Hash = r.GetString(13),
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_db.IsValueCreated)
+        {
+            await _db.Value.DisposeAsync();
+        }
+    }
+}
