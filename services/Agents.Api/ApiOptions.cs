@@ -29,6 +29,17 @@ public sealed class ApiOptions
     [Range(1, 100_000)]
     public int RateLimitBurst { get; set; } = 100;
 
+    /// <summary>
+    /// Requests per second from one address without a credential (every one is refused 401 and audited): tight, so
+    /// that nobody can fill the audit trail; health and metrics are not limited.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int AnonymousRateLimitPerSecond { get; set; } = 1;
+
+    /// <summary>Requests without a credential one address may make at once.</summary>
+    [Range(1, 100_000)]
+    public int AnonymousRateLimitBurst { get; set; } = 10;
+
     /// <summary>The link to <paramref name="traceId"/> in Jaeger, or null when the incident has no trace.</summary>
     public string? TraceUrl(string? traceId) =>
         string.IsNullOrEmpty(traceId) ? null : $"{JaegerUrl.AbsoluteUri.TrimEnd('/')}/trace/{traceId}";

@@ -29,36 +29,35 @@ public static class ClaimEndpoints
         return app;
     }
 
-    /// <summary>The claim fields only a claims reviewer sees; everyone else reads <see cref="Redacted"/> in their place.</summary>
-    public static IReadOnlyList<string> PersonalFields { get; } = ["memberId", "clinicalNotes"];
-
-    public const string Redacted = "[redacted]";
-
     /// <summary>
     /// <paramref name="subject"/> as <paramref name="http"/>'s caller may see it: whole for a claims reviewer (and the read
-    /// is audited), else with <see cref="PersonalFields"/> replaced by <see cref="Redacted"/>.
+    /// is audited with the claim's id), else with <see cref="PersonalData.Fields"/> replaced by <see cref="PersonalData.Redacted"/>.
     /// </summary>
     internal static JsonElement Visible(JsonElement subject, HttpContext http)
     {
-        if (subject.ValueKind != JsonValueKind.Object || !PersonalFields.Any(f => subject.TryGetProperty(f, out _)))
+        if (!PersonalData.Holds(subject))
         {
             return subject;
         }
 
-        if (http.User.IsInRole(ApiRoles.ClaimsReviewer))
+        if (!http.User.IsInRole(ApiRoles.ClaimsReviewer))
         {
-            AuditMiddleware.Mark(http, "claim.read-personal-data");
-            return subject;
+            return PersonalData.Redact(subject);
         }
 
-        var copy = JsonNode.Parse(subject.GetRawText())!.AsObject();
-        foreach (var field in PersonalFields.Where(copy.ContainsKey))
+        AuditMiddleware.Mark(http, "claim.read-personal-data");
+        var read = subject.ValueKind == JsonValueKind.Object && subject.TryGetProperty("claimId", out var id) ? id.ToString() : "?";
+        if (http.Items[ReadClaims] is not List<string> ids)
         {
-            copy[field] = Redacted;
+            http.Items[ReadClaims] = ids = [];
         }
 
-        return JsonSerializer.SerializeToElement(copy);
+        ids.Add(read);
+        AuditMiddleware.Describe(http, $"claims: {string.Join(" ", ids)}");
+        return subject;
     }
+
+    private const string ReadClaims = "agents.claims.read";
 
     /// <summary>What <c>POST /claims</c> answers (202): where to follow the claim.</summary>
     public sealed record ClaimAccepted(string ClaimId, Guid DeliberationId, string Location);

@@ -23,15 +23,33 @@ public static class DeadLetterApi
     /// <summary>Body of <c>POST /dead-letters/{queue}/replay</c>: one message by id, or every message with <c>{"all": true}</c>.</summary>
     public sealed record ReplayBody(string? MessageId, bool? All);
 
-    private static Task<IResult> Peek(string queue, int? limit, DeadLetters dl, CancellationToken ct) =>
+    private static Task<IResult> Peek(string queue, int? limit, HttpContext http, DeadLetters dl, CancellationToken ct) =>
         ListArguments.Refusal(limit) is { } refusal
             ? Task.FromResult(refusal)
-            : Known(queue, async () => Results.Ok(await dl.Peek(queue, limit ?? 20, ct)));
+            : Known(queue, async () => Results.Ok((await dl.Peek(queue, limit ?? 20, ct)).Select(d => Visible(d, queue, http)).ToList()));
 
-    private static Task<IResult> Show(string queue, string messageId, DeadLetters dl, CancellationToken ct) =>
+    private static Task<IResult> Show(string queue, string messageId, HttpContext http, DeadLetters dl, CancellationToken ct) =>
         Known(queue, async () => await dl.Find(queue, messageId, ct) is { } found
-            ? Results.Ok(found)
+            ? Results.Ok(Visible(found, queue, http))
             : NoSuchMessage(queue, messageId));
+
+    /// <summary>A dead letter as the caller may read it: claims' personal data only for claims reviewers (and audited).</summary>
+    private static DeadLetter Visible(DeadLetter letter, string queue, HttpContext http)
+    {
+        var redacted = PersonalData.RedactBody(letter.Body, queue);
+        if (ReferenceEquals(redacted, letter.Body) || redacted == letter.Body)
+        {
+            return letter;
+        }
+
+        if (http.User.IsInRole(ApiRoles.ClaimsReviewer))
+        {
+            AuditMiddleware.Mark(http, "claim.read-personal-data");
+            return letter;
+        }
+
+        return letter with { Body = redacted };
+    }
 
     // Replaying a whole queue is never the default: it takes {"all": true}; a body with a message id replays that one.
     // A missing or malformed body is a 400 from the framework before anything is touched.

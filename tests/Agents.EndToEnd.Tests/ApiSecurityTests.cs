@@ -90,11 +90,16 @@ public sealed class ApiSecurityTests(SystemFixture system, ITestOutputHelper out
             output.WriteLine($"{what}: anonymous 401, {string.Join(", ", Roles.Except(Allowed(role)).Select(r => $"{r} 403"))}, {role} 2xx");
         }
 
-        // The same checks of the same identities over X-Api-Key.
-        using var byHeader = system.ApiWith(null);
-        byHeader.DefaultRequestHeaders.Add("X-Api-Key", system.ApiKeys["viewer"]);
-        Assert.Equal(HttpStatusCode.OK, (await byHeader.GetAsync("incidents")).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await byHeader.GetAsync("audit")).StatusCode);
+        // Every key works over X-Api-Key too, with its own role.
+        foreach (var role in Roles)
+        {
+            using var byHeader = system.ApiWith(null);
+            byHeader.DefaultRequestHeaders.Add("X-Api-Key", system.ApiKeys[role]);
+            using var read = await byHeader.GetAsync("incidents");
+            using var audit = await byHeader.GetAsync("audit");
+            Assert.Equal((HttpStatusCode.OK, role == "admin" ? HttpStatusCode.OK : HttpStatusCode.Forbidden), (read.StatusCode, audit.StatusCode));
+        }
+
         using var wrongKey = system.ApiWith("not-a-key-of-this-api-0123456789");
         Assert.Equal(HttpStatusCode.Unauthorized, (await wrongKey.GetAsync("incidents")).StatusCode);
         using var anonymousHealth = await system.ApiAs(null).GetAsync("health/ready");
@@ -170,6 +175,21 @@ public sealed class ApiSecurityTests(SystemFixture system, ITestOutputHelper out
 
         using var noRoles = system.ApiWith(Token());
         Assert.Equal(HttpStatusCode.Forbidden, (await noRoles.GetAsync("incidents")).StatusCode);
+
+        // A token cannot name its own actor: the API's claims in it are dropped, the actor is the issuer's user.
+        var forged = system.Oidc.Token(SystemFixture.ApiAudience, new Dictionary<string, object>
+        {
+            ["sub"] = "u-666", ["preferred_username"] = "mallory@example.com", ["roles"] = new[] { "operator" },
+            ["agents:actor"] = "apikey:e2e-admin", ["agents:auth"] = "api-key", ["agents:api-key"] = "e2e-admin",
+        });
+        using (var mallory = system.ApiWith(forged))
+        {
+            using var acknowledged = await mallory.PostAsJsonAsync($"incidents/{Guid.NewGuid()}/acknowledge", new { note = "not me" });
+            Assert.Equal(HttpStatusCode.NotFound, acknowledged.StatusCode);
+        }
+
+        var malloryRow = Assert.Single(await Audit($"actor={Uri.EscapeDataString("oidc:mallory@example.com")}"));
+        Assert.Equal(("oidc", "incident.acknowledge"), (malloryRow.GetProperty("authMethod").GetString(), malloryRow.GetProperty("action").GetString()));
     }
 
     [Fact]
@@ -180,7 +200,7 @@ public sealed class ApiSecurityTests(SystemFixture system, ITestOutputHelper out
         var notes = $"Clinical note {Guid.NewGuid():N}: refractory migraine.";
         await PostClaim(system.ApiAs("operator"), claimId, member, notes);
 
-        await system.WaitUntil(async () => (await system.ApiAs("viewer").GetAsync($"claims/{claimId}")).IsSuccessStatusCode, $"claim {claimId} to be known", Patience);
+        await system.WaitUntil(() => Succeeds(system.ApiAs("viewer"), $"claims/{claimId}"), $"claim {claimId} to be known", Patience);
         foreach (var role in new[] { "viewer", "operator", "admin" })
         {
             var view = await system.ApiAs(role).GetFromJsonAsync<JsonElement>($"claims/{claimId}", Json);
@@ -200,6 +220,34 @@ public sealed class ApiSecurityTests(SystemFixture system, ITestOutputHelper out
         Assert.Equal(notes, reviewed.GetProperty("claim").GetProperty("clinicalNotes").GetString());
         var reads = await Audit($"actor=apikey:e2e-claims-reviewer&action=claim.read-personal-data");
         Assert.Contains(reads, r => r.GetProperty("target").GetString()!.Contains(claimId, StringComparison.Ordinal));
+
+        // A claim the intake refused waits in claim-intake_error: its body is redacted there too, for an admin who is
+        // not a claims reviewer; one who is both reads it whole.
+        var refusedId = $"CLM-BAD-{Guid.NewGuid():N}"[..24];
+        var refusedMember = $"MBR-{Guid.NewGuid():N}"[..16];
+        await system.PublishRaw(AgentQueues.ClaimsExchange,
+            JsonSerializer.Serialize(new { claimId = refusedId, memberId = refusedMember, plan = "gold", clinicalNotes = notes }), "claims.e2e");
+        string? seenByAdmin = null;
+        await system.WaitUntil(async () =>
+        {
+            var letters = await system.ApiAs("admin").GetFromJsonAsync<List<JsonElement>>($"dead-letters/{AgentQueues.ClaimIntake}?limit=500", Json);
+            seenByAdmin = letters!.Select(l => l.GetProperty("body").GetString()!).FirstOrDefault(b => b.Contains(refusedId, StringComparison.Ordinal));
+            return seenByAdmin is not null;
+        }, $"{refusedId} in {AgentQueues.ClaimIntake}_error", Patience);
+        Assert.DoesNotContain(refusedMember, seenByAdmin, StringComparison.Ordinal);
+        Assert.DoesNotContain(notes, seenByAdmin, StringComparison.Ordinal);
+        Assert.Contains("[redacted]", seenByAdmin, StringComparison.Ordinal);
+        using (var both = system.ApiWith(system.Oidc.Token(SystemFixture.ApiAudience, new Dictionary<string, object>
+        {
+            ["sub"] = "u-2002", ["preferred_username"] = "carol@example.com", ["roles"] = new[] { "admin", "claims-reviewer" },
+        })))
+        {
+            var whole = await both.GetStringAsync($"dead-letters/{AgentQueues.ClaimIntake}?limit=500");
+            Assert.Contains(refusedMember, whole, StringComparison.Ordinal);
+        }
+
+        Assert.Contains(await Audit($"actor={Uri.EscapeDataString("oidc:carol@example.com")}"),
+            r => r.GetProperty("action").GetString() == "claim.read-personal-data");
 
         // JSON only: a browser's form post cannot submit a claim.
         using var form = await system.ApiAs("operator").PostAsync("claims", new FormUrlEncodedContent(new Dictionary<string, string> { ["claimId"] = "CLM-FORM" }));
@@ -250,53 +298,64 @@ public sealed class ApiSecurityTests(SystemFixture system, ITestOutputHelper out
             forbidden.GetProperty("statusCode").GetInt32()));
         Assert.Matches("^[0-9a-f]{32}$", rerun.GetProperty("requestId").GetString()!);
         Assert.Equal("127.0.0.1", rerun.GetProperty("clientAddress").GetString());
-        Assert.Equal(forbidden.GetProperty("hash").GetString(), rows.First(r => r.GetProperty("id").GetInt64() == forbidden.GetProperty("id").GetInt64() + 1)
-            .GetProperty("prevHash").GetString());
+        // The re-run's row follows the refusal's in the chain (ids may have gaps; the chain has none).
+        Assert.Equal(forbidden.GetProperty("hash").GetString(), rerun.GetProperty("prevHash").GetString());
 
         var intact = await Verify();
         Assert.True(intact.GetProperty("intact").GetBoolean(), intact.ToString());
         var edited = rerun.GetProperty("id").GetInt64();
+        var removed = forbidden.GetProperty("id").GetInt64();
 
         // Append-only: the table refuses changes, even from the account that owns it.
         var change = await Assert.ThrowsAsync<PostgresException>(() => Sql($"UPDATE audit_log SET actor = 'apikey:someone-else' WHERE id = {edited}"));
         Assert.Contains("append-only", change.MessageText, StringComparison.Ordinal);
         await Assert.ThrowsAsync<PostgresException>(() => Sql($"DELETE FROM audit_log WHERE id = {edited}"));
 
-        // Someone who can switch the guard off can edit a row; the chain still tells.
-        await Sql($"""
-            ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only;
-            UPDATE audit_log SET actor = 'apikey:someone-else' WHERE id = {edited};
-            ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only;
-            """);
-        var broken = await Verify();
-        Assert.False(broken.GetProperty("intact").GetBoolean());
-        Assert.Equal(edited, broken.GetProperty("firstBrokenRow").GetInt64());
-        Assert.Contains("changed", broken.GetProperty("reason").GetString(), StringComparison.Ordinal);
-        output.WriteLine($"edited row: {broken}");
+        try
+        {
+            // Someone who can switch the guard off can edit a row; the chain still tells.
+            await Sql($"""
+                ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only;
+                UPDATE audit_log SET actor = 'apikey:someone-else' WHERE id = {edited};
+                ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only;
+                """);
+            var broken = await Verify();
+            Assert.False(broken.GetProperty("intact").GetBoolean());
+            Assert.Equal(edited, broken.GetProperty("firstBrokenRow").GetInt64());
+            Assert.Contains("changed", broken.GetProperty("reason").GetString(), StringComparison.Ordinal);
+            output.WriteLine($"edited row: {broken}");
 
-        // ... and a row removed from the middle breaks it at the row after.
-        await Sql($"""
-            ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only;
-            UPDATE audit_log SET actor = 'apikey:e2e-operator' WHERE id = {edited};
-            DELETE FROM audit_log WHERE id = {forbidden.GetProperty("id").GetInt64()};
-            ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only;
-            """);
-        var removed = await Verify();
-        Assert.False(removed.GetProperty("intact").GetBoolean());
-        Assert.Equal(forbidden.GetProperty("id").GetInt64() + 1, removed.GetProperty("firstBrokenRow").GetInt64());
-        Assert.Contains("removed", removed.GetProperty("reason").GetString(), StringComparison.Ordinal);
-        output.WriteLine($"removed row: {removed}");
+            // ... and a row removed from the middle breaks it at the row after.
+            await Sql($"""
+                ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only;
+                UPDATE audit_log SET actor = 'apikey:e2e-operator' WHERE id = {edited};
+                DELETE FROM audit_log WHERE id = {removed};
+                ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only;
+                """);
+            var gap = await Verify();
+            Assert.False(gap.GetProperty("intact").GetBoolean());
+            Assert.Equal(edited, gap.GetProperty("firstBrokenRow").GetInt64());
+            Assert.Contains("removed", gap.GetProperty("reason").GetString(), StringComparison.Ordinal);
+            output.WriteLine($"removed row: {gap}");
+        }
+        finally
+        {
+            // Put back as it was, whatever failed above: the later tests of this system verify the chain too.
+            await Sql($"""
+                ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only;
+                UPDATE audit_log SET actor = 'apikey:e2e-operator' WHERE id = {edited};
+                INSERT INTO audit_log (id, at, actor, roles, auth_method, action, target, request_id, client_address, outcome, status_code, detail, prev_hash, hash)
+                OVERRIDING SYSTEM VALUE
+                SELECT {removed}, '{forbidden.GetProperty("at").GetDateTimeOffset():O}', '{forbidden.GetProperty("actor").GetString()}',
+                  '{forbidden.GetProperty("roles").GetString()}', '{forbidden.GetProperty("authMethod").GetString()}', '{forbidden.GetProperty("action").GetString()}',
+                  '{forbidden.GetProperty("target").GetString()}', '{forbidden.GetProperty("requestId").GetString()}', '{forbidden.GetProperty("clientAddress").GetString()}',
+                  '{forbidden.GetProperty("outcome").GetString()}', {forbidden.GetProperty("statusCode").GetInt32()}, NULL,
+                  '{forbidden.GetProperty("prevHash").GetString()}', '{forbidden.GetProperty("hash").GetString()}'
+                WHERE NOT EXISTS (SELECT 1 FROM audit_log WHERE id = {removed});
+                ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only;
+                """);
+        }
 
-        // Put back as it was: the chain verifies again, to its head.
-        await Sql($"""
-            INSERT INTO audit_log (id, at, actor, roles, auth_method, action, target, request_id, client_address, outcome, status_code, detail, prev_hash, hash)
-            OVERRIDING SYSTEM VALUE
-            VALUES ({forbidden.GetProperty("id").GetInt64()}, '{forbidden.GetProperty("at").GetDateTimeOffset():O}', '{forbidden.GetProperty("actor").GetString()}',
-              '{forbidden.GetProperty("roles").GetString()}', '{forbidden.GetProperty("authMethod").GetString()}', '{forbidden.GetProperty("action").GetString()}',
-              '{forbidden.GetProperty("target").GetString()}', '{forbidden.GetProperty("requestId").GetString()}', '{forbidden.GetProperty("clientAddress").GetString()}',
-              '{forbidden.GetProperty("outcome").GetString()}', {forbidden.GetProperty("statusCode").GetInt32()}, NULL,
-              '{forbidden.GetProperty("prevHash").GetString()}', '{forbidden.GetProperty("hash").GetString()}');
-            """);
         var restored = await Verify();
         Assert.True(restored.GetProperty("intact").GetBoolean(), restored.ToString());
         Assert.True(restored.GetProperty("rows").GetInt64() >= intact.GetProperty("rows").GetInt64());
@@ -382,10 +441,12 @@ public sealed class ApiSecurityTests(SystemFixture system, ITestOutputHelper out
     {
         var resolved = await EndedIncident("critical", withDeploy: true);
         var escalated = await EndedIncident("critical", withDeploy: false);
+        Assert.True(resolved.Summary.Status == IncidentStatuses.Resolved, $"the incident with a deploy ended {resolved.Summary.Status}");
+        Assert.True(escalated.Summary.Status == IncidentStatuses.Escalated, $"the incident without a deploy ended {escalated.Summary.Status}");
         var id = resolved.Summary.IncidentId;
         var claimId = $"CLM-M-{Guid.NewGuid():N}"[..20];
         await PostClaim(system.Api, claimId, "MBR-1", "notes");
-        await system.WaitUntil(async () => (await system.Api.GetAsync($"claims/{claimId}")).IsSuccessStatusCode, $"claim {claimId}", Patience);
+        await system.WaitUntil(() => Succeeds(system.Api, $"claims/{claimId}"), $"claim {claimId}", Patience);
         var deliberationId = (await system.Api.GetFromJsonAsync<JsonElement>($"claims/{claimId}", Json)).GetProperty("deliberationId").GetGuid();
         var messageId = await DeadLetter();
         var newClaim = JsonSerializer.Deserialize<JsonElement>(ClaimBody($"CLM-N-{Guid.NewGuid():N}"[..20], "MBR-2", "notes"));
@@ -460,9 +521,14 @@ public sealed class ApiSecurityTests(SystemFixture system, ITestOutputHelper out
                 Encoding.UTF8.GetBytes($"{{\"messageType\": [\"urn:message:Agents.Contracts.Triage:TriageIncident\"], \"message\": {{\"incidentId\": \"{marker}"));
         }
 
-        await system.WaitUntil(async () =>
-            (await system.Api.GetAsync($"dead-letters/{AgentQueues.Triage}/{messageId}")).IsSuccessStatusCode, $"{messageId} in triage_error", Patience);
+        await system.WaitUntil(() => Succeeds(system.Api, $"dead-letters/{AgentQueues.Triage}/{messageId}"), $"{messageId} in triage_error", Patience);
         return messageId;
+    }
+
+    private static async Task<bool> Succeeds(HttpClient client, string path)
+    {
+        using var response = await client.GetAsync(path);
+        return response.IsSuccessStatusCode;
     }
 
     private static string ClaimBody(string claimId, string member, string notes) => JsonSerializer.Serialize(new

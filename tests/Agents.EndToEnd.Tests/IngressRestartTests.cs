@@ -72,8 +72,24 @@ public sealed class IngressRestartTests(IngressRestartFixture system, ITestOutpu
         Assert.True(result.Unavailable + result.Refused > 0, "the restart happened while webhooks were sent, so some were answered 503");
 
         var missing = result.Accepted.ToHashSet();
+        // What the intake queue holds and who consumes it, for the failure message: a queue full of alerts and no consumer
+        // is an orchestrator that did not come back to the broker; an empty queue is an alert lost on the way.
+        var intake = "not looked at";
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(system.PrivateBroker.Url) };
         await system.WaitUntil(async () =>
         {
+            try
+            {
+                await using var broker = await factory.CreateConnectionAsync("e2e-restart-diagnostics");
+                await using var channel = await broker.CreateChannelAsync();
+                var queue = await channel.QueueDeclarePassiveAsync(Agents.Contracts.AgentQueues.AlertIntake);
+                intake = $"{queue.MessageCount} message(s) in {Agents.Contracts.AgentQueues.AlertIntake}, {queue.ConsumerCount} consumer(s)";
+            }
+            catch (Exception e) when (e is RabbitMQ.Client.Exceptions.BrokerUnreachableException or RabbitMQ.Client.Exceptions.OperationInterruptedException)
+            {
+                intake = $"the broker could not be asked: {e.Message}";
+            }
+
             await using var connection = new NpgsqlConnection(system.DatabaseConnection);
             await connection.OpenAsync();
             await using var query = new NpgsqlCommand("select fingerprint from orchestrator.incidents where fingerprint like @prefix", connection);
@@ -85,6 +101,6 @@ public sealed class IngressRestartTests(IngressRestartFixture system, ITestOutpu
             }
 
             return missing.Count == 0;
-        }, () => $"every accepted webhook to become an incident; {missing.Count} missing, e.g. {string.Join(", ", missing.Take(5))}", TimeSpan.FromMinutes(2));
+        }, () => $"every accepted webhook to become an incident; {missing.Count} missing, e.g. {string.Join(", ", missing.Take(5))}; {intake}", TimeSpan.FromMinutes(2));
     }
 }

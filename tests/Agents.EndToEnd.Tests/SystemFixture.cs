@@ -130,6 +130,8 @@ public class SystemFixture : IAsyncLifetime
             // The tests poll the API many times a second; the production default (20/s) is for people and scripts.
             ["Api__RateLimitPerSecond"] = "1000",
             ["Api__RateLimitBurst"] = "2000",
+            ["Api__AnonymousRateLimitPerSecond"] = "1000",
+            ["Api__AnonymousRateLimitBurst"] = "2000",
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Telemetry.Endpoint,
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             ["OTEL_BSP_SCHEDULE_DELAY"] = "200",

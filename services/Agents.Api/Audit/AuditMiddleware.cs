@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using System.Diagnostics.Metrics;
 using Agents.Api.Security;
 using Agents.Hosting;
@@ -11,6 +12,7 @@ namespace Agents.Api.Audit;
 /// (<see cref="Mark"/>: a claims reviewer reading personal data). Requests turned away by the rate limiter never get
 /// here, so a flood cannot fill the trail. A row that cannot be written is logged as Critical with its fields and
 /// counted (<c>agents_api_audit_failures_total</c>); the API's readiness check fails while the table cannot be reached.
+/// Before an audited action the trail is probed: when it cannot be written the action is not done (503).
 /// </summary>
 public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, TimeProvider clock, ILogger<AuditMiddleware> logger)
 {
@@ -28,29 +30,67 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
     /// <summary>Adds words to the request's audit row (what was asked: the step, the note, the message id).</summary>
     public static void Describe(HttpContext http, string detail) => http.Items[DetailItem] = detail;
 
+    /// <summary>The status recorded for a request whose client went away before it was answered (nginx's convention).</summary>
+    public const int ClientClosedRequest = 499;
+
     public async Task InvokeAsync(HttpContext http)
     {
+        var audited = http.GetEndpoint()?.Metadata.GetMetadata<AuditedAction>()?.Action;
+        if (audited is not null && http.User.Identity?.IsAuthenticated == true && !await Writable())
+        {
+            // Fail closed: an operator action that could leave no row is not done.
+            await Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Audit trail unavailable",
+                    detail: "The audit trail cannot be written (is PostgreSQL reachable?), so nothing was done; retry once GET /health/ready answers 200.")
+                .ExecuteAsync(http);
+            await Write(http, audited, http.Response.StatusCode, "not done: the audit trail was unavailable");
+            return;
+        }
+
+        int? thrown = null;
         try
         {
             await next(http);
         }
+        catch (Exception)
+        {
+            // Recorded as what the client got: a 500 (the exception handler answers it), or nothing when it hung up.
+            thrown = http.RequestAborted.IsCancellationRequested ? ClientClosedRequest : StatusCodes.Status500InternalServerError;
+            throw;
+        }
         finally
         {
-            var action = http.GetEndpoint()?.Metadata.GetMetadata<AuditedAction>()?.Action ?? http.Items[ActionItem] as string;
+            var status = thrown ?? http.Response.StatusCode;
+            var action = audited ?? http.Items[ActionItem] as string;
             // Also any write that never reached an endpoint of ours (routing answered it 405 or 415, say).
-            var refused = http.Response.StatusCode is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden
+            var refused = status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden
                 || !(HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) || HttpMethods.IsOptions(http.Request.Method));
             if (action is not null || refused)
             {
-                await Write(http, action ?? $"{http.Request.Method} {(http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path.Value}");
+                await Write(http, action ?? $"{http.Request.Method} {(http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path.Value}", status, null);
             }
         }
     }
 
-    private async Task Write(HttpContext http, string action)
+    /// <summary>Whether the trail can take a row now (one round trip; only before operator actions, which are rare).</summary>
+    private async Task<bool> Writable()
+    {
+        try
+        {
+            await trail.Probe(CancellationToken.None);
+            return true;
+        }
+        catch (Exception e)
+        {
+            Failures.Add(1);
+            ApiLog.AuditUnavailable(logger, e.GetBaseException().Message);
+            return false;
+        }
+    }
+
+    private async Task Write(HttpContext http, string action, int status, string? note)
     {
         var identity = ApiIdentity.Of(http.User);
-        var status = http.Response.StatusCode;
+        var detail = http.Items[DetailItem] as string;
         var entry = new AuditEntry
         {
             At = clock.GetUtcNow(),
@@ -66,11 +106,18 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
                 < 400 => "succeeded",
                 StatusCodes.Status401Unauthorized => "unauthenticated",
                 StatusCodes.Status403Forbidden => "forbidden",
+                ClientClosedRequest => "aborted",
                 < 500 => "refused",
                 _ => "failed",
             },
             StatusCode = status,
-            Detail = http.Items[DetailItem] is string detail ? Bounded(detail, MaxDetail) : null,
+            Detail = (detail, note) switch
+            {
+                (null, null) => null,
+                (_, null) => Bounded(detail!, MaxDetail),
+                (null, _) => note,
+                _ => Bounded($"{note}; {detail}", MaxDetail),
+            },
         };
         try
         {
@@ -84,5 +131,33 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
         }
     }
 
-    private static string Bounded(string value, int max) => value.Length <= max ? value : value[..(max - 1)] + "…";
+    /// <summary>
+    /// <paramref name="value"/> as PostgreSQL text takes it and at most <paramref name="max"/> characters: NUL and lone
+    /// surrogates (which it would refuse, losing the row) become U+FFFD.
+    /// </summary>
+    internal static string Bounded(string value, int max)
+    {
+        var text = new StringBuilder(value.Length);
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                text.Append(c).Append(value[++i]);
+            }
+            else
+            {
+                text.Append(c == '\0' || char.IsSurrogate(c) ? '\uFFFD' : c);
+            }
+        }
+
+        if (text.Length <= max)
+        {
+            return text.ToString();
+        }
+
+        // Cut before the limit, never between the halves of a pair.
+        var cut = char.IsHighSurrogate(text[max - 2]) ? max - 2 : max - 1;
+        return text.ToString(0, cut) + "…";
+    }
 }

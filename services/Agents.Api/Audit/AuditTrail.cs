@@ -131,8 +131,9 @@ public sealed class AuditTrail(AgentsConnections connections) : IAsyncDisposable
         Filter("actor = @actor", "actor", query.Actor);
         Filter("action = @action", "action", query.Action);
         Filter("outcome = @outcome", "outcome", query.Outcome);
-        Filter("at >= @since", "since", query.Since);
-        Filter("at < @until", "until", query.Until);
+        // PostgreSQL takes a timestamptz parameter in UTC only; ?since=…+02:00 means the same instant.
+        Filter("at >= @since", "since", query.Since?.ToUniversalTime());
+        Filter("at < @until", "until", query.Until?.ToUniversalTime());
         Filter("id < @before", "before", query.Before);
         command.Parameters.AddWithValue("limit", query.Limit);
         command.CommandText = $"SELECT {Columns} FROM audit_log {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY id DESC LIMIT @limit";

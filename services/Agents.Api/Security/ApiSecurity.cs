@@ -65,9 +65,18 @@ public static class ApiSecurity
                     {
                         if (ctx.Principal?.Identity is ClaimsIdentity identity)
                         {
-                            var name = identity.FindFirst(auth.Jwt.NameClaim)?.Value ?? identity.FindFirst("sub")?.Value ?? "unknown";
+                            // The API's own claims come from the API only: a token that carries them does not name its actor.
+                            foreach (var forged in identity.Claims.Where(c => c.Type.StartsWith(ApiIdentity.ClaimPrefix, StringComparison.Ordinal)).ToList())
+                            {
+                                identity.RemoveClaim(forged);
+                            }
+
+                            var subject = identity.FindFirst("sub")?.Value ?? "unknown";
+                            var name = identity.FindFirst(auth.Jwt.NameClaim)?.Value ?? subject;
                             identity.AddClaim(new Claim(ApiIdentity.ActorClaim, $"oidc:{name}"));
                             identity.AddClaim(new Claim(ApiIdentity.MethodClaim, ApiIdentity.OidcMethod));
+                            // The person, for the rate limit: the issuer's subject, which a user cannot change (their name may).
+                            identity.AddClaim(new Claim(ApiIdentity.SubjectClaim, $"{identity.FindFirst("iss")?.Value}|{subject}"));
                         }
 
                         return Task.CompletedTask;
@@ -97,15 +106,19 @@ public static class ApiSecurity
 
                 var limits = http.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value;
                 var identity = ApiIdentity.Of(http.User);
-                var key = identity.IsAuthenticated ? $"id:{identity.Actor}" : $"ip:{http.Connection.RemoteIpAddress}";
-                // An API key may have limits of its own.
-                var own = http.User.FindFirst(ApiKeyHandler.KeyNameClaim)?.Value is { } name
+                var key = identity.IsAuthenticated ? $"id:{identity.Subject}" : $"ip:{http.Connection.RemoteIpAddress}";
+                // An API key may have limits of its own; callers without a credential share the tighter anonymous ones.
+                var own = identity.Method == ApiIdentity.ApiKeyMethod
+                    && http.User.FindFirst(ApiKeyHandler.KeyNameClaim)?.Value is { } name
                     && http.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value.ApiKeys.TryGetValue(name, out var apiKey)
                     ? apiKey : null;
+                var (rate, burst) = identity.IsAuthenticated
+                    ? (own?.PermitsPerSecond ?? limits.RateLimitPerSecond, own?.Burst ?? limits.RateLimitBurst)
+                    : (limits.AnonymousRateLimitPerSecond, limits.AnonymousRateLimitBurst);
                 return RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
                 {
-                    TokenLimit = own?.Burst ?? limits.RateLimitBurst,
-                    TokensPerPeriod = own?.PermitsPerSecond ?? limits.RateLimitPerSecond,
+                    TokenLimit = burst,
+                    TokensPerPeriod = rate,
                     ReplenishmentPeriod = TimeSpan.FromSeconds(1),
                     QueueLimit = 0,
                     AutoReplenishment = true,
@@ -144,6 +157,7 @@ public static class ApiSecurity
                 string.IsNullOrWhiteSpace(auth.Jwt.Authority) ? "off" : $"from {auth.Jwt.Authority} for audience {auth.Jwt.Audience}");
         }
 
+        app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseRateLimiter();
