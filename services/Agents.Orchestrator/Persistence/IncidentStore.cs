@@ -12,7 +12,7 @@ public static class IncidentStore
 {
     /// <summary>Npgsql options shared by the service and the design-time factory.</summary>
     public static void Configure(NpgsqlDbContextOptionsBuilder npgsql) =>
-        npgsql.MigrationsHistoryTable("__ef_migrations_history", IncidentDbContext.Schema);
+        npgsql.MigrationsHistoryTable(HistoryTable, IncidentDbContext.Schema);
 
     public static IServiceCollection AddIncidentStore(this IServiceCollection services)
     {
@@ -35,27 +35,44 @@ public static class IncidentStore
     {
         var factory = services.GetRequiredService<IDbContextFactory<IncidentDbContext>>();
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        // Nothing pending: nothing is created or locked, so a role with data rights only (the migrations ran in their
-        // own step, as the schema's owner) starts too. Reading the history creates nothing when it is missing.
-        if (!(await db.Database.GetPendingMigrationsAsync(cancellationToken)).Any())
-        {
-            return;
-        }
-
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
+            // Nothing pending: nothing is created or locked, so a role with data rights only (the migrations ran in their
+            // own step, as the schema's owner) starts too. EF's own "does the history exist" query fails, and logs an
+            // error, on a fresh database; the catalog answers without one.
+            if (await HistoryExists(db, cancellationToken) && !(await db.Database.GetPendingMigrationsAsync(cancellationToken)).Any())
+            {
+                return;
+            }
+
             await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_lock(hashtext('agents.orchestrator.migrations'))", cancellationToken);
-            // Without the history table EF's first look at it fails and is logged as an error on every fresh database.
-            await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
-            await db.Database.MigrateAsync(cancellationToken);
+            try
+            {
+                // Without the history table EF's first look at it fails and is logged as an error on every fresh database.
+                await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
+                await db.Database.MigrateAsync(cancellationToken);
+            }
+            finally
+            {
+                // Closing the session releases the lock too; unlock explicitly for pooled connections.
+                await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_unlock(hashtext('agents.orchestrator.migrations'))", CancellationToken.None);
+            }
         }
         finally
         {
-            // Closing the session releases the lock too; unlock explicitly for pooled connections.
-            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_unlock(hashtext('agents.orchestrator.migrations'))", CancellationToken.None);
             await db.Database.CloseConnectionAsync();
         }
+    }
+
+    /// <summary>The name of the migrations' history table, in <see cref="IncidentDbContext.Schema"/>.</summary>
+    public const string HistoryTable = "__ef_migrations_history";
+
+    private static async Task<bool> HistoryExists(IncidentDbContext db, CancellationToken cancellationToken)
+    {
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = $"SELECT to_regclass('{IncidentDbContext.Schema}.{HistoryTable}') IS NOT NULL";
+        return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
 }
 
