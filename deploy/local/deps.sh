@@ -555,7 +555,7 @@ shell_quote() {
 
 # Local secrets, made once and kept (mode 600) in the state dir, the same on every later run:
 # - ingress-secrets.env: the webhook ingress' (up.sh configures its sources alertmanager, pagerduty and generic with them);
-# - api-keys.env: AGENTS_API_KEY, the local admin key of the API (up.sh configures its hash as the key local-admin).
+# - api-keys.env: AGENTS_API_KEY, the local admin key of the API (up.sh configures its hash as the key local_admin).
 INGRESS_SECRETS=$STATE_DIR/ingress-secrets.env
 INGRESS_SECRET_NAMES=(INGRESS_ALERTMANAGER_TOKEN INGRESS_PAGERDUTY_SECRET INGRESS_GENERIC_SECRET)
 API_KEYS=$STATE_DIR/api-keys.env

@@ -100,9 +100,9 @@ default_source alertmanager Token "$INGRESS_ALERTMANAGER_TOKEN"
 default_source pagerduty Secret "$INGRESS_PAGERDUTY_SECRET"
 default_source generic Secret "$INGRESS_GENERIC_SECRET"
 # The API's local admin key (deps.sh made it; `deps.sh env` prints it as AGENTS_API_KEY): only its SHA-256 is configured.
-if ! env | grep -qi '^Auth__ApiKeys__local-admin__'; then
-    export "Auth__ApiKeys__local-admin__Hash=sha256:$(printf '%s' "$AGENTS_API_KEY" | sha256sum | cut -d' ' -f1)"
-    export "Auth__ApiKeys__local-admin__Role=admin"
+if ! env | grep -qi '^Auth__ApiKeys__local_admin__'; then
+    export "Auth__ApiKeys__local_admin__Hash=sha256:$(printf '%s' "$AGENTS_API_KEY" | sha256sum | cut -d' ' -f1)"
+    export "Auth__ApiKeys__local_admin__Role=admin"
 fi
 mkdir -p "$LOG_DIR"
 
@@ -245,7 +245,7 @@ cat <<EOF
  API:          $api_line
  RabbitMQ UI:  $RABBITMQ_MGMT_URL  (user ${RABBITMQ_MGMT_USER:-guest}, password ${RABBITMQ_MGMT_PASS:-guest})
  Sample alert: deploy/local/publish.sh alerts deploy/samples/alertmanager-firing.json
- API key:      local-admin (role admin): eval "\$(deploy/local/deps.sh env)" sets AGENTS_API_KEY (kept in $STATE_DIR/api-keys.env)
+ API key:      local_admin (role admin): eval "\$(deploy/local/deps.sh env)" sets AGENTS_API_KEY (kept in $STATE_DIR/api-keys.env)
  Webhooks:     ${AGENTS_INGRESS}/webhooks/alertmanager|pagerduty|generic  (secrets: deploy/local/deps.sh env)
  Logs:         $LOG_DIR/<service>.log
  Ctrl-C stops the services; RabbitMQ and PostgreSQL keep running
