@@ -30,4 +30,9 @@ public sealed record IncidentSnapshot
     public string? EscalationReason { get; init; }
 
     public DateTimeOffset? CreatedAt { get; init; }
+
+    /// <summary>Who acknowledged the incident (someone is on it: a channel need not page again), or null.</summary>
+    public string? AcknowledgedBy { get; init; }
+
+    public DateTimeOffset? AcknowledgedAt { get; init; }
 }

@@ -408,5 +408,7 @@ public sealed partial class IncidentStateMachine
         Remediation = incident.Remediation,
         EscalationReason = incident.EscalationReason,
         CreatedAt = incident.CreatedAt,
+        AcknowledgedBy = incident.AcknowledgedBy,
+        AcknowledgedAt = incident.AcknowledgedAt,
     };
 }

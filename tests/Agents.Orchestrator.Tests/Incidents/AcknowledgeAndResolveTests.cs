@@ -46,6 +46,15 @@ public sealed class AcknowledgeAndResolveTests
         await h.AdvancePastTimeout(id, IncidentSteps.Investigation, 1, TimeSpan.FromSeconds(61));
         await h.WaitSent<InvestigateIncident>(m => m.IncidentId == id && m.Attempt == 2);
         Assert.Equal(Alice, h.Saga.Sagas.Contains(id)!.AcknowledgedBy);
+
+        // The notification agent is told someone is on it.
+        await h.Publish(new IncidentInvestigated
+        {
+            IncidentId = id, Attempt = 2,
+            Hypothesis = Samples.Hypothesis() with { Category = "unknown", Confidence = 0.2, SuspectVersion = null, Evidence = [] },
+        });
+        var notify = await h.WaitSent<NotifyIncident>(m => m.IncidentId == id && m.Kind == NotificationKinds.Escalation);
+        Assert.Equal((Alice, incident.AcknowledgedAt), (notify.Incident.AcknowledgedBy, notify.Incident.AcknowledgedAt));
     }
 
     [Fact]
