@@ -24,18 +24,21 @@ die() { printf 'measure: error: %s\n' "$*" >&2; exit 1; }
 case $RUNS in '' | *[!0-9]*) die "RUNS must be a positive number, got '$RUNS'" ;; esac
 [[ $RUNS -ge 1 ]] || die "RUNS must be at least 1"
 
-if [[ -z ${AGENTS_API:-} ]]; then
+if [[ -z ${AGENTS_API:-} || -z ${AGENTS_API_KEY:-} ]]; then
     eval "$("$SCRIPT_DIR/deps.sh" env)"
 fi
 curl -fsS -o /dev/null --max-time 5 "$AGENTS_API/health/ready" 2>/dev/null \
     || die "the API at $AGENTS_API is not ready; start the system with deploy/local/up.sh"
+# The API answers nobody without a credential: the local admin key deps.sh made (up.sh configures it).
+code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 -H "Authorization: Bearer $AGENTS_API_KEY" "$AGENTS_API/incidents?limit=1" || true)
+[[ $code == 200 ]] || die "the API refused AGENTS_API_KEY (HTTP $code): is it the key up.sh configured (deploy/local/deps.sh env)?"
 
 now_ms() { date +%s%3N; }
 
 # One incident summary (GET /incidents?fingerprint=) -> "status updatedAt", empty while there is none.
 incident_state() {
     local body
-    body=$(curl -fsS --max-time 5 "$AGENTS_API/incidents?fingerprint=$1") || return 0
+    body=$(curl -fsS --max-time 5 -H "Authorization: Bearer $AGENTS_API_KEY" "$AGENTS_API/incidents?fingerprint=$1") || return 0
     local status updated
     status=$(grep -o '"status":"[A-Za-z]*"' <<<"$body" | head -n 1 | cut -d'"' -f4 || true)
     updated=$(grep -o '"updatedAt":"[^"]*"' <<<"$body" | head -n 1 | cut -d'"' -f4 || true)
