@@ -98,6 +98,12 @@ public sealed class SecretsTests : IAsyncLifetime
         Assert.Contains(_marker, broker.Uri.ToString() + database.ConnectionString, StringComparison.Ordinal);
 
         await WaitUntil(process, () => Printed(process, failure) || process.HasExited, $"{service} to report its failed login ({failure}) or exit");
+        if (process.HasExited)
+        {
+            // Its last lines may still be in the pipe when it is seen to have exited.
+            using var drained = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await process.Exited(drained.Token);
+        }
 
         Assert.True(Printed(process, failure), $"{service} exited without reporting the failed login ({failure}): the test proves nothing{Environment.NewLine}{process.RecentOutput}");
         AssertNoMarker(process);

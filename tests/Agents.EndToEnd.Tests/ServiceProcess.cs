@@ -36,6 +36,12 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>
+    /// Waits until the process has exited and its output has been read to the end: <see cref="HasExited"/> can be true
+    /// while its last lines (an unhandled exception's, say) are still on their way.
+    /// </summary>
+    public Task Exited(CancellationToken cancellationToken = default) => _process.WaitForExitAsync(cancellationToken);
+
     /// <summary>The exit code, once the process has exited.</summary>
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
