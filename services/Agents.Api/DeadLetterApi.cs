@@ -37,7 +37,7 @@ public static class DeadLetterApi
     private static DeadLetter Visible(DeadLetter letter, string queue, HttpContext http)
     {
         var redacted = PersonalData.RedactBody(letter.Body, queue);
-        if (ReferenceEquals(redacted, letter.Body) || redacted == letter.Body)
+        if (redacted == letter.Body)
         {
             return letter;
         }

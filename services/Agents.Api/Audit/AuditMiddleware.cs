@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Text;
 using System.Diagnostics.Metrics;
 using Agents.Api.Security;
+using Agents.Contracts;
 using Agents.Hosting;
 
 namespace Agents.Api.Audit;
@@ -131,33 +131,5 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
         }
     }
 
-    /// <summary>
-    /// <paramref name="value"/> as PostgreSQL text takes it and at most <paramref name="max"/> characters: NUL and lone
-    /// surrogates (which it would refuse, losing the row) become U+FFFD.
-    /// </summary>
-    internal static string Bounded(string value, int max)
-    {
-        var text = new StringBuilder(value.Length);
-        for (var i = 0; i < value.Length; i++)
-        {
-            var c = value[i];
-            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
-            {
-                text.Append(c).Append(value[++i]);
-            }
-            else
-            {
-                text.Append(c == '\0' || char.IsSurrogate(c) ? '\uFFFD' : c);
-            }
-        }
-
-        if (text.Length <= max)
-        {
-            return text.ToString();
-        }
-
-        // Cut before the limit, never between the halves of a pair.
-        var cut = char.IsHighSurrogate(text[max - 2]) ? max - 2 : max - 1;
-        return text.ToString(0, cut) + "…";
-    }
+    private static string Bounded(string value, int max) => StorableText.Bounded(value, max);
 }

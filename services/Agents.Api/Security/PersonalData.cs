@@ -27,8 +27,17 @@ public static class PersonalData
     };
 
     /// <summary><paramref name="value"/> with every personal field, at any depth, replaced by <see cref="Redacted"/>.</summary>
-    public static JsonElement Redact(JsonElement value) =>
-        Holds(value) ? JsonSerializer.SerializeToElement(Redact(JsonNode.Parse(value.GetRawText()))) : value;
+    public static JsonElement Redact(JsonElement value)
+    {
+        if (!Holds(value))
+        {
+            return value;
+        }
+
+        var node = JsonNode.Parse(value.GetRawText());
+        Redact(node);
+        return JsonSerializer.SerializeToElement(node);
+    }
 
     /// <summary>
     /// A dead letter's body as a non-reviewer may read it: JSON with the personal fields redacted; a body of a claims
@@ -48,13 +57,15 @@ public static class PersonalData
                 : body;
         }
 
-        return parsed is not null && Holds(JsonSerializer.SerializeToElement(parsed)) ? Redact(parsed)!.ToJsonString() : body;
+        return Redact(parsed) ? parsed!.ToJsonString() : body;
     }
 
     private static bool IsPersonal(string name) => Fields.Any(f => string.Equals(f, name, StringComparison.OrdinalIgnoreCase));
 
-    private static JsonNode? Redact(JsonNode? node)
+    /// <summary>Replaces every personal field of <paramref name="node"/>, at any depth; whether there was one.</summary>
+    private static bool Redact(JsonNode? node)
     {
+        var found = false;
         switch (node)
         {
             case JsonObject o:
@@ -63,10 +74,11 @@ public static class PersonalData
                     if (IsPersonal(name))
                     {
                         o[name] = Redacted;
+                        found = true;
                     }
                     else
                     {
-                        Redact(child);
+                        found |= Redact(child);
                     }
                 }
 
@@ -74,12 +86,12 @@ public static class PersonalData
             case JsonArray a:
                 foreach (var child in a)
                 {
-                    Redact(child);
+                    found |= Redact(child);
                 }
 
                 break;
         }
 
-        return node;
+        return found;
     }
 }

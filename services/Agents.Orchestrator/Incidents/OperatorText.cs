@@ -1,4 +1,4 @@
-using System.Text;
+using Agents.Contracts;
 
 namespace Agents.Orchestrator.Incidents;
 
@@ -23,31 +23,7 @@ internal static class OperatorText
     /// <summary>The note as stored, or null when it is missing or blank.</summary>
     public static string? Note(string? note) => Clean(note, MaxNoteLength);
 
-    /// <summary><paramref name="text"/> trimmed, well-formed and at most <paramref name="max"/> characters, or null when blank.</summary>
-    public static string? Clean(string? text, int max)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        var trimmed = text.Trim();
-        var clean = new StringBuilder(trimmed.Length);
-        for (var i = 0; i < trimmed.Length;)
-        {
-            // A lone surrogate decodes as U+FFFD, consuming it alone; NUL (which jsonb refuses) becomes U+FFFD too.
-            Rune.DecodeFromUtf16(trimmed.AsSpan(i), out var rune, out var consumed);
-            clean.Append((rune.Value == 0 ? Rune.ReplacementChar : rune).ToString());
-            i += Math.Max(1, consumed);
-        }
-
-        if (clean.Length <= max)
-        {
-            return clean.ToString();
-        }
-
-        // Cut, leaving room for the marker, never between the two halves of a surrogate pair.
-        var cut = char.IsHighSurrogate(clean[max - 2]) ? max - 2 : max - 1;
-        return clean.ToString(0, cut) + "…";
-    }
+    /// <summary><paramref name="text"/> trimmed and storable (<see cref="StorableText.Bounded"/>), or null when blank.</summary>
+    public static string? Clean(string? text, int max) =>
+        string.IsNullOrWhiteSpace(text) ? null : StorableText.Bounded(text.Trim(), max);
 }

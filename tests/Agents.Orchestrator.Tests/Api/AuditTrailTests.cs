@@ -107,5 +107,5 @@ public sealed class AuditTrailTests(StoreDatabase store) : IClassFixture<StoreDa
     [InlineData("0123456789abc", 10, "012345678…")]
     [InlineData("01234567\ud83d\ude00xyz", 10, "01234567…")]
     public void Audit_text_is_bounded_and_storable(string value, int max, string expected) =>
-        Assert.Equal(expected, AuditMiddleware.Bounded(value, max));
+        Assert.Equal(expected, Agents.Contracts.StorableText.Bounded(value, max));
 }
