@@ -75,6 +75,19 @@ public class SystemFixture : IAsyncLifetime
     /// <summary>The identity provider the API trusts (<c>Auth__Jwt__Authority</c>).</summary>
     internal FakeOidcIssuer Oidc { get; private set; } = null!;
 
+    /// <summary>The service whose telemetry the fixture's real Prometheus holds (not in the service catalog: the default entry's queries).</summary>
+    public const string EvidenceService = "orders-evidence";
+
+    /// <summary>
+    /// A real Prometheus the context agent asks (<c>Context__Sources__Prometheus__Url</c>), over history written when the
+    /// fixture started: <see cref="EvidenceService"/>'s error ratio steps from 0.5% to 20% at <see cref="EvidenceStep"/>.
+    /// Every other service has no series there, so their incidents rest on the alert's readings as before.
+    /// </summary>
+    internal PrometheusHistory Prometheus { get; private set; } = null!;
+
+    /// <summary>When <see cref="EvidenceService"/>'s error ratio stepped up: 8 minutes before the fixture started.</summary>
+    public DateTimeOffset EvidenceStep { get; } = DateTimeOffset.UtcNow.AddMinutes(-8);
+
     /// <summary>One API key per role, made for this system; the key's name in the audit trail is <c>apikey:e2e-&lt;role&gt;</c>.</summary>
     public IReadOnlyDictionary<string, string> ApiKeys { get; } = new[] { "viewer", "operator", "admin", "claims-reviewer", "flood" }
         .ToDictionary(role => role, _ => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)));
@@ -120,8 +133,10 @@ public class SystemFixture : IAsyncLifetime
         _database = await FreshDatabase.Create("agents_e2e");
         Telemetry = await OtlpReceiver.Start();
         Oidc = await FakeOidcIssuer.Start();
+        Prometheus = await PrometheusHistory.Start([PrometheusHistory.ServiceHistory.ErrorStep(EvidenceService, 0.005, 0.2, EvidenceStep)]);
         var environment = _environment = new Dictionary<string, string>
         {
+            ["Context__Sources__Prometheus__Url"] = Prometheus.Address.ToString(),
             ["Auth__Jwt__Authority"] = Oidc.Issuer,
             ["Auth__Jwt__Audience"] = ApiAudience,
             ["Auth__Jwt__RequireHttpsMetadata"] = "false",
@@ -429,6 +444,11 @@ public class SystemFixture : IAsyncLifetime
         if (Oidc is not null)
         {
             await Oidc.DisposeAsync();
+        }
+
+        if (Prometheus is not null)
+        {
+            await Prometheus.DisposeAsync();
         }
 
         using (var deleted = await Management.DeleteAsync($"api/vhosts/{Uri.EscapeDataString(VirtualHost)}"))

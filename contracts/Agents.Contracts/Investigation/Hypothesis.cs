@@ -3,7 +3,7 @@ namespace Agents.Contracts.Investigation;
 /// <summary>The hypothesis segment: a root-cause hypothesis with its evidence.</summary>
 public sealed record Hypothesis
 {
-    /// <summary><c>regression</c>, <c>capacity</c> or <c>unknown</c>.</summary>
+    /// <summary>One of <see cref="HypothesisCategories.All"/>: <c>regression</c>, <c>capacity</c>, <c>dependency</c>, <c>known-issue</c> or <c>unknown</c>.</summary>
     public required string Category { get; init; }
 
     public required string Summary { get; init; }
@@ -21,4 +21,10 @@ public sealed record Hypothesis
 
     /// <summary>Whether the investigation found errors; checked against the context's error rate.</summary>
     public required bool ErrorsObserved { get; init; }
+
+    /// <summary>For a dependency: the service this one depends on that degraded first.</summary>
+    public string? Dependency { get; init; }
+
+    /// <summary>For a known issue: the runbook action that resolved the similar past incident.</summary>
+    public string? KnownAction { get; init; }
 }

@@ -12,8 +12,9 @@ public sealed class AlertDetailsSource : IContextSource
 {
     public string Name => AlertMetricExtractor.SourceName;
 
-    public Task<ContextContribution> CollectAsync(CollectIncidentContext command, ContextWindow window, CancellationToken ct)
+    public Task<ContextContribution> CollectAsync(ContextRequest request, CancellationToken ct)
     {
+        var command = request.Command;
         var alert = command.Alert;
         var details = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in alert.Labels)

@@ -15,10 +15,9 @@ public sealed class LlmInvestigationBrain(StructuredChat chat) : IAgentBrain<Inv
 {
     public const string PromptFile = "investigation.v1.md";
 
-    private static readonly string[] Categories =
-        [RuleBasedInvestigationBrain.Regression, RuleBasedInvestigationBrain.Capacity, RuleBasedInvestigationBrain.Unknown];
+    private static readonly IReadOnlyList<string> Categories = HypothesisCategories.All;
 
-    private static readonly string[] EvidenceKinds = ["deploy", "metric", "alert"];
+    private static readonly IReadOnlyList<string> EvidenceKinds = Evidence.Kinds;
 
     private readonly string _instructions = Prompts.Load(PromptFile);
 

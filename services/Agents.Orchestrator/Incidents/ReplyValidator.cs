@@ -20,7 +20,10 @@ public static class ReplyValidator
     /// <summary>An error rate at or above this, in the context, contradicts a hypothesis that found no errors.</summary>
     public const double SignificantErrorRate = 0.05;
 
-    private static readonly string[] Categories = ["regression", "capacity", "unknown"];
+    /// <summary>How far a deploy may come after a measured step and still be blamed for it (the query's resolution).</summary>
+    public static readonly TimeSpan DeployAfterStepTolerance = TimeSpan.FromMinutes(1);
+
+    private static readonly IReadOnlyList<string> Categories = HypothesisCategories.All;
 
     public static string? Triage(IncidentState incident, TriageResult result)
     {
@@ -35,6 +38,7 @@ public static class ReplyValidator
             problems.Add("no service");
         }
         else if (!string.IsNullOrWhiteSpace(incident.Alert.Service)
+            && result.CatalogMatch is null
             && !string.Equals(result.Service, incident.Alert.Service, StringComparison.OrdinalIgnoreCase))
         {
             problems.Add($"service '{result.Service}' is not the alert's service '{incident.Alert.Service}'");
@@ -143,16 +147,56 @@ public static class ReplyValidator
                 problems.Add($"evidence '{evidence.Description}' at {evidence.ObservedAt:O} is outside the window");
             }
 
-            var errorRate = context.Metrics.Where(m => m.Name == "error_rate").Select(m => m.Value).DefaultIfEmpty(0).Max();
-            if (!hypothesis.ErrorsObserved && errorRate >= SignificantErrorRate)
+            if (Contradiction(context, hypothesis) is { } contradiction)
             {
-                return string.Create(CultureInfo.InvariantCulture,
-                    $"contradiction: the context shows an error rate of {errorRate * 100:0.#}% but the hypothesis reports no errors found");
+                return contradiction;
             }
         }
 
         return Join("hypothesis", problems);
     }
+
+    /// <summary>
+    /// A hypothesis that says what the measurements deny: no errors while a source measured an error rate of at least
+    /// <see cref="SignificantErrorRate"/> (named with its figure and source), or a regression blaming a deploy that came
+    /// after the service's error ratio or latency had already stepped up (named with both times).
+    /// </summary>
+    private static string? Contradiction(IncidentContext context, Hypothesis hypothesis)
+    {
+        var worst = context.Metrics.Where(m => m.Name == "error_rate").MaxBy(m => m.Value);
+        if (!hypothesis.ErrorsObserved && worst is { } reading && reading.Value >= SignificantErrorRate)
+        {
+            var measured = reading.Source == "alert" ? "the alert reports" : $"{reading.Source} measured";
+            var baseline = reading.Baseline is { } b ? string.Create(CultureInfo.InvariantCulture, $", baseline {b * 100:0.#}%") : "";
+            return string.Create(CultureInfo.InvariantCulture,
+                $"contradiction: {measured} an error rate of {reading.Value * 100:0.#}% for {context.Service}{baseline} but the hypothesis reports no errors found");
+        }
+
+        if (hypothesis.Category == HypothesisCategories.Regression
+            && hypothesis.SuspectVersion is { } suspect
+            && context.RecentDeploys.Where(d => d.Version == suspect).MinBy(d => d.DeployedAt) is { } deploy)
+        {
+            var firstStep = context.Series
+                .Where(s => string.Equals(s.Service, context.Service, StringComparison.OrdinalIgnoreCase)
+                    && s.Signal is MetricSignals.ErrorRatio or MetricSignals.LatencyP99
+                    && s.Step is { Direction: "up" })
+                .MinBy(s => s.Step!.Began);
+            if (firstStep is { Step: { } step } && deploy.DeployedAt > step.Began + DeployAfterStepTolerance)
+            {
+                return string.Create(CultureInfo.InvariantCulture,
+                    $"contradiction: the hypothesis blames deploy {suspect} at {deploy.DeployedAt:u}, but {firstStep.Source} measured the {firstStep.Signal.Replace('_', ' ')} of {context.Service} stepping up from {Figure(step.Before, firstStep.Unit)} to {Figure(step.After, firstStep.Unit)} at {step.Began:u}, before that deploy");
+            }
+        }
+
+        return null;
+    }
+
+    private static string Figure(double value, string unit) => unit switch
+    {
+        "ratio" => string.Create(CultureInfo.InvariantCulture, $"{value * 100:0.#}%"),
+        "seconds" => string.Create(CultureInfo.InvariantCulture, $"{value * 1000:0} ms"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{value:0.##} {unit}"),
+    };
 
     public static string? Remediation(IncidentState incident, RemediationResult result)
     {

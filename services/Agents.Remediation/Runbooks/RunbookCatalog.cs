@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Agents.Contracts.Investigation;
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
@@ -15,7 +16,7 @@ namespace Agents.Remediation.Runbooks;
 public sealed partial class RunbookCatalog
 {
     /// <summary>The hypothesis categories an action may apply to.</summary>
-    public static IReadOnlyList<string> Categories { get; } = ["regression", "capacity", "unknown"];
+    public static IReadOnlyList<string> Categories { get; } = HypothesisCategories.All;
 
     private static readonly Dictionary<string, RunbookParameterType> TypeNames = new(StringComparer.OrdinalIgnoreCase)
     {

@@ -1,15 +1,16 @@
 using Agents.Contracts.Alerts;
 using Agents.Contracts.Triage;
 using Agents.Hosting.Agents;
+using Agents.Hosting.Catalog;
 
 namespace Agents.Triage.Brain;
 
 /// <summary>
 /// Classifies a raw alert with fixed rules: severity from the producer's wording (<see cref="SeverityClassifier"/>),
-/// the service from the alert or its labels (<see cref="ServiceResolver"/>), the error type from keywords
+/// the service from the service catalog or the alert's labels (<see cref="ServiceResolver"/>), the error type from keywords
 /// (<see cref="ErrorTypeClassifier"/>). An alert naming no service cannot be triaged: that is a failure outcome.
 /// </summary>
-public sealed class RuleBasedTriageBrain : IAgentBrain<TriageIncident, TriageResult>
+public sealed class RuleBasedTriageBrain(ServiceCatalog catalog) : IAgentBrain<TriageIncident, TriageResult>
 {
     /// <summary>Labels consulted for the severity when the alert's own severity field is empty.</summary>
     private static readonly string[] SeverityLabels = ["severity", "priority"];
@@ -17,18 +18,21 @@ public sealed class RuleBasedTriageBrain : IAgentBrain<TriageIncident, TriageRes
     public string Kind => "rules";
 
     public Task<AgentOutcome<TriageResult>> DecideAsync(TriageIncident command, CancellationToken cancellationToken) =>
-        Task.FromResult(Decide(command.Alert));
+        Task.FromResult(Decide(command.Alert, catalog));
 
-    public static AgentOutcome<TriageResult> Decide(AlertPayload alert)
+    /// <summary>Triage with the built-in catalog (no services listed: the service comes from the alert's labels).</summary>
+    public static AgentOutcome<TriageResult> Decide(AlertPayload alert) => Decide(alert, ServiceCatalog.BuiltIn);
+
+    public static AgentOutcome<TriageResult> Decide(AlertPayload alert, ServiceCatalog catalog)
     {
-        if (ServiceResolver.Resolve(alert) is not { } found)
+        if (ServiceResolver.Resolve(alert, catalog) is not { } found)
         {
             return AgentOutcome<TriageResult>.Failure(
                 "no service could be identified: the alert has no service field and none of the labels "
                 + string.Join(", ", ServiceResolver.FallbackLabels));
         }
 
-        var (service, serviceFrom) = found;
+        var (service, serviceFrom, catalogMatch) = found;
         var (rawSeverity, severityFrom) = RawSeverity(alert);
         var (severity, recognised) = SeverityClassifier.Classify(rawSeverity);
         var (errorType, keyword, keywordWhere) = ErrorTypeClassifier.Classify(alert);
@@ -46,6 +50,7 @@ public sealed class RuleBasedTriageBrain : IAgentBrain<TriageIncident, TriageRes
         {
             Severity = severity,
             Service = service,
+            CatalogMatch = catalogMatch,
             ErrorType = errorType,
             OccurredAt = alert.OccurredAt,
             Summary = $"[{severity}] {service}: {OneLine(alert.Summary)}",

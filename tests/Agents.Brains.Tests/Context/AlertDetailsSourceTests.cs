@@ -14,7 +14,7 @@ public sealed class AlertDetailsSourceTests
         var source = new AlertDetailsSource();
         var window = ContextWindow.Around(Samples.AlertTime, new ContextOptions());
 
-        var contribution = await source.CollectAsync(Samples.Collect(alert), window, default);
+        var contribution = await source.CollectAsync(Samples.Request(Samples.Collect(alert), window), default);
 
         Assert.Equal("alert", source.Name);
         Assert.Equal("HighErrorRate", contribution.AlertDetails["alertname"]);

@@ -1,6 +1,7 @@
 using Agents.Brains.Tests.Support;
 using Agents.Context.Sources;
 using Agents.Contracts.Context;
+using Agents.Hosting.Catalog;
 using Microsoft.Extensions.Options;
 
 namespace Agents.Brains.Tests.Context;
@@ -41,7 +42,7 @@ public sealed class ContextCollectorTests
             }
 
             // Each source only answers once all have started: run one after the other, this never completes.
-            await allStarted.Task.WaitAsync(TimeSpan.FromSeconds(5));
+            await allStarted.Task.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
             return ContextContribution.Empty;
         })).ToArray<IContextSource>();
 
@@ -59,7 +60,8 @@ public sealed class ContextCollectorTests
         var context = (await collector.DecideAsync(Samples.Collect(), default)).Result!;
 
         Assert.Equal(["deploy-log"], context.Sources);
-        Assert.Equal("InvalidOperationException: connection refused", context.AlertDetails["source-error:metrics"]);
+        var failure = Assert.Single(context.SourceFailures);
+        Assert.Equal(("metrics", "InvalidOperationException: connection refused", false), (failure.Source, failure.Reason, failure.TimedOut));
         Assert.Equal("v7.4.2", Assert.Single(context.RecentDeploys).Version);
     }
 
@@ -72,7 +74,7 @@ public sealed class ContextCollectorTests
         var context = (await collector.DecideAsync(Samples.Collect(), default)).Result!;
 
         Assert.Equal(["ok"], context.Sources);
-        Assert.Contains("source-error:sync", context.AlertDetails.Keys);
+        Assert.Equal("sync", Assert.Single(context.SourceFailures).Source);
     }
 
     [Fact]
@@ -108,15 +110,11 @@ public sealed class ContextCollectorTests
     public async Task Window_follows_the_configured_lookback_and_lookahead()
     {
         var source = new FakeContextSource("s", ContextContribution.Empty);
-        var collector = new ContextCollector([source], Options.Create(new ContextOptions
-        {
-            Lookback = TimeSpan.FromMinutes(30),
-            Lookahead = TimeSpan.FromMinutes(5),
-        }));
+        var collector = Collector(new ContextOptions { Lookback = TimeSpan.FromMinutes(30), Lookahead = TimeSpan.FromMinutes(5) }, source);
 
         var context = (await collector.DecideAsync(Samples.Collect(), default)).Result!;
 
-        Assert.Equal(new ContextWindow(Samples.AlertTime.AddMinutes(-30), Samples.AlertTime.AddMinutes(5)), source.SeenWindow);
+        Assert.Equal(new ContextWindow(Samples.AlertTime.AddMinutes(-30), Samples.AlertTime.AddMinutes(5)) { IncidentStart = Samples.AlertTime.AddMinutes(-30) }, source.SeenWindow);
         Assert.Equal(Samples.AlertTime.AddMinutes(-30), context.WindowStart);
         Assert.Equal(Samples.AlertTime.AddMinutes(5), context.WindowEnd);
     }
@@ -149,6 +147,8 @@ public sealed class ContextCollectorTests
         Assert.Equal("us", context.AlertDetails["b:region"]);
     }
 
-    private static ContextCollector Collector(params IContextSource[] sources) =>
-        new(sources, Options.Create(new ContextOptions()));
+    private static ContextCollector Collector(params IContextSource[] sources) => Collector(new ContextOptions(), sources);
+
+    private static ContextCollector Collector(ContextOptions options, params IContextSource[] sources) =>
+        new(sources, Options.Create(options), Options.Create(new ContextBounds()), ServiceCatalog.BuiltIn, new RunbookActionNames(["rollback", "restart-pods"]), TimeProvider.System);
 }

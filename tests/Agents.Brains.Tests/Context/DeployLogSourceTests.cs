@@ -16,11 +16,12 @@ public sealed class DeployLogSourceTests
         var window = ContextWindow.Around(Samples.AlertTime, new ContextOptions());
         var source = new DeployLogSource(log);
 
-        var contribution = await source.CollectAsync(Samples.Collect(), window, default);
+        var contribution = await source.CollectAsync(Samples.Request(window: window), default);
 
         Assert.Equal("deploy-log", source.Name);
         Assert.Equal((Samples.Service, window.Start, window.End), log.LastQuery);
         Assert.Equal(["v7.4.2", "v7.4.1"], contribution.Deploys.Select(d => d.Version));
+        Assert.All(contribution.Deploys, d => Assert.Equal("deploy-log", d.Source));
         Assert.Empty(contribution.Metrics);
     }
 }

@@ -38,7 +38,8 @@ public sealed class RuleBasedInvestigationBrainTests
             {
                 Assert.Equal("metric", metric.Kind);
                 Assert.Contains("error rate 23%", metric.Description, StringComparison.Ordinal);
-            });
+            },
+            ThinEvidence);
     }
 
     [Fact]
@@ -50,7 +51,8 @@ public sealed class RuleBasedInvestigationBrainTests
 
         Assert.Equal("regression", hypothesis.Category);
         Assert.Equal(0.8, hypothesis.Confidence);
-        Assert.Equal("deploy", Assert.Single(hypothesis.Evidence).Kind);
+        Assert.Equal(["deploy", "alert"], hypothesis.Evidence.Select(e => e.Kind));
+        ThinEvidence(hypothesis.Evidence[^1]);
     }
 
     [Fact]
@@ -121,8 +123,8 @@ public sealed class RuleBasedInvestigationBrainTests
         Assert.Equal(0.7, hypothesis.Confidence);
         Assert.False(hypothesis.ErrorsObserved);
         Assert.Contains("CPU 93%", hypothesis.Summary, StringComparison.Ordinal);
-        var evidence = Assert.Single(hypothesis.Evidence);
-        Assert.Equal("metric", evidence.Kind);
+        Assert.Equal(["metric", "alert"], hypothesis.Evidence.Select(e => e.Kind));
+        ThinEvidence(hypothesis.Evidence[^1]);
         Assert.Null(hypothesis.SuspectVersion);
     }
 
@@ -132,9 +134,11 @@ public sealed class RuleBasedInvestigationBrainTests
         var hypothesis = Brain.Investigate(Samples.Investigate(Samples.Context(), errorType: "saturation"));
 
         Assert.Equal("capacity", hypothesis.Category);
-        var evidence = Assert.Single(hypothesis.Evidence);
+        var evidence = hypothesis.Evidence[0];
         Assert.Equal("alert", evidence.Kind);
+        Assert.StartsWith("Triage classified the alert as saturation", evidence.Description, StringComparison.Ordinal);
         Assert.Equal(Samples.AlertTime, evidence.ObservedAt);
+        ThinEvidence(Assert.Single(hypothesis.Evidence.Skip(1)));
     }
 
     [Fact]
@@ -146,7 +150,8 @@ public sealed class RuleBasedInvestigationBrainTests
         Assert.Equal(0.2, hypothesis.Confidence);
         Assert.False(hypothesis.ErrorsObserved);
         Assert.StartsWith("No deploy of auth-service in the 2 hours before the alert and no saturation explains the availability alert", hypothesis.Summary, StringComparison.Ordinal);
-        Assert.Equal("alert", Assert.Single(hypothesis.Evidence).Kind);
+        Assert.Equal(["alert", "alert"], hypothesis.Evidence.Select(e => e.Kind));
+        ThinEvidence(hypothesis.Evidence[^1]);
     }
 
     [Fact]
@@ -187,5 +192,12 @@ public sealed class RuleBasedInvestigationBrainTests
         Assert.All(hypothesis.Evidence.Where(e => e.ObservedAt is not null),
             e => Assert.InRange(e.ObservedAt!.Value, context.WindowStart, context.WindowEnd));
         Assert.Contains(hypothesis.SuspectVersion, context.RecentDeploys.Select(d => d.Version));
+    }
+
+    /// <summary>The note that nothing measured the service: the hypothesis rests on the alert alone.</summary>
+    private static void ThinEvidence(Evidence evidence)
+    {
+        Assert.Equal("alert", evidence.Kind);
+        Assert.StartsWith("Evidence is thin: no telemetry measured auth-service", evidence.Description, StringComparison.Ordinal);
     }
 }

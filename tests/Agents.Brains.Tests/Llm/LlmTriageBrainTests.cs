@@ -24,7 +24,7 @@ public sealed class LlmTriageBrainTests
     private static LlmTriageBrain Brain(FakeAzureOpenAI fake) => new(new StructuredChat(LlmClients.Create(new LlmOptions
     {
         Endpoint = fake.Endpoint, Deployment = "triage", ApiKey = "k", MaxRetries = 0,
-    })), TimeProvider.System);
+    })), TimeProvider.System, Agents.Hosting.Catalog.ServiceCatalog.BuiltIn);
 
     [Fact]
     public async Task The_model_classifies_the_alert_from_the_versioned_prompt_and_reports_its_tokens()
@@ -58,7 +58,6 @@ public sealed class LlmTriageBrainTests
 
     [Theory]
     [InlineData("urgent", "auth-service", "error-rate", "severity 'urgent' is not one of")]
-    [InlineData("critical", "payments-db", "error-rate", "service 'payments-db' is not the service the alert names ('auth-service')")]
     [InlineData("critical", "auth-service", "meltdown", "error type 'meltdown' is not one of")]
     public async Task An_answer_outside_what_triage_may_say_is_an_invalid_output(string severity, string service, string errorType, string reason)
     {
@@ -71,6 +70,18 @@ public sealed class LlmTriageBrainTests
         Assert.StartsWith("invalid model output: ", outcome.FailureReason);
         Assert.Contains(reason, outcome.FailureReason);
         Assert.Equal(70, outcome.Tokens.Total);
+    }
+
+    [Fact]
+    public async Task The_service_is_the_one_the_alert_identifies_never_the_one_the_model_wrote()
+    {
+        await using var fake = await FakeAzureOpenAI.Start();
+        fake.ThenAnswerJson(Samples.Triage() with { Service = "payments-db" }, 50, 20);
+
+        var outcome = await Brain(fake).DecideAsync(Command(), default);
+
+        Assert.Equal(Samples.Service, outcome.Result!.Service);
+        Assert.Null(outcome.Result.CatalogMatch);
     }
 
     [Fact]

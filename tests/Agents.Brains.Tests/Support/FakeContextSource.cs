@@ -1,10 +1,9 @@
 using Agents.Context.Sources;
-using Agents.Contracts.Context;
 
 namespace Agents.Brains.Tests.Support;
 
 /// <summary>A context source that answers (or fails) as the test says, after an optional wait.</summary>
-public sealed class FakeContextSource(string name, Func<CollectIncidentContext, ContextWindow, Task<ContextContribution>> answer) : IContextSource
+public sealed class FakeContextSource(string name, Func<ContextRequest, CancellationToken, Task<ContextContribution>> answer, TimeSpan? timeout = null) : IContextSource
 {
     public FakeContextSource(string name, ContextContribution contribution)
         : this(name, (_, _) => Task.FromResult(contribution))
@@ -13,14 +12,18 @@ public sealed class FakeContextSource(string name, Func<CollectIncidentContext, 
 
     public string Name => name;
 
-    public ContextWindow? SeenWindow { get; private set; }
+    public TimeSpan? Timeout => timeout;
+
+    public ContextRequest? SeenRequest { get; private set; }
+
+    public ContextWindow? SeenWindow => SeenRequest?.Window;
 
     public static FakeContextSource Failing(string name, string message) =>
         new(name, (_, _) => throw new InvalidOperationException(message));
 
-    public Task<ContextContribution> CollectAsync(CollectIncidentContext command, ContextWindow window, CancellationToken ct)
+    public Task<ContextContribution> CollectAsync(ContextRequest request, CancellationToken ct)
     {
-        SeenWindow = window;
-        return answer(command, window);
+        SeenRequest = request;
+        return answer(request, ct);
     }
 }

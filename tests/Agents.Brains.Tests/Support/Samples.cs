@@ -121,4 +121,17 @@ public static class Samples
         Hypothesis = hypothesis ?? Regression(),
         Context = Context(deploys ?? [Deploy("v7.4.2", 10, previous: "v7.4.1"), Deploy("v7.4.1", 90, previous: "v7.4.0")]),
     };
+
+    /// <summary>What a context source is asked about <paramref name="command"/>: the built-in catalog's entry for its service, the default window and bounds.</summary>
+    public static Agents.Context.Sources.ContextRequest Request(CollectIncidentContext? command = null, Agents.Context.Sources.ContextWindow? window = null)
+    {
+        command ??= Collect();
+        return new Agents.Context.Sources.ContextRequest
+        {
+            Command = command,
+            Service = Agents.Hosting.Catalog.ServiceCatalog.BuiltIn.Resolve(command.Triage.Service),
+            Window = window ?? Agents.Context.Sources.ContextWindow.Around(command.Triage.OccurredAt, new Agents.Context.Sources.ContextOptions()),
+            Bounds = new Agents.Context.Sources.ContextBounds(),
+        };
+    }
 }

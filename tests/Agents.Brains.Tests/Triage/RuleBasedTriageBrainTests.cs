@@ -7,7 +7,7 @@ namespace Agents.Brains.Tests.Triage;
 
 public sealed class RuleBasedTriageBrainTests
 {
-    private readonly RuleBasedTriageBrain _brain = new();
+    private readonly RuleBasedTriageBrain _brain = new(Agents.Hosting.Catalog.ServiceCatalog.BuiltIn);
 
     [Fact]
     public async Task Alertmanager_error_rate_alert_is_classified_with_a_one_line_summary_and_rationale()

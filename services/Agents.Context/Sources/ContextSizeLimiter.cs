@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Text.Json;
+using Agents.Contracts.Context;
+
+namespace Agents.Context.Sources;
+
+/// <summary>
+/// Keeps a context within a size (its JSON, as it travels and is stored). When it is larger, it cuts, in this order,
+/// until it fits: the points of the dependencies' series, then of the service's own series (halved each time, the
+/// analysis already done on every point stays), then the least frequent log patterns, workload events and least similar
+/// past incidents (halved each time), then the alert details' values (to 200 characters). Each cut is named in
+/// <see cref="IncidentContext.Truncated"/>. The findings (baselines, peaks, steps, counts) are never cut.
+/// </summary>
+public static class ContextSizeLimiter
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static int SizeOf(IncidentContext context) => JsonSerializer.SerializeToUtf8Bytes(context, Json).Length;
+
+    public static IncidentContext Limit(IncidentContext context, int maxBytes)
+    {
+        var size = SizeOf(context);
+        if (size <= maxBytes)
+        {
+            return context;
+        }
+
+        var original = size;
+        var cuts = new List<string>();
+        var service = context.Service;
+
+        // Dependencies' points first, then the service's own, halving each round.
+        foreach (var own in new[] { false, true })
+        {
+            while (size > maxBytes && context.Series.Any(s => IsOwn(s) == own && s.Points.Count > 2))
+            {
+                context = context with { Series = context.Series.Select(s => IsOwn(s) == own ? s with { Points = Halve(s.Points) } : s).ToList() };
+                size = SizeOf(context);
+                AddOnce(cuts, own ? "points of the service's series" : "points of the dependencies' series");
+            }
+        }
+
+        while (size > maxBytes && (context.LogPatterns.Count > 1 || context.WorkloadEvents.Count > 1 || context.PastIncidents.Count > 1))
+        {
+            context = context with
+            {
+                LogPatterns = context.LogPatterns.Take(Math.Max(1, context.LogPatterns.Count / 2)).ToList(),
+                WorkloadEvents = context.WorkloadEvents.Take(Math.Max(1, context.WorkloadEvents.Count / 2)).ToList(),
+                PastIncidents = context.PastIncidents.Take(Math.Max(1, context.PastIncidents.Count / 2)).ToList(),
+            };
+            size = SizeOf(context);
+            AddOnce(cuts, "less frequent log patterns, workload events and less similar past incidents");
+        }
+
+        if (size > maxBytes)
+        {
+            context = context with { AlertDetails = context.AlertDetails.ToDictionary(d => d.Key, d => d.Value.Length > 200 ? d.Value[..199] + "…" : d.Value) };
+            size = SizeOf(context);
+            cuts.Add("alert detail values to 200 characters");
+        }
+
+        cuts.Add(string.Create(CultureInfo.InvariantCulture, $"context was {original} bytes, limit {maxBytes}, now {size}"));
+        return context with { Truncated = cuts };
+
+        bool IsOwn(MetricSeries s) => string.Equals(s.Service, service, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static List<SeriesPoint> Halve(IReadOnlyList<SeriesPoint> points) =>
+        points.Count <= 2 ? points.ToList() : SeriesAnalysis.Downsample(points, Math.Max(2, points.Count / 2)).ToList();
+
+    private static void AddOnce(List<string> cuts, string cut)
+    {
+        if (!cuts.Contains(cut))
+        {
+            cuts.Add(cut);
+        }
+    }
+}
