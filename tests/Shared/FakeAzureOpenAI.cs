@@ -11,7 +11,9 @@ namespace Agents.Testing;
 
 /// <summary>
 /// A local server speaking Azure OpenAI's chat-completions wire format
-/// (<c>POST /openai/deployments/{deployment}/chat/completions?api-version=…</c>, <c>api-key</c> header): it records
+/// (<c>POST /openai/deployments/{deployment}/chat/completions?api-version=…</c>, <c>api-key</c> header), and the
+/// OpenAI-compatible one under <see cref="OpenAIEndpoint"/> (<c>POST /v1/chat/completions</c>, the model in the body,
+/// <c>Authorization: Bearer</c>, recorded as the request's key): it records
 /// every request and answers from <see cref="Responder"/> when it has an answer, else from a script of replies, in
 /// order (the last one repeats). Compiled into each test project that needs it.
 /// </summary>
@@ -24,6 +26,9 @@ internal sealed class FakeAzureOpenAI : IAsyncDisposable
     private FakeAzureOpenAI(WebApplication app) => _app = app;
 
     public Uri Endpoint { get; private set; } = null!;
+
+    /// <summary>The OpenAI-compatible base address (<c>…/v1</c>), as OpenAI, Ollama and vLLM serve it.</summary>
+    public Uri OpenAIEndpoint => new(Endpoint, "v1");
 
     public ConcurrentQueue<Request> Requests { get; } = new();
 
@@ -44,6 +49,7 @@ internal sealed class FakeAzureOpenAI : IAsyncDisposable
         var app = builder.Build();
         var fake = new FakeAzureOpenAI(app);
         app.MapPost("/openai/deployments/{deployment}/chat/completions", fake.Handle);
+        app.MapPost("/v1/chat/completions", fake.Handle);
         await app.StartAsync();
         fake.Endpoint = new Uri(app.Urls.Single());
         return fake;
@@ -91,7 +97,14 @@ internal sealed class FakeAzureOpenAI : IAsyncDisposable
     private async Task Handle(HttpContext http)
     {
         var body = await JsonNode.ParseAsync(http.Request.Body) ?? new JsonObject();
-        var request = new Request(http.Request.Path, http.Request.Query["api-version"], http.Request.Headers["api-key"], body);
+        string? key = http.Request.Headers["api-key"];
+        var bearer = http.Request.Headers.Authorization.ToString();
+        if (key is null && bearer.StartsWith("Bearer ", StringComparison.Ordinal))
+        {
+            key = bearer["Bearer ".Length..];
+        }
+
+        var request = new Request(http.Request.Path, http.Request.Query["api-version"], key, body);
         Requests.Enqueue(request);
         var reply = Responder?.Invoke(request) ?? (_script.TryDequeue(out var next) ? _last = next : _last)
             ?? throw new InvalidOperationException("the fake has no answer for this request");

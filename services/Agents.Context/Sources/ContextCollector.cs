@@ -6,6 +6,7 @@ using Agents.Contracts.Context;
 using Agents.Hosting;
 using Agents.Hosting.Agents;
 using Agents.Hosting.Catalog;
+using Agents.Hosting.Evidence;
 using Microsoft.Extensions.Options;
 
 namespace Agents.Context.Sources;

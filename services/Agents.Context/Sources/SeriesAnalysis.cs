@@ -1,4 +1,5 @@
 using Agents.Contracts.Context;
+using Agents.Hosting.Evidence;
 
 namespace Agents.Context.Sources;
 
@@ -138,24 +139,9 @@ public static class SeriesAnalysis
         _ => 0,
     };
 
-    /// <summary>
-    /// At most <paramref name="maxPoints"/> points: the span is cut into that many equal buckets and each non-empty
-    /// bucket keeps its highest point (so a spike survives downsampling).
-    /// </summary>
-    public static IReadOnlyList<SeriesPoint> Downsample(IReadOnlyList<SeriesPoint> ordered, int maxPoints)
-    {
-        if (ordered.Count <= maxPoints)
-        {
-            return ordered.ToList();
-        }
-
-        var first = ordered[0].At;
-        var span = (ordered[^1].At - first).Ticks + 1;
-        return ordered
-            .GroupBy(p => (int)((p.At - first).Ticks * maxPoints / span))
-            .Select(bucket => bucket.MaxBy(p => p.Value)!)
-            .ToList();
-    }
+    /// <summary>At most <paramref name="maxPoints"/> points, each bucket keeping its highest (<see cref="ContextSizeLimiter.Downsample"/>).</summary>
+    public static IReadOnlyList<SeriesPoint> Downsample(IReadOnlyList<SeriesPoint> ordered, int maxPoints) =>
+        ContextSizeLimiter.Downsample(ordered, maxPoints);
 
     /// <summary>The <paramref name="k"/> series with the highest peak (then baseline) first.</summary>
     public static IReadOnlyList<MetricSeries> TopK(IEnumerable<MetricSeries> series, int k) =>

@@ -37,7 +37,7 @@ public static class AgentBrains
         }
 
         builder.AddValidatedOptions<LlmOptions>(LlmOptions.SectionName)
-            .Validate(o => o.IsConfigured, "Agent__Brain=llm needs Llm__Endpoint, Llm__Deployment and Llm__ApiKey.");
+            .Validate(o => o.IsConfigured, "Agent__Brain=llm needs Llm__Endpoint, Llm__Deployment and Llm__ApiKey (the key may be left out with Llm__Provider=openai).");
         builder.Services.AddSingleton(sp => LlmClients.Create(sp.GetRequiredService<IOptions<LlmOptions>>().Value));
         builder.Services.AddSingleton<StructuredChat>();
         builder.Services.AddSingleton<TService, TLlm>();

@@ -25,4 +25,12 @@ public sealed class InvestigationOptions
     /// <summary>A past incident at least this similar (0..1), resolved by a runbook action, makes a known issue. Default 0.5.</summary>
     [Range(0.0, 1.0)]
     public double KnownIssueSimilarity { get; set; } = 0.5;
+
+    /// <summary>
+    /// The model brain's input budget, in tokens (estimated as 4 characters each): a context larger than what is left
+    /// after the instructions and the triage is cut the way the context agent cuts it (points, then the least
+    /// frequent patterns, events and past incidents; never the findings) before it is sent. Default 8000.
+    /// </summary>
+    [Range(1000, 1_000_000)]
+    public int MaxInputTokens { get; set; } = 8000;
 }

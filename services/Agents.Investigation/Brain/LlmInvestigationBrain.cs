@@ -1,7 +1,11 @@
 using System.Globalization;
+using System.Text.Json;
+using Agents.Contracts.Context;
 using Agents.Contracts.Investigation;
 using Agents.Hosting.Agents;
+using Agents.Hosting.Evidence;
 using Agents.Hosting.Llm;
+using Microsoft.Extensions.Options;
 
 namespace Agents.Investigation.Brain;
 
@@ -11,7 +15,7 @@ namespace Agents.Investigation.Brain;
 /// The hypothesis is checked before it is reported: a known category, a confidence in 0..1, evidence of a known kind
 /// inside the context's window, and versions that are in the deploy history. Anything else is an invalid output.
 /// </summary>
-public sealed class LlmInvestigationBrain(StructuredChat chat) : IAgentBrain<InvestigateIncident, Hypothesis>
+public sealed class LlmInvestigationBrain(StructuredChat chat, IOptions<InvestigationOptions>? options = null) : IAgentBrain<InvestigateIncident, Hypothesis>
 {
     public const string PromptFile = "investigation.v1.md";
 
@@ -25,7 +29,7 @@ public sealed class LlmInvestigationBrain(StructuredChat chat) : IAgentBrain<Inv
 
     public async Task<AgentOutcome<Hypothesis>> DecideAsync(InvestigateIncident command, CancellationToken cancellationToken)
     {
-        List<PromptData> data = [new("triage", command.Triage), new("context", command.Context)];
+        List<PromptData> data = [new("triage", command.Triage), new("context", WithinBudget(command))];
         if (command.PreviousFailure is { } previous)
         {
             data.Add(new("previous-attempt-failure", previous));
@@ -34,6 +38,21 @@ public sealed class LlmInvestigationBrain(StructuredChat chat) : IAgentBrain<Inv
         var answer = await chat.AskAsync<Hypothesis>(_instructions, data, cancellationToken);
         return answer.Checked(hypothesis => Check(hypothesis, command));
     }
+
+    /// <summary>
+    /// The context cut to what the input budget leaves after the instructions, the triage and a previous failure
+    /// (<see cref="InvestigationOptions.MaxInputTokens"/>, 4 characters a token), never below 4 KiB.
+    /// </summary>
+    private IncidentContext WithinBudget(InvestigateIncident command)
+    {
+        var budgetChars = (long)(options?.Value ?? new InvestigationOptions()).MaxInputTokens * CharactersPerToken;
+        var fixedChars = _instructions.Length + JsonSerializer.Serialize(command.Triage).Length + (command.PreviousFailure?.Length ?? 0);
+        var room = (int)Math.Clamp(budgetChars - fixedChars, MinimumContextBytes, int.MaxValue);
+        return ContextSizeLimiter.Limit(command.Context, room);
+    }
+
+    private const int CharactersPerToken = 4;
+    private const int MinimumContextBytes = 4096;
 
     private static string? Check(Hypothesis hypothesis, InvestigateIncident command)
     {

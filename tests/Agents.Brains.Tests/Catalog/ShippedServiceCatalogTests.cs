@@ -74,4 +74,20 @@ public sealed class ShippedServiceCatalogTests
         Assert.Equal(service, match?.Entry.Name ?? service);
         Assert.Equal(service, Shipped.Resolve(service).Name);
     }
+
+    [Fact]
+    public void The_READMEs_example_catalog_is_valid_and_means_what_the_README_says()
+    {
+        var readme = File.ReadAllText(RepositoryFiles.Resolve("README.md"));
+        var section = readme[readme.IndexOf("### Evidence: what the agents look at", StringComparison.Ordinal)..];
+        var start = section.IndexOf("```yaml", StringComparison.Ordinal) + "```yaml".Length;
+        var yaml = section[start..section.IndexOf("```", start, StringComparison.Ordinal)];
+
+        var catalog = ServiceCatalog.Parse(yaml, "README.md");
+
+        var checkout = Assert.Single(catalog.Services);
+        Assert.Equal(("checkout", "payments", true), (checkout.Name, checkout.Team, checkout.IsCritical));
+        Assert.Equal(ServiceCatalog.OpenTelemetryPrometheus.ErrorRatio!.Replace("$selector", "service_name=\"checkout\"", StringComparison.Ordinal), checkout.Prometheus?.ErrorRatio);
+        Assert.Equal("PCHKOUT", checkout.PagerDuty?.ServiceId);
+    }
 }

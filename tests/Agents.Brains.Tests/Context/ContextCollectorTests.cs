@@ -147,6 +147,113 @@ public sealed class ContextCollectorTests
         Assert.Equal("us", context.AlertDetails["b:region"]);
     }
 
+    [Fact]
+    public async Task A_source_past_its_own_timeout_is_named_as_timed_out_and_the_others_still_count()
+    {
+        var slow = new FakeContextSource("slow", async (_, ct) =>
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+            return ContextContribution.Empty;
+        }, timeout: TimeSpan.FromMilliseconds(200));
+        var collector = Collector(slow, new FakeContextSource("ok", ContextContribution.Empty));
+
+        var context = (await collector.DecideAsync(Samples.Collect(), default)).Result!;
+
+        Assert.Equal(["ok"], context.Sources);
+        var failure = Assert.Single(context.SourceFailures);
+        Assert.Equal(("slow", "no answer within 200ms", true), (failure.Source, failure.Reason, failure.TimedOut));
+    }
+
+    [Fact]
+    public async Task A_source_that_ignores_its_token_cannot_hold_the_step_past_the_budget()
+    {
+        var never = new TaskCompletionSource<ContextContribution>();
+        var stuck = new FakeContextSource("stuck", (_, _) => never.Task);
+        var collector = Collector(new ContextOptions { Budget = TimeSpan.FromMilliseconds(300) }, stuck, new FakeContextSource("ok", ContextContribution.Empty));
+
+        var context = (await collector.DecideAsync(Samples.Collect(), default).WaitAsync(TimeSpan.FromSeconds(10))).Result!;
+
+        Assert.Equal(["ok"], context.Sources);
+        Assert.True(Assert.Single(context.SourceFailures).TimedOut);
+    }
+
+    [Fact]
+    public async Task A_query_a_source_could_not_answer_is_named_with_the_source_while_its_other_findings_count()
+    {
+        var partial = new FakeContextSource("prometheus", new ContextContribution { Problems = ["latency_p99 query: 400 bad_data: parse error"] });
+
+        var context = (await Collector(partial).DecideAsync(Samples.Collect(), default)).Result!;
+
+        Assert.Equal(["prometheus"], context.Sources);
+        Assert.Equal(("prometheus", "latency_p99 query: 400 bad_data: parse error"), (context.SourceFailures[0].Source, context.SourceFailures[0].Reason));
+    }
+
+    [Fact]
+    public async Task The_service_is_looked_up_in_the_catalog_and_its_dependencies_are_asked_about_too()
+    {
+        var catalog = ServiceCatalog.Parse("""
+            services:
+              - name: auth-service
+                team: identity
+                tier: critical
+                match:
+                  - labels: { alertname: HighErrorRate }
+                dependsOn: [users-db]
+            """, "test");
+        var source = new FakeContextSource("s", ContextContribution.Empty);
+        var collector = new ContextCollector([source], Options.Create(new ContextOptions()), Options.Create(new ContextBounds()), catalog, new RunbookActionNames([]), TimeProvider.System);
+
+        var context = (await collector.DecideAsync(Samples.Collect(), default)).Result!;
+
+        Assert.Equal(("auth-service", false, "identity", "critical"), (context.Profile!.Name, context.Profile.FromDefaultEntry, context.Profile.Team, context.Profile.Tier));
+        Assert.Equal("labels alertname=HighErrorRate", context.Profile.MatchedBy);
+        Assert.Equal(["users-db"], context.Profile.DependsOn);
+        Assert.Equal("users-db", Assert.Single(source.SeenRequest!.Dependencies).Name);
+        Assert.True(source.SeenRequest.Dependencies[0].IsDefault);
+    }
+
+    [Fact]
+    public async Task Series_of_the_service_become_single_readings_the_contradiction_check_and_the_rules_can_read()
+    {
+        var window = ContextWindow.Around(Samples.AlertTime, new ContextOptions());
+        var series = new MetricSeries
+        {
+            Service = Samples.Service, Signal = MetricSignals.LatencyP99, Source = "prometheus", Query = "q", From = window.Start, To = window.End,
+            Unit = "seconds", Baseline = 0.2, Peak = 1.4,
+            Step = new StepChange { At = Samples.AlertTime.AddMinutes(-5), StartedAt = Samples.AlertTime.AddMinutes(-8), Before = 0.2, After = 1.4, EffectSize = 9, Direction = "up" },
+        };
+        var collector = Collector(new FakeContextSource("prometheus", new ContextContribution { Series = [series, series with { Service = "other" }] }));
+
+        var context = (await collector.DecideAsync(Samples.Collect(), default)).Result!;
+
+        var reading = Assert.Single(context.Metrics);
+        Assert.Equal(("latency_p99_ms", 1400.0, 200.0, "ms", true, "prometheus"), (reading.Name, reading.Value, reading.Baseline, reading.Unit, reading.Anomalous, reading.Source));
+        Assert.Equal(Samples.AlertTime.AddMinutes(-8), reading.ObservedAt);
+    }
+
+    [Fact]
+    public async Task A_context_over_its_size_bound_is_cut_and_says_what_was_cut()
+    {
+        var window = ContextWindow.Around(Samples.AlertTime, new ContextOptions());
+        var points = Enumerable.Range(0, 60).Select(i => new SeriesPoint(window.Start.AddMinutes(2 * i), 0.01 * (i % 7))).ToList();
+        var series = Enumerable.Range(0, 20).Select(i => new MetricSeries
+        {
+            Service = i < 4 ? Samples.Service : $"dependency-{i}", Signal = MetricSignals.ErrorRatio, Source = "prometheus", Query = $"q{i}",
+            From = window.Start, To = window.End, Unit = "ratio", Baseline = 0.01, Peak = 0.06, Points = points,
+        }).ToList();
+        var collector = new ContextCollector(
+            [new FakeContextSource("prometheus", new ContextContribution { Series = series })],
+            Options.Create(new ContextOptions()), Options.Create(new ContextBounds { MaxBytes = 16 * 1024 }), ServiceCatalog.BuiltIn, new RunbookActionNames([]), TimeProvider.System);
+
+        var context = (await collector.DecideAsync(Samples.Collect(), default)).Result!;
+
+        Assert.True(Agents.Hosting.Evidence.ContextSizeLimiter.SizeOf(context) <= 16 * 1024, $"{Agents.Hosting.Evidence.ContextSizeLimiter.SizeOf(context)} bytes");
+        Assert.Equal(20, context.Series.Count);
+        Assert.All(context.Series, s => Assert.Equal((0.01, 0.06), (s.Baseline, s.Peak)));
+        Assert.Contains("points of the dependencies' series", context.Truncated);
+        Assert.Contains(context.Truncated, t => t.StartsWith("context was ", StringComparison.Ordinal));
+    }
+
     private static ContextCollector Collector(params IContextSource[] sources) => Collector(new ContextOptions(), sources);
 
     private static ContextCollector Collector(ContextOptions options, params IContextSource[] sources) =>

@@ -1,5 +1,6 @@
 using Agents.Testing;
 using Agents.Brains.Tests.Support;
+using Agents.Contracts.Context;
 using Agents.Contracts.Investigation;
 using Agents.Hosting.Llm;
 using Agents.Investigation.Brain;
@@ -12,10 +13,34 @@ public sealed class LlmInvestigationBrainTests
     private static readonly InvestigateIncident Command = Samples.Investigate(
         Samples.Context([Samples.Deploy("v7.4.2", 10, previous: "v7.4.1")], [Samples.Metric("error_rate", 0.23, anomalous: true)]));
 
-    private static LlmInvestigationBrain Brain(FakeAzureOpenAI fake) => new(new StructuredChat(LlmClients.Create(new LlmOptions
+    private static LlmInvestigationBrain Brain(FakeAzureOpenAI fake, InvestigationOptions? options = null) => new(
+        new StructuredChat(LlmClients.Create(new LlmOptions { Endpoint = fake.Endpoint, Deployment = "investigation", ApiKey = "k", MaxRetries = 0 })),
+        Microsoft.Extensions.Options.Options.Create(options ?? new InvestigationOptions()));
+
+    [Fact]
+    public async Task A_context_larger_than_the_input_budget_is_cut_before_it_is_sent_keeping_the_findings()
     {
-        Endpoint = fake.Endpoint, Deployment = "investigation", ApiKey = "k", MaxRetries = 0,
-    })));
+        await using var fake = await FakeAzureOpenAI.Start();
+        fake.ThenAnswerJson(Samples.Regression());
+        var start = Samples.AlertTime.AddHours(-2);
+        var points = Enumerable.Range(0, 1000).Select(i => new SeriesPoint(start.AddSeconds(7 * i), i % 50 == 0 ? 0.3 : 0.01)).ToList();
+        var series = Enumerable.Range(0, 8).Select(i => new MetricSeries
+        {
+            Service = i == 0 ? Samples.Service : $"dependency-{i}", Signal = MetricSignals.ErrorRatio, Source = "prometheus", Query = $"q{i}",
+            From = start, To = Samples.AlertTime, Unit = "ratio", Baseline = 0.01, Peak = 0.3, Points = points,
+            Step = new StepChange { At = Samples.AlertTime.AddMinutes(-9), Before = 0.01, After = 0.3, EffectSize = 12.5, Direction = "up" },
+        }).ToList();
+        var command = Command with { Context = Command.Context with { Series = series } };
+
+        await Brain(fake, new InvestigationOptions { MaxInputTokens = 4000 }).DecideAsync(command, default);
+
+        var data = fake.Requests.Single().Body["messages"]![1]!["content"]!.GetValue<string>();
+        Assert.True(data.Length < 4000 * 4, $"{data.Length} characters sent for a 4000-token budget");
+        Assert.True(System.Text.Json.JsonSerializer.Serialize(command.Context).Length > 4000 * 4 * 4, "the context was not larger than the budget to begin with");
+        Assert.Contains("\"effectSize\":12.5", data);
+        Assert.Contains("points of the dependencies", data);
+        Assert.Contains("v7.4.2", data);
+    }
 
     [Fact]
     public async Task The_model_explains_its_hypothesis_with_evidence_from_the_delimited_context()

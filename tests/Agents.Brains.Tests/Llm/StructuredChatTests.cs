@@ -26,6 +26,38 @@ public sealed class StructuredChatTests
         new StructuredChat(LlmClients.Create(options)).AskAsync<TriageResult>(
             "Classify the alert.", [new PromptData("alert", alert ?? new { summary = "auth-service 5xx error rate is 23%" })], CancellationToken.None);
 
+    [Theory]
+    [InlineData("sk-test-not-a-secret")]
+    [InlineData(null)]
+    public async Task An_OpenAI_compatible_endpoint_is_asked_for_the_named_model_with_a_bearer_key_or_none(string? key)
+    {
+        await using var fake = await FakeAzureOpenAI.Start();
+        fake.ThenAnswerJson(Triage, promptTokens: 200, completionTokens: 30);
+        var options = new LlmOptions
+        {
+            Provider = LlmOptions.OpenAIProvider, Endpoint = fake.OpenAIEndpoint, Deployment = "llama3.1:8b", ApiKey = key, MaxRetries = 0,
+        };
+
+        var answer = await Ask(options);
+
+        Assert.True(options.IsConfigured);
+        Assert.Equal(Triage, answer.Value);
+        Assert.Equal(230, answer.Tokens.Total);
+        var request = Assert.Single(fake.Requests);
+        Assert.Equal("/v1/chat/completions", request.Path);
+        Assert.Null(request.ApiVersion);
+        Assert.Equal("llama3.1:8b", request.Body["model"]!.GetValue<string>());
+        Assert.Equal(key ?? "unused", request.ApiKey);
+        Assert.Equal("json_schema", request.Body["response_format"]!["type"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Azure_still_needs_its_key()
+    {
+        Assert.False(new LlmOptions { Endpoint = new Uri("https://example.openai.azure.com/"), Deployment = "d" }.IsConfigured);
+        Assert.Throws<InvalidOperationException>(() => LlmClients.Create(new LlmOptions { Endpoint = new Uri("https://example.openai.azure.com/"), Deployment = "d" }));
+    }
+
     [Fact]
     public async Task The_answer_is_parsed_into_the_result_record_with_the_tokens_and_the_request_is_what_Azure_expects()
     {

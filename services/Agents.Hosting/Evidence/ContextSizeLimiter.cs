@@ -2,14 +2,15 @@ using System.Globalization;
 using System.Text.Json;
 using Agents.Contracts.Context;
 
-namespace Agents.Context.Sources;
+namespace Agents.Hosting.Evidence;
 
 /// <summary>
 /// Keeps a context within a size (its JSON, as it travels and is stored). When it is larger, it cuts, in this order,
 /// until it fits: the points of the dependencies' series, then of the service's own series (halved each time, the
 /// analysis already done on every point stays), then the least frequent log patterns, workload events and least similar
 /// past incidents (halved each time), then the alert details' values (to 200 characters). Each cut is named in
-/// <see cref="IncidentContext.Truncated"/>. The findings (baselines, peaks, steps, counts) are never cut.
+/// <see cref="IncidentContext.Truncated"/>. The findings (baselines, peaks, steps, counts) are never cut. The context
+/// agent bounds what it gathers with it; the investigation's model brain bounds what it sends to the model.
 /// </summary>
 public static class ContextSizeLimiter
 {
@@ -65,8 +66,27 @@ public static class ContextSizeLimiter
         bool IsOwn(MetricSeries s) => string.Equals(s.Service, service, StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>
+    /// At most <paramref name="maxPoints"/> points: the span is cut into that many equal buckets and each non-empty
+    /// bucket keeps its highest point (so a spike survives downsampling).
+    /// </summary>
+    public static IReadOnlyList<SeriesPoint> Downsample(IReadOnlyList<SeriesPoint> ordered, int maxPoints)
+    {
+        if (ordered.Count <= maxPoints)
+        {
+            return ordered.ToList();
+        }
+
+        var first = ordered[0].At;
+        var span = (ordered[^1].At - first).Ticks + 1;
+        return ordered
+            .GroupBy(p => (int)((p.At - first).Ticks * maxPoints / span))
+            .Select(bucket => bucket.MaxBy(p => p.Value)!)
+            .ToList();
+    }
+
     private static List<SeriesPoint> Halve(IReadOnlyList<SeriesPoint> points) =>
-        points.Count <= 2 ? points.ToList() : SeriesAnalysis.Downsample(points, Math.Max(2, points.Count / 2)).ToList();
+        points.Count <= 2 ? points.ToList() : Downsample(points, Math.Max(2, points.Count / 2)).ToList();
 
     private static void AddOnce(List<string> cuts, string cut)
     {
