@@ -63,7 +63,8 @@ public static class ContextExtensions
     /// <summary>
     /// Binds and validates <typeparamref name="TOptions"/> from <c>Context:Sources:<paramref name="name"/></c> and, when
     /// the source is enabled (its URL is set), registers <typeparamref name="TSource"/> with a named HTTP client
-    /// (<paramref name="name"/>; no client-side timeout: the collector cancels a source at its own timeout).
+    /// (<paramref name="name"/>; no client-side timeout: the collector cancels a source at its own timeout; answers larger
+    /// than <see cref="ContextSourceOptions.MaxResponseBytes"/> refused by a <see cref="BoundedResponseHandler"/>).
     /// </summary>
     public static WebApplicationBuilder AddContextSource<TSource, TOptions>(this WebApplicationBuilder builder, string name)
         where TSource : class, IContextSource
@@ -77,7 +78,8 @@ public static class ContextExtensions
             return builder;
         }
 
-        builder.Services.AddHttpClient(name, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        builder.Services.AddHttpClient(name, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .AddHttpMessageHandler(() => new BoundedResponseHandler(options.MaxResponseBytes));
         builder.Services.AddSingleton<IContextSource, TSource>();
         return builder;
     }

@@ -310,13 +310,18 @@ internal sealed partial class FakeCloudWatch : IAsyncDisposable
             if (expression is not null)
             {
                 var division = Division().Match(expression);
-                if (!division.Success || !series.TryGetValue(division.Groups[1].Value, out var a) || !series.TryGetValue(division.Groups[2].Value, out var b))
+                var filled = division.Groups["filled"].Success;
+                var dividend = filled ? division.Groups["filled"].Value : division.Groups["plain"].Value;
+                if (!division.Success || !series.TryGetValue(dividend, out var a) || !series.TryGetValue(division.Groups["divisor"].Value, out var b))
                 {
-                    return Error(HttpStatusCode.BadRequest, "InvalidParameterValue", $"{prefix}Expression: this fake computes only a/b over earlier query ids, not '{expression}'.");
+                    return Error(HttpStatusCode.BadRequest, "InvalidParameterValue", $"{prefix}Expression: this fake computes only a/b or FILL(a, 0)/b over earlier query ids, not '{expression}'.");
                 }
 
-                var divisors = b.ToDictionary(x => x.At, x => x.Value);
-                points = a.Where(x => divisors.TryGetValue(x.At, out var d) && d != 0).Select(x => (x.At, x.Value / divisors[x.At])).ToList();
+                // FILL(a, 0): a period where a has no datapoint counts as 0 (here: at every period b has one).
+                var dividends = a.ToDictionary(x => x.At, x => x.Value);
+                points = b.Where(x => x.Value != 0 && (filled || dividends.ContainsKey(x.At)))
+                    .Select(x => (x.At, dividends.GetValueOrDefault(x.At) / x.Value))
+                    .ToList();
             }
             else
             {
@@ -435,7 +440,7 @@ internal sealed partial class FakeCloudWatch : IAsyncDisposable
     [GeneratedRegex("^[a-z][a-zA-Z0-9_]*$")]
     private static partial Regex QueryId();
 
-    [GeneratedRegex(@"^\s*([a-z][a-zA-Z0-9_]*)\s*/\s*([a-z][a-zA-Z0-9_]*)\s*$")]
+    [GeneratedRegex(@"^\s*(?:FILL\(\s*(?<filled>[a-z][a-zA-Z0-9_]*)\s*,\s*0\s*\)|(?<plain>[a-z][a-zA-Z0-9_]*))\s*/\s*(?<divisor>[a-z][a-zA-Z0-9_]*)\s*$")]
     private static partial Regex Division();
 
     [GeneratedRegex(@"^(p|tm|wm|tc|ts)\d{1,2}(\.\d+)?$|^p100$")]

@@ -37,6 +37,9 @@ public sealed record MetricSeries
 
     public StepChange? Step { get; init; }
 
+    /// <summary>The time between two points of the answer (the query's step, CloudWatch's period): a step's time is known to within it.</summary>
+    public TimeSpan? Resolution { get; init; }
+
     public IReadOnlyList<SeriesPoint> Points { get; init; } = [];
 }
 

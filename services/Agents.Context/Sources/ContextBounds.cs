@@ -36,6 +36,14 @@ public sealed class ContextBounds
     [Range(20, 10_000)]
     public int MaxTextLength { get; set; } = 300;
 
+    /// <summary>Deploys kept (the newest), from all sources together. Default 20.</summary>
+    [Range(1, 500)]
+    public int MaxDeploys { get; set; } = 20;
+
+    /// <summary>Source failures and failed queries kept. Default 20.</summary>
+    [Range(1, 500)]
+    public int MaxFailures { get; set; } = 20;
+
     /// <summary>Dependencies of the service that are queried too. Default 5.</summary>
     [Range(0, 50)]
     public int MaxDependencies { get; set; } = 5;
@@ -44,7 +52,13 @@ public sealed class ContextBounds
     [Range(4096, 4 * 1024 * 1024)]
     public int MaxBytes { get; set; } = 64 * 1024;
 
-    /// <summary><paramref name="text"/> cut to <see cref="MaxTextLength"/> characters (with an ellipsis when cut).</summary>
-    public string Shorten(string text) =>
-        text.Length <= MaxTextLength ? text : string.Concat(text.AsSpan(0, MaxTextLength - 1), "…");
+    /// <summary>
+    /// <paramref name="text"/> with what looks like a credential redacted (<see cref="CredentialScrubber"/>), cut to
+    /// <see cref="MaxTextLength"/> characters (with an ellipsis when cut). Every source passes its free text through it.
+    /// </summary>
+    public string Shorten(string text)
+    {
+        text = CredentialScrubber.Scrub(text);
+        return text.Length <= MaxTextLength ? text : string.Concat(text.AsSpan(0, MaxTextLength - 1), "…");
+    }
 }

@@ -28,7 +28,9 @@ namespace Agents.Context.Sources;
 /// window, its baseline, anomalous when it stepped up.</item>
 /// <item>Alert details merge in source order; a key a previous source already set to another value is kept as
 /// <c>&lt;source&gt;:&lt;key&gt;</c>.</item>
-/// <item>The whole is then cut to <see cref="ContextBounds.MaxBytes"/> (<see cref="ContextSizeLimiter"/>).</item>
+/// <item>The whole is then kept to the bounds: the newest <see cref="ContextBounds.MaxDeploys"/> deploys, the first
+/// <see cref="ContextBounds.MaxFailures"/> failures, the most frequent log patterns (per source bound, two sources),
+/// past incidents and events, and <see cref="ContextBounds.MaxBytes"/> in all (<see cref="ContextSizeLimiter"/>).</item>
 /// </list>
 /// </summary>
 public sealed class ContextCollector(
@@ -83,6 +85,14 @@ public sealed class ContextCollector(
         }
 
         var context = Merge(request, answers, match is not null && match.Entry.Name == entry.Name ? match.MatchedBy : null);
+        context = context with
+        {
+            RecentDeploys = context.RecentDeploys.Take(limits.MaxDeploys).ToList(),
+            SourceFailures = context.SourceFailures.Take(limits.MaxFailures).ToList(),
+            LogPatterns = context.LogPatterns.Take(limits.MaxLogPatterns * 2).ToList(),
+            PastIncidents = context.PastIncidents.Take(limits.MaxPastIncidents).ToList(),
+            WorkloadEvents = context.WorkloadEvents.Take(limits.MaxEvents).ToList(),
+        };
         return AgentOutcome<IncidentContext>.Success(ContextSizeLimiter.Limit(context, limits.MaxBytes));
     }
 
@@ -198,11 +208,19 @@ public sealed class ContextCollector(
             _ => (series.Signal, series.Unit, 1.0),
         };
         var peakPoint = series.Points.Where(p => p.At >= series.From).MaxBy(p => p.Value);
+        var value = peak * scale;
+        if (value < 0 || !double.IsFinite(value))
+        {
+            return null;
+        }
+
+        // A ratio a little above 1 (counters reset mid-window, rates over unaligned windows) is still "all of it".
+        var clamp = unit == "ratio" ? 1.0 : double.MaxValue;
         return new MetricObservation
         {
             Name = name,
-            Value = peak * scale,
-            Baseline = series.Baseline * scale,
+            Value = Math.Min(value, clamp),
+            Baseline = series.Baseline is { } baseline ? Math.Clamp(baseline * scale, 0, clamp) : null,
             Unit = unit,
             ObservedAt = series.Step?.Began ?? peakPoint?.At ?? series.To,
             Anomalous = series.Step is { Direction: "up" },

@@ -15,5 +15,9 @@ public class ContextSourceOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The largest answer read from the source, in bytes; a larger one fails the request. Default 16 MiB.</summary>
+    [Range(64 * 1024, 1024L * 1024 * 1024)]
+    public long MaxResponseBytes { get; set; } = 16 * 1024 * 1024;
+
     public virtual bool IsEnabled => Url is not null;
 }

@@ -10,14 +10,21 @@ namespace Agents.Context.Sources;
 /// The step is the split of the series into a "before" and an "after" part (each at least <see cref="MinimumSide"/>
 /// points) whose means differ most against their noise (the t-like statistic of binary segmentation). It is reported
 /// only when it is clear: an effect size (difference over pooled standard deviation, with a floor of 5% of the larger
-/// level) of at least <see cref="ClearEffect"/>, and a change of at least half the larger level and at least the unit's
-/// smallest meaningful change (1 point of error ratio, 50 ms, 5% utilisation, 1 restart).
+/// level) of at least <see cref="ClearEffect"/>, and a change of at least <see cref="RelativeChange"/> of the larger level
+/// (a rise by 43% or more) and at least the unit's smallest meaningful change (1 point of error ratio, 50 ms, 5%
+/// utilisation, 1 restart).
 /// </para>
 /// </summary>
 public static class SeriesAnalysis
 {
     public const double ClearEffect = 3;
     public const int MinimumSide = 3;
+
+    /// <summary>Labels kept per series (each name and value cut to the text bound): enough to tell series apart.</summary>
+    public const int MaxLabels = 10;
+
+    /// <summary>The smallest change of level, as a fraction of the larger level, that is a step (0.3: 4% to 5.7%, 300 ms to 430 ms).</summary>
+    public const double RelativeChange = 0.3;
 
     public static MetricSeries Summarize(
         string service,
@@ -45,10 +52,11 @@ public static class SeriesAnalysis
             From = window.Start,
             To = window.End,
             Unit = unit,
-            Labels = labels,
+            Labels = labels.Take(MaxLabels).ToDictionary(l => bounds.Shorten(l.Key), l => bounds.Shorten(l.Value)),
             Baseline = baseline.Count > 0 ? Median(baseline) : null,
             Peak = incident.Count > 0 ? incident.Max() : null,
             Step = FindStep(ordered, unit),
+            Resolution = Resolution(ordered),
             Points = Downsample(ordered, bounds.MaxPoints),
         };
     }
@@ -92,7 +100,7 @@ public static class SeriesAnalysis
         var (b, a, s) = Levels(best);
         var change = Math.Abs(a - b);
         var effect = change / Floor(s, b, a);
-        if (effect < ClearEffect || change < 0.5 * Math.Max(Math.Abs(a), Math.Abs(b)) || change < SmallestChange(unit))
+        if (effect < ClearEffect || change < RelativeChange * Math.Max(Math.Abs(a), Math.Abs(b)) || change < SmallestChange(unit))
         {
             return null;
         }
@@ -127,6 +135,18 @@ public static class SeriesAnalysis
 
         static double Floor(double sd, double before, double after) =>
             Math.Max(sd, Math.Max(1e-12, 0.05 * Math.Max(Math.Abs(before), Math.Abs(after))));
+    }
+
+    /// <summary>The median time between two points (null for fewer than two): how precisely a step's time is known.</summary>
+    public static TimeSpan? Resolution(IReadOnlyList<SeriesPoint> ordered)
+    {
+        if (ordered.Count < 2)
+        {
+            return null;
+        }
+
+        var gaps = ordered.Zip(ordered.Skip(1), (a, b) => (b.At - a.At).Ticks).Order().ToList();
+        return TimeSpan.FromTicks(gaps[gaps.Count / 2]);
     }
 
     /// <summary>The smallest change of level that means anything in <paramref name="unit"/>.</summary>

@@ -11,11 +11,15 @@ public sealed class ServiceCatalog
     /// <summary>The alert label holding the service's name (Alertmanager and generic alerts).</summary>
     public const string ServiceLabel = "service";
 
-    /// <summary>The default entry's Prometheus templates: the OpenTelemetry HTTP server conventions as Prometheus exposes them.</summary>
+    /// <summary>
+    /// The default entry's Prometheus templates: the OpenTelemetry HTTP server conventions as Prometheus exposes them. The
+    /// error count falls back to 0 (<c>or vector(0)</c>): a healthy service that never answered a 5xx has no such series,
+    /// and without the fallback its error ratio would have no value at all before the incident (no baseline, no step).
+    /// </summary>
     public static readonly PrometheusQueries OpenTelemetryPrometheus = new()
     {
         Selector = "service_name=\"$service\"",
-        ErrorRatio = "sum(rate(http_server_request_duration_seconds_count{$selector,http_response_status_code=~\"5..\"}[5m])) / sum(rate(http_server_request_duration_seconds_count{$selector}[5m]))",
+        ErrorRatio = "(sum(rate(http_server_request_duration_seconds_count{$selector,http_response_status_code=~\"5..\"}[5m])) or vector(0)) / sum(rate(http_server_request_duration_seconds_count{$selector}[5m]))",
         LatencyP99 = "histogram_quantile(0.99, sum by (le) (rate(http_server_request_duration_seconds_bucket{$selector}[5m])))",
         Saturation = null,
         Restarts = null,

@@ -60,6 +60,20 @@ public static class ContextSizeLimiter
             cuts.Add("alert detail values to 200 characters");
         }
 
+        // Last resort, for a context made of many small things: no points at all, five deploys, the rest summarised.
+        if (size > maxBytes)
+        {
+            context = context with
+            {
+                Series = context.Series.Select(s => s with { Points = [] }).ToList(),
+                RecentDeploys = context.RecentDeploys.Take(5).ToList(),
+                AlertDetails = context.AlertDetails.Take(20).ToDictionary(d => d.Key, d => d.Value),
+                SourceFailures = context.SourceFailures.Take(5).ToList(),
+            };
+            size = SizeOf(context);
+            cuts.Add("every series' points, all but the 5 newest deploys and 20 alert details, all but 5 source failures");
+        }
+
         cuts.Add(string.Create(CultureInfo.InvariantCulture, $"context was {original} bytes, limit {maxBytes}, now {size}"));
         return context with { Truncated = cuts };
 

@@ -19,6 +19,7 @@ internal sealed record Facts(
     IReadOnlyList<MetricObservation> Saturation,
     IReadOnlyList<MetricSeries> OwnSeries,
     MetricSeries? Degradation,
+    IReadOnlyList<MetricSeries> OwnSteps,
     MetricSeries? SaturationStep,
     IReadOnlyList<MetricSeries> DependencySteps,
     IReadOnlyList<WorkloadEvent> MemoryKills)
@@ -45,6 +46,12 @@ internal sealed record Facts(
             .OrderBy(s => s.Step!.Began)
             .ThenByDescending(s => s.Step!.EffectSize)
             .FirstOrDefault();
+        // Error ratio and latency steps first (by time), then saturation: the candidates a deploy may be blamed for.
+        var ownSteps = own
+            .Where(s => s.Signal is MetricSignals.ErrorRatio or MetricSignals.LatencyP99 && s.Step is { Direction: "up" })
+            .OrderBy(s => s.Step!.Began)
+            .Concat(own.Where(s => s.Signal == MetricSignals.Saturation && s.Step is { Direction: "up" }).OrderBy(s => s.Step!.Began))
+            .ToList();
         var saturationStep = own
             .Where(s => s.Signal == MetricSignals.Saturation && s.Step is { Direction: "up" })
             .OrderBy(s => s.Step!.Began)
@@ -72,6 +79,7 @@ internal sealed record Facts(
             anomalous.Where(m => m.Name is "cpu" or "memory" or "saturation").ToList(),
             own,
             degradation,
+            ownSteps,
             saturationStep,
             dependencySteps,
             context.WorkloadEvents.Where(e => e.Reason == "OOMKilled").ToList());

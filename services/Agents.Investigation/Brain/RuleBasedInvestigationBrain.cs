@@ -9,13 +9,15 @@ namespace Agents.Investigation.Brain;
 /// A root-cause hypothesis by fixed rules that read the evidence. When a telemetry source measured the service (its
 /// error ratio, latency, saturation as series with their step changes), first match wins:
 /// <list type="number">
-/// <item><b>regression</b>: the service's error ratio or latency (else its saturation) stepped up at most
-/// <see cref="InvestigationOptions.RegressionLag"/> after a deploy of this service (and not more than
-/// <see cref="DeployTolerance"/> before it: a deploy after the step started is not the cause), unless a dependency had
-/// already degraded before that deploy. The newest such deploy is the suspect. Confidence 0.6, plus up to 0.2 for the
-/// effect size (full at 10) and up to 0.15 for the timing (full when the step follows the deploy at once).</item>
-/// <item><b>dependency</b>: a service this one depends on (catalog <c>dependsOn</c>) stepped up before this one did (or
-/// this one did not). Confidence 0.75 when this one followed, 0.6 when it did not.</item>
+/// <item><b>regression</b>: one of the service's error ratio or latency steps (each considered, earliest first; then
+/// saturation) started at most <see cref="InvestigationOptions.RegressionLag"/> after a deploy of this service (and not
+/// more than <see cref="DeployTolerance"/>, or the series' resolution when coarser, before it: a deploy after the step
+/// started is not the cause), unless a dependency degraded within that lag before the deploy. The newest such deploy is
+/// the suspect. Confidence 0.6, plus up to 0.2 for the effect size (full at 10) and up to 0.15 for the timing (full when
+/// the step follows the deploy at once).</item>
+/// <item><b>dependency</b>: a service this one depends on (catalog <c>dependsOn</c>) stepped up at most the regression lag
+/// before this one did (or, when this one did not, before the alert). Confidence 0.75 when this one followed, 0.6 when
+/// it did not.</item>
 /// <item><b>capacity</b>: saturation stepped up or is anomalous, or pods were OOMKilled, with no deploy to blame.
 /// Confidence 0.75 with a measured step, else 0.65.</item>
 /// <item><b>known-issue</b>: a past incident of the service at least <see cref="InvestigationOptions.KnownIssueSimilarity"/>
@@ -69,17 +71,25 @@ public sealed class RuleBasedInvestigationBrain(IOptions<InvestigationOptions> o
 
     private static Hypothesis FromMeasurements(Facts facts)
     {
-        var trigger = facts.Degradation ?? facts.SaturationStep;
-        var suspect = trigger is null ? null : facts.Deploys
-            .Where(d => d.DeployedAt <= trigger.Step!.Began + DeployTolerance && trigger.Step.Began - d.DeployedAt <= facts.Options.RegressionLag)
-            .MaxBy(d => d.DeployedAt);
-        var dependency = facts.DependencySteps.FirstOrDefault(s => facts.DegradedAt is not { } own || s.Step!.Began <= own);
-
-        if (suspect is not null && !(dependency is not null && dependency.Step!.Began <= suspect.DeployedAt))
+        var lag = facts.Options.RegressionLag;
+        foreach (var step in facts.OwnSteps)
         {
-            return MeasuredRegression(facts, suspect, trigger!);
+            var began = step.Step!.Began;
+            var suspect = facts.Deploys
+                .Where(d => d.DeployedAt <= began + Tolerance(step) && began - d.DeployedAt <= lag)
+                .MaxBy(d => d.DeployedAt);
+            if (suspect is null)
+            {
+                continue;
+            }
+
+            // A dependency that degraded shortly before the deploy explains the step better than the deploy does.
+            var earlier = facts.DependencySteps.FirstOrDefault(s => s.Step!.Began <= suspect.DeployedAt && suspect.DeployedAt - s.Step.Began <= lag);
+            return earlier is null ? MeasuredRegression(facts, suspect, step) : DependencyHypothesis(facts, earlier);
         }
 
+        var reference = facts.DegradedAt ?? facts.AlertTime;
+        var dependency = facts.DependencySteps.FirstOrDefault(s => s.Step!.Began <= reference + Tolerance(s) && reference - s.Step.Began <= lag);
         if (dependency is not null)
         {
             return DependencyHypothesis(facts, dependency);
@@ -92,6 +102,10 @@ public sealed class RuleBasedInvestigationBrain(IOptions<InvestigationOptions> o
 
         return KnownIssueHypothesis(facts) ?? MeasuredUnknown(facts);
     }
+
+    /// <summary>How far a step may seem to start before the deploy blamed for it: a minute, or the series' resolution when coarser.</summary>
+    private static TimeSpan Tolerance(MetricSeries series) =>
+        series.Resolution is { } resolution && resolution > DeployTolerance ? resolution : DeployTolerance;
 
     private static Hypothesis FromAlertAlone(Facts facts)
     {
@@ -155,7 +169,7 @@ public sealed class RuleBasedInvestigationBrain(IOptions<InvestigationOptions> o
     {
         var own = facts.Degradation;
         var followed = own is not null
-            ? $", {Describe.Minutes(own.Step!.Began - dependency.Step!.Began)} before {facts.Service}'s {Describe.Step(own)}"
+            ? $", {Describe.Minutes((own.Step!.Began - dependency.Step!.Began).Duration())} before {facts.Service}'s {Describe.Step(own)}"
             : $"; {facts.Service}'s own error ratio and latency did not step";
         List<Evidence> evidence = [StepEvidence(dependency)];
         if (own is not null)

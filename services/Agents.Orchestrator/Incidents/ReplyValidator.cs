@@ -159,7 +159,7 @@ public static class ReplyValidator
     /// <summary>
     /// A hypothesis that says what the measurements deny: no errors while a source measured an error rate of at least
     /// <see cref="SignificantErrorRate"/> (named with its figure and source), or a regression blaming a deploy that came
-    /// after the service's error ratio or latency had already stepped up (named with both times).
+    /// after every measured step up of the service's error ratio, latency and saturation had started (named with both times).
     /// </summary>
     private static string? Contradiction(IncidentContext context, Hypothesis hypothesis)
     {
@@ -176,20 +176,29 @@ public static class ReplyValidator
             && hypothesis.SuspectVersion is { } suspect
             && context.RecentDeploys.Where(d => d.Version == suspect).MinBy(d => d.DeployedAt) is { } deploy)
         {
-            var firstStep = context.Series
+            var steps = context.Series
                 .Where(s => string.Equals(s.Service, context.Service, StringComparison.OrdinalIgnoreCase)
-                    && s.Signal is MetricSignals.ErrorRatio or MetricSignals.LatencyP99
+                    && s.Signal is MetricSignals.ErrorRatio or MetricSignals.LatencyP99 or MetricSignals.Saturation
                     && s.Step is { Direction: "up" })
-                .MinBy(s => s.Step!.Began);
-            if (firstStep is { Step: { } step } && deploy.DeployedAt > step.Began + DeployAfterStepTolerance)
+                .OrderBy(s => s.Step!.Began)
+                .ToList();
+
+            // Refused only when the deploy came after every measured step had started: a later step may be its own.
+            if (steps.Count > 0 && steps.All(s => deploy.DeployedAt > s.Step!.Began + Tolerance(s)))
             {
+                var last = steps[^1];
+                var step = last.Step!;
                 return string.Create(CultureInfo.InvariantCulture,
-                    $"contradiction: the hypothesis blames deploy {suspect} at {deploy.DeployedAt:u}, but {firstStep.Source} measured the {firstStep.Signal.Replace('_', ' ')} of {context.Service} stepping up from {Figure(step.Before, firstStep.Unit)} to {Figure(step.After, firstStep.Unit)} at {step.Began:u}, before that deploy");
+                    $"contradiction: the hypothesis blames deploy {suspect} at {deploy.DeployedAt:u}, but {last.Source} measured the {last.Signal.Replace('_', ' ')} of {context.Service} stepping up from {Figure(step.Before, last.Unit)} to {Figure(step.After, last.Unit)} at {step.Began:u}, before that deploy");
             }
         }
 
         return null;
     }
+
+    /// <summary>How far a deploy may come after a step and still be blamed: a minute, or the series' resolution when coarser.</summary>
+    private static TimeSpan Tolerance(MetricSeries series) =>
+        series.Resolution is { } resolution && resolution > DeployAfterStepTolerance ? resolution : DeployAfterStepTolerance;
 
     private static string Figure(double value, string unit) => unit switch
     {

@@ -96,7 +96,7 @@ public sealed class ServiceCatalogMatchTests
         Assert.True(orders.IsDefault);
         Assert.Equal("service_name=\"orders\"", orders.Prometheus?.Selector);
         Assert.Equal(
-            "sum(rate(http_server_request_duration_seconds_count{service_name=\"orders\",http_response_status_code=~\"5..\"}[5m])) / sum(rate(http_server_request_duration_seconds_count{service_name=\"orders\"}[5m]))",
+            "(sum(rate(http_server_request_duration_seconds_count{service_name=\"orders\",http_response_status_code=~\"5..\"}[5m])) or vector(0)) / sum(rate(http_server_request_duration_seconds_count{service_name=\"orders\"}[5m]))",
             orders.Prometheus?.ErrorRatio);
         Assert.Equal(
             "histogram_quantile(0.99, sum by (le) (rate(http_server_request_duration_seconds_bucket{service_name=\"orders\"}[5m])))",

@@ -18,7 +18,7 @@ public sealed class ServiceCatalogParseTests
 
         Assert.Equal("job=\"checkout\"", prometheus?.Selector);
         Assert.Equal(
-            "sum(rate(http_server_request_duration_seconds_count{job=\"checkout\",http_response_status_code=~\"5..\"}[5m])) / sum(rate(http_server_request_duration_seconds_count{job=\"checkout\"}[5m]))",
+            "(sum(rate(http_server_request_duration_seconds_count{job=\"checkout\",http_response_status_code=~\"5..\"}[5m])) or vector(0)) / sum(rate(http_server_request_duration_seconds_count{job=\"checkout\"}[5m]))",
             prometheus?.ErrorRatio);
         Assert.Equal("histogram_quantile(0.99, sum by (le) (rate(http_server_request_duration_seconds_bucket{job=\"checkout\"}[5m])))", prometheus?.LatencyP99);
     }

@@ -53,7 +53,7 @@ public sealed class CloudWatchSourceTests : IAsyncLifetime
 
         var errors = contribution.Series[0];
         Assert.Equal("ratio", errors.Unit);
-        Assert.Contains("errors/requests", errors.Query, StringComparison.Ordinal);
+        Assert.Contains("FILL(errors, 0)/requests", errors.Query, StringComparison.Ordinal);
         Assert.Contains("Sum(AWS/ApplicationELB HTTPCode_Target_5XX_Count {LoadBalancer=" + LoadBalancer + "}) 60s", errors.Query, StringComparison.Ordinal);
         Assert.Contains("RequestCount", errors.Query, StringComparison.Ordinal);
         Assert.InRange(errors.Baseline!.Value, 0.004, 0.008);
@@ -89,7 +89,7 @@ public sealed class CloudWatchSourceTests : IAsyncLifetime
         Assert.Equal("HTTPCode_Target_5XX_Count", sent["MetricDataQueries.member.1.MetricStat.Metric.MetricName"]);
         Assert.Equal(("LoadBalancer", LoadBalancer), (sent["MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.1.Name"], sent["MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.1.Value"]));
         Assert.Equal(("requests", "false", "Sum", "60"), Query(sent, 2));
-        Assert.Equal(("error_ratio", "true", "errors/requests"), (sent["MetricDataQueries.member.3.Id"], sent["MetricDataQueries.member.3.ReturnData"], sent["MetricDataQueries.member.3.Expression"]));
+        Assert.Equal(("error_ratio", "true", "FILL(errors, 0)/requests"), (sent["MetricDataQueries.member.3.Id"], sent["MetricDataQueries.member.3.ReturnData"], sent["MetricDataQueries.member.3.Expression"]));
         Assert.Equal(("latency_p99", "true", "p99", "60"), Query(sent, 4));
         Assert.Equal(("saturation", "true", "Average", "60"), Query(sent, 5));
         Assert.Equal("AWS/ECS", sent["MetricDataQueries.member.5.MetricStat.Metric.Namespace"]);

@@ -286,6 +286,28 @@ public sealed class PrometheusSourceTests(PrometheusHistoryFixture history, ITes
     }
 
     [Fact]
+    public async Task Queries_still_running_near_the_timeout_are_given_up_and_what_answered_is_kept()
+    {
+        // The error ratio answers at once; the latency query never does.
+        await using var stub = await Stub.Start(async context =>
+        {
+            if (context.Request.Query["query"].ToString().StartsWith("histogram_quantile", StringComparison.Ordinal))
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            }
+
+            await Stub.Answer(context, 200, Stub.Matrix(history.Window.End, "0.1"));
+        });
+
+        var contribution = await Source(stub.Address, configure: o => o.Timeout = TimeSpan.FromSeconds(1))
+            .CollectAsync(Request(ServiceCatalog.BuiltIn.Resolve("checkout")), default)
+            .WaitAsync(Deadline);
+
+        Assert.Equal(MetricSignals.ErrorRatio, Assert.Single(contribution.Series).Signal);
+        Assert.Equal("latency_p99 query for checkout: no answer within 800ms", Assert.Single(contribution.Problems));
+    }
+
+    [Fact]
     public async Task Entry_without_prometheus_part_asks_nothing()
     {
         await using var stub = await Stub.Start(context => Stub.Answer(context, 200, Stub.Matrix(history.Window.End, "0.1")));

@@ -153,6 +153,55 @@ public sealed class MeasuredInvestigationTests
         Assert.Equal("unknown", Brain.Investigate(Samples.Investigate(context)).Category);
     }
 
+    [Fact]
+    public void An_earlier_step_of_another_signal_does_not_hide_a_later_step_right_after_a_deploy()
+    {
+        var context = Context(
+            [Samples.Deploy("v7.4.2", 12, previous: "v7.4.1")],
+            Series(MetricSignals.LatencyP99, 0.3, 0.9, stepMinutesBeforeAlert: 75, noise: 0.02),
+            Series(MetricSignals.ErrorRatio, 0.002, 0.15, stepMinutesBeforeAlert: 10, noise: 0.0005));
+
+        var hypothesis = Brain.Investigate(Samples.Investigate(context));
+
+        Assert.Equal("regression", hypothesis.Category);
+        Assert.Equal("v7.4.2", hypothesis.SuspectVersion);
+        Assert.Contains("its error ratio rose", hypothesis.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_dependency_that_degraded_long_before_the_deploy_does_not_take_the_blame_from_it()
+    {
+        var context = Context(
+            [Samples.Deploy("v7.4.2", 12, previous: "v7.4.1")],
+            Series(MetricSignals.ErrorRatio, 0.002, 0.12, stepMinutesBeforeAlert: 10, noise: 0.0005),
+            Series(MetricSignals.LatencyP99, 0.06, 0.13, stepMinutesBeforeAlert: 100, service: Dependency, noise: 0.003));
+
+        Assert.Equal("regression", Brain.Investigate(Samples.Investigate(context)).Category);
+    }
+
+    [Fact]
+    public void A_dependency_that_degraded_shortly_before_the_deploy_takes_the_blame()
+    {
+        var context = Context(
+            [Samples.Deploy("v7.4.2", 12, previous: "v7.4.1")],
+            Series(MetricSignals.ErrorRatio, 0.002, 0.12, stepMinutesBeforeAlert: 10, noise: 0.0005),
+            Series(MetricSignals.ErrorRatio, 0.002, 0.2, stepMinutesBeforeAlert: 20, service: Dependency, noise: 0.0005));
+
+        var hypothesis = Brain.Investigate(Samples.Investigate(context));
+
+        Assert.Equal("dependency", hypothesis.Category);
+        Assert.Equal(Dependency, hypothesis.Dependency);
+    }
+
+    [Fact]
+    public void A_step_far_smaller_than_a_doubling_is_still_a_step_when_it_stands_out_of_the_noise()
+    {
+        var series = Series(MetricSignals.ErrorRatio, 0.04, 0.075, stepMinutesBeforeAlert: 10, noise: 0.002);
+
+        Assert.Equal("up", series.Step?.Direction);
+        Assert.Equal(TimeSpan.FromSeconds(30), series.Resolution);
+    }
+
     private static PastIncident Past(string id, string title, double similarity, string? action) => new()
     {
         Source = "pagerduty",

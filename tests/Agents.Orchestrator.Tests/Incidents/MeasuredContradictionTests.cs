@@ -50,6 +50,26 @@ public sealed class MeasuredContradictionTests
         Assert.Null(ReplyValidator.Hypothesis(incident, Samples.Hypothesis()));
     }
 
+    [Fact]
+    public void Blaming_a_deploy_followed_by_a_later_step_is_accepted_though_an_earlier_step_came_before_it()
+    {
+        var incident = Incident(Samples.Context() with
+        {
+            Series = [Step(minutesBeforeAlert: 60) with { Signal = MetricSignals.LatencyP99, Unit = "seconds" }, Step(minutesBeforeAlert: 8)],
+        });
+
+        Assert.Null(ReplyValidator.Hypothesis(incident, Samples.Hypothesis()));
+    }
+
+    [Fact]
+    public void A_coarse_series_gives_the_deploy_its_resolution_of_doubt()
+    {
+        // CloudWatch at a 5-minute period dates a step by the start of its period: 10:00 for a change at 10:03.
+        var incident = Incident(Samples.Context() with { Series = [Step(minutesBeforeAlert: 15) with { Resolution = TimeSpan.FromMinutes(5) }] });
+
+        Assert.Null(ReplyValidator.Hypothesis(incident, Samples.Hypothesis()));
+    }
+
     private static MetricSeries Step(int minutesBeforeAlert) => new()
     {
         Service = "auth-service",

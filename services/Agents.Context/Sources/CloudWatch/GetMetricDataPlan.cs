@@ -5,7 +5,7 @@ namespace Agents.Context.Sources.CloudWatch;
 
 /// <summary>
 /// What one <c>GetMetricData</c> call asks for one service's catalog entry: the error ratio as the expression
-/// <c>errors/requests</c> over two <c>Sum</c> queries that are not returned themselves, latency p99 (seconds) and saturation
+/// <c>FILL(errors, 0)/requests</c> (a load balancer publishes no 5xx count while there are none) over two <c>Sum</c> queries that are not returned themselves, latency p99 (seconds) and saturation
 /// (percent) as the statistics the catalog names; each in the entry's namespace and dimensions unless the metric names its own.
 /// </summary>
 internal sealed record GetMetricDataPlan
@@ -24,13 +24,13 @@ internal sealed record GetMetricDataPlan
             var requests = Stat(entry, ratio.Requests, "Sum", null, null, period);
             queries.Add(new MetricDataQuery { Id = "errors", MetricStat = errors, ReturnData = false });
             queries.Add(new MetricDataQuery { Id = "requests", MetricStat = requests, ReturnData = false });
-            queries.Add(new MetricDataQuery { Id = "error_ratio", Expression = "errors/requests", Label = MetricSignals.ErrorRatio });
+            queries.Add(new MetricDataQuery { Id = "error_ratio", Expression = "FILL(errors, 0)/requests", Label = MetricSignals.ErrorRatio });
             signals.Add(new CloudWatchSignal
             {
                 Signal = MetricSignals.ErrorRatio,
                 ResultId = "error_ratio",
                 Unit = "ratio",
-                Query = $"errors/requests where errors = {errors.Describe()} and requests = {requests.Describe()} in {region}",
+                Query = $"FILL(errors, 0)/requests where errors = {errors.Describe()} and requests = {requests.Describe()} in {region}",
                 Dimensions = entry.Dimensions,
             });
         }

@@ -9,5 +9,10 @@ namespace Agents.Context.Sources.Prometheus;
 [JsonConverter(typeof(PrometheusSampleConverter))]
 internal readonly record struct PrometheusSample(double UnixSeconds, double Value)
 {
+    private static readonly double MaxUnixSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
+
+    /// <summary>True when the time is one a <see cref="DateTimeOffset"/> can hold (a broken server could send 1e300).</summary>
+    public bool HasValidTime => double.IsFinite(UnixSeconds) && UnixSeconds >= 0 && UnixSeconds < MaxUnixSeconds;
+
     public DateTimeOffset At => DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(UnixSeconds * 1000));
 }

@@ -1,4 +1,5 @@
 using Agents.Contracts.Context;
+using Agents.Hosting;
 using Agents.Hosting.Catalog;
 using Microsoft.Extensions.Options;
 
@@ -26,6 +27,9 @@ public sealed class PrometheusSource(IHttpClientFactory httpClientFactory, IOpti
     /// <summary>Queries in flight at once, per incident.</summary>
     public const int MaxConcurrentQueries = 4;
 
+    /// <summary>The share of the source's timeout after which queries still running are given up and the rest is kept.</summary>
+    public const double SoftDeadline = 0.8;
+
     /// <summary>Distinct reasons named when every query failed.</summary>
     private const int MaxReasonsShown = 3;
 
@@ -47,6 +51,12 @@ public sealed class PrometheusSource(IHttpClientFactory httpClientFactory, IOpti
         var client = new PrometheusClient(httpClientFactory.CreateClient(SectionName), settings);
         var step = settings.StepFor(window);
         using var gate = new SemaphoreSlim(MaxConcurrentQueries);
+
+        // Queries still running at 80% of the source's time are given up, so that what did answer is kept (the
+        // collector would otherwise drop the whole source at its timeout).
+        var softLimit = settings.Timeout * SoftDeadline;
+        using var soft = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        soft.CancelAfter(softLimit);
         var answers = await Task.WhenAll(queries.Select(query => AskAsync(query)));
 
         var failed = answers.Where(a => a.Failure is not null).ToList();
@@ -70,10 +80,18 @@ public sealed class PrometheusSource(IHttpClientFactory httpClientFactory, IOpti
 
         async Task<Answer> AskAsync(Query query)
         {
-            await gate.WaitAsync(ct);
             try
             {
-                var answered = await client.QueryRangeAsync(query.PromQl, window.Start, window.End, step, ct);
+                await gate.WaitAsync(soft.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                return new Answer(query, [], new TimeoutException($"not asked: no room within {Durations.Format(softLimit)}"));
+            }
+
+            try
+            {
+                var answered = await client.QueryRangeAsync(query.PromQl, window.Start, window.End, step, soft.Token);
                 var series = answered.Select(s => SeriesAnalysis.Summarize(
                     query.Service,
                     query.Signal,
@@ -81,15 +99,18 @@ public sealed class PrometheusSource(IHttpClientFactory httpClientFactory, IOpti
                     query.PromQl,
                     query.Unit,
                     Labels(s.Metric),
-                    (s.Values ?? []).Where(v => double.IsFinite(v.Value)).Select(v => new SeriesPoint(v.At, v.Value)),
+                    (s.Values ?? []).Where(v => double.IsFinite(v.Value) && v.HasValidTime).Select(v => new SeriesPoint(v.At, v.Value)),
                     window,
                     bounds));
                 return new Answer(query, SeriesAnalysis.TopK(series, bounds.MaxSeriesPerQuery), null);
             }
-            catch (Exception e) when (e is PrometheusQueryException or HttpRequestException
-                || (e is OperationCanceledException && !ct.IsCancellationRequested))
+            catch (Exception e) when (e is PrometheusQueryException or HttpRequestException)
             {
                 return new Answer(query, [], e);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                return new Answer(query, [], new TimeoutException($"no answer within {Durations.Format(softLimit)}"));
             }
             finally
             {
