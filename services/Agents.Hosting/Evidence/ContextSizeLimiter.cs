@@ -8,8 +8,9 @@ namespace Agents.Hosting.Evidence;
 /// Keeps a context within a size (its JSON, as it travels and is stored). When it is larger, it cuts, in this order,
 /// until it fits: the points of the dependencies' series, then of the service's own series (halved each time, the
 /// analysis already done on every point stays), then the least frequent log patterns, workload events and least similar
-/// past incidents (halved each time), then the alert details' values (to 200 characters). Each cut is named in
-/// <see cref="IncidentContext.Truncated"/>. The findings (baselines, peaks, steps, counts) are never cut. The context
+/// past incidents (halved each time), then the alert details' values (to 200 characters), then every point, and last the
+/// series that show no step (dependencies' first). Each cut is named in <see cref="IncidentContext.Truncated"/>. Steps,
+/// and the baselines and peaks of the series kept, are never cut. The context
 /// agent bounds what it gathers with it; the investigation's model brain bounds what it sends to the model.
 /// </summary>
 public static class ContextSizeLimiter
@@ -72,6 +73,17 @@ public static class ContextSizeLimiter
             };
             size = SizeOf(context);
             cuts.Add("every series' points, all but the 5 newest deploys and 20 alert details, all but 5 source failures");
+        }
+
+        // Then the dependencies' series that show no change, then the service's own that show none: the steps stay.
+        foreach (var own in new[] { false, true })
+        {
+            if (size > maxBytes && context.Series.Any(s => IsOwn(s) == own && s.Step is null))
+            {
+                context = context with { Series = context.Series.Where(s => IsOwn(s) != own || s.Step is not null).ToList() };
+                size = SizeOf(context);
+                cuts.Add(own ? "the service's series that show no step" : "the dependencies' series that show no step");
+            }
         }
 
         cuts.Add(string.Create(CultureInfo.InvariantCulture, $"context was {original} bytes, limit {maxBytes}, now {size}"));

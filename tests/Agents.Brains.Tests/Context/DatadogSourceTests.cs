@@ -137,6 +137,23 @@ public sealed class DatadogSourceTests : IAsyncLifetime
         Assert.Equal(version, deploy?.Version);
     }
 
+    [Theory]
+    [InlineData("env:staging", false)]
+    [InlineData("env:prod", true)]
+    [InlineData(null, true)]
+    public void A_deploy_to_another_environment_than_the_entrys_is_not_the_services(string? envTag, bool kept)
+    {
+        List<string> tags = ["deployment", "service:checkout", "version:v2.14.0"];
+        if (envTag is not null)
+        {
+            tags.Add(envTag);
+        }
+
+        var deploy = DatadogDeployEvents.Read("checkout", T0, "Deployed checkout v2.14.0", tags, ["service:checkout", "env:prod"]);
+
+        Assert.Equal(kept, deploy is not null);
+    }
+
     [Fact]
     public async Task Logs_are_read_page_by_page_up_to_the_line_bound_and_grouped()
     {

@@ -9,7 +9,8 @@ namespace Agents.Context.Sources.Datadog;
 /// <item>An event is a deploy when one of its tags or its title mentions <c>deploy</c> (any case): the tag
 /// <c>deployment</c>, <c>event_type:deployment</c>, <c>deploy:argocd</c>, a title "Deployed checkout v2.3.1"...</item>
 /// <item>It is a deploy of the service when it has no <c>service:</c> tag, or one equal to the service's name (any case):
-/// an event of another service that matched the same tags (e.g. <c>env:prod</c>) is not.</item>
+/// an event of another service that matched the same tags (e.g. <c>env:prod</c>) is not. Likewise, when the catalog
+/// entry's tags name environments (<c>env:prod</c>), an event tagged with another <c>env:</c> (a staging deploy) is not.</item>
 /// <item>The version is the <c>version:</c> tag (Datadog's unified service tagging), else the number that follows the word
 /// <c>version</c> in the title (<c>version 2.3.1</c>, <c>version: 42</c>), else the first version-looking token of the title (<c>v2.3.1</c>, <c>1.4</c>,
 /// <c>2.0.0-rc.1</c>). An event without a version is skipped: a deploy record without a version cannot be rolled back to.</item>
@@ -20,13 +21,20 @@ namespace Agents.Context.Sources.Datadog;
 public static partial class DatadogDeployEvents
 {
     /// <summary>The deploy record <paramref name="title"/> and <paramref name="tags"/> describe for <paramref name="service"/>, or null.</summary>
-    public static DeployRecord? Read(string service, DateTimeOffset happened, string title, IReadOnlyList<string> tags)
+    public static DeployRecord? Read(string service, DateTimeOffset happened, string title, IReadOnlyList<string> tags, IReadOnlyList<string>? entryTags = null)
     {
         ArgumentNullException.ThrowIfNull(tags);
         var isDeploy = tags.Any(t => t.Contains("deploy", StringComparison.OrdinalIgnoreCase))
             || title.Contains("deploy", StringComparison.OrdinalIgnoreCase);
         var services = TagValues(tags, "service").ToList();
         if (!isDeploy || (services.Count > 0 && !services.Contains(service, StringComparer.OrdinalIgnoreCase)))
+        {
+            return null;
+        }
+
+        var wanted = TagValues(entryTags ?? [], "env").ToList();
+        var environments = TagValues(tags, "env").ToList();
+        if (wanted.Count > 0 && environments.Count > 0 && !environments.Any(e => wanted.Contains(e, StringComparer.OrdinalIgnoreCase)))
         {
             return null;
         }

@@ -79,7 +79,7 @@ public sealed class DatadogSource(IHttpClientFactory httpClientFactory, IOptions
         {
             Deploys = (await client.ListEventsAsync(tags, window.Start, window.End, ct))
                 .Where(e => window.Contains(e.At))
-                .Select(e => DatadogDeployEvents.Read(service, e.At, e.Title, e.Tags))
+                .Select(e => DatadogDeployEvents.Read(service, e.At, e.Title, e.Tags, tags))
                 .OfType<DeployRecord>()
                 .DistinctBy(d => (d.Version, d.DeployedAt))
                 .OrderByDescending(d => d.DeployedAt)
