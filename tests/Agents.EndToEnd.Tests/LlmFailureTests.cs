@@ -12,7 +12,8 @@ using Xunit.Abstractions;
 namespace Agents.EndToEnd.Tests;
 
 /// <summary>
-/// A model that cannot be used fails the step that asked it, and the workflow's policy takes over. The model's answer
+/// A model that cannot be used fails the step that asked it, and the workflow's policy takes over. A refusal (a 4xx such
+/// as 400 <c>content_filter</c>) fails the step at once, without retry. The model's answer
 /// never arrives (a 500, or an answer slower than <c>Llm__Timeout</c>), the SDK throws (it does not retry:
 /// <c>Llm__MaxRetries=0</c>), the agent's consumer throws, MassTransit redelivers the command five times and then
 /// publishes <c>Fault&lt;TCommand&gt;</c>, which the orchestrator counts as a failed attempt: retried while attempts
@@ -97,7 +98,7 @@ public sealed class LlmFailureTests(LlmFixture system, ITestOutputHelper output)
             // A valid plan, but far later than the agent waits for one: the SDK gives up after Llm__Timeout.
             "remediation" => Answer(new
             {
-                actionId = "rollback", parameters = new Dictionary<string, string> { ["service"] = service, ["to_version"] = "v7.0.4" },
+                actionId = "rollback", parameters = new[] { new { name = "service", value = service }, new { name = "to_version", value = "v7.0.4" } },
                 rationale = "too late to matter",
             }) with { Delay = LlmFixture.ModelTimeout * 10 },
             "notification" => Page(service),
@@ -124,6 +125,40 @@ public sealed class LlmFailureTests(LlmFixture system, ITestOutputHelper output)
         AssertAsked(service, new() { ["triage"] = 1, ["investigation"] = 1, ["remediation"] = CallsPerAttempt, ["notification"] = 1 });
         Assert.DoesNotContain(IncidentSteps.Remediation, incident.Tokens.ByAgent.Keys);
         output.WriteLine($"remediation failed after {waited.TotalSeconds:0.0} s, escalated after {clock.Elapsed.TotalSeconds:0.0} s; reason: {incident.EscalationReason}");
+    }
+
+    /// <summary>
+    /// A refusal is not retried as if it could change: with every agent refused by 400 <c>content_filter</c>, triage fails
+    /// each of its attempts at once with the provider's code (one model call per attempt, no transport retry, no
+    /// redelivery), the incident is escalated within seconds, and the page goes out in the rules' words.
+    /// </summary>
+    [Fact]
+    public async Task A_model_refusing_every_call_with_content_filter_escalates_at_once_and_pages_with_the_rules_text()
+    {
+        var service = $"basket-{Guid.NewGuid():N}"[..18];
+        var clock = Stopwatch.StartNew();
+        using var model = AnswerFor(service, _ => FakeAzureOpenAI.PromptFiltered);
+
+        var incident = await RaiseAndWaitForTheEnd(service, TimeSpan.FromSeconds(60));
+
+        var failures = Failures(incident, IncidentSteps.Triage);
+        Assert.Equal([1, 2], failures.Select(f => f.Attempt));
+        Assert.All(failures, f => Assert.StartsWith(
+            "model refused the request: 400 content_filter: The response was filtered due to the prompt triggering Azure OpenAI's content management policy.", f.Detail));
+        Assert.True(incident.Summary.Status == IncidentStatuses.Escalated, $"ended {incident.Summary.Status}: {incident.EscalationReason ?? incident.FailureReason}");
+        Assert.Equal($"triage failed after {TriageAttempts} attempt(s): {failures[1].Detail}", incident.EscalationReason);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"escalated after {clock.Elapsed.TotalSeconds:0.0} s");
+
+        // The page went out, in the rules' words: the model was asked and refused.
+        var page = Assert.Single(incident.Notifications);
+        Assert.Equal(NotificationKinds.Escalation, page.Kind);
+        Assert.NotEqual(PageTitle(service), page.Title);
+        Assert.Contains(service, page.Title, StringComparison.Ordinal);
+
+        // One model call per step attempt: triage's two attempts and the page's one.
+        AssertAsked(service, new() { ["triage"] = TriageAttempts, ["notification"] = 1 });
+        Assert.Equal(0, incident.Tokens.Total.Total); // a refused request generates nothing: the provider reports no usage
+        output.WriteLine($"escalated after {clock.Elapsed.TotalSeconds:0.0} s; reason: {incident.EscalationReason}; page: {page.Title}");
     }
 
     private async Task<IncidentDetails> RaiseAndWaitForTheEnd(string service, TimeSpan patience, DateTimeOffset? alertTime = null)

@@ -101,7 +101,7 @@ public sealed class LlmFlowTests(LlmFixture system, ITestOutputHelper output)
                         }, 900, 120),
                 _ when prompt.StartsWith("You are the remediation agent", StringComparison.Ordinal) => Answer(new
                 {
-                    actionId = "rollback", parameters = new Dictionary<string, string> { ["service"] = service, ["to_version"] = "v4.1.9" },
+                    actionId = "rollback", parameters = new[] { new { name = "service", value = service }, new { name = "to_version", value = "v4.1.9" } },
                     rationale = "v4.2.0 preceded the spike; v4.1.9 was good",
                 }, 600, 60),
                 _ when prompt.StartsWith("You are the notification agent", StringComparison.Ordinal) => Answer(new

@@ -106,7 +106,7 @@ internal sealed class FakeAzureOpenAI : IAsyncDisposable
 
         var request = new Request(http.Request.Path, http.Request.Query["api-version"], key, body);
         Requests.Enqueue(request);
-        var reply = Responder?.Invoke(request) ?? (_script.TryDequeue(out var next) ? _last = next : _last)
+        var reply = Rejection(http, body) ?? InvalidStrictSchema(body) ?? Responder?.Invoke(request) ?? (_script.TryDequeue(out var next) ? _last = next : _last)
             ?? throw new InvalidOperationException("the fake has no answer for this request");
         if (reply.Delay > TimeSpan.Zero)
         {
@@ -128,6 +128,188 @@ internal sealed class FakeAzureOpenAI : IAsyncDisposable
 
         http.Response.ContentType = "application/json";
         await http.Response.WriteAsync(reply.Body);
+    }
+
+    /// <summary>
+    /// Deployments (Azure, from the path) or models (OpenAI-compatible, from the body) that are reasoning models: as the
+    /// service does, they refuse a request carrying <c>temperature</c> with 400 <c>unsupported_parameter</c>.
+    /// </summary>
+    public ISet<string> ReasoningDeployments { get; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>A completion that ends with <paramref name="finishReason"/> (<c>length</c>, <c>content_filter</c>), the content cut or empty.</summary>
+    public FakeAzureOpenAI ThenFinish(string finishReason, string content = "", int promptTokens = 120, int completionTokens = 40) =>
+        Then(new Reply(HttpStatusCode.OK, Completion(content, null, finishReason, promptTokens, completionTokens)));
+
+    /// <summary>A model's refusal: <c>"refusal"</c> set and null content, as structured output reports it.</summary>
+    public FakeAzureOpenAI ThenRefusal(string refusal = "I can't help with that", int promptTokens = 120, int completionTokens = 8) =>
+        Then(new Reply(HttpStatusCode.OK, Completion(null, refusal, "stop", promptTokens, completionTokens)));
+
+    /// <summary>Azure's 400 <c>content_filter</c> for a prompt its content management policy blocks, with its <c>innererror</c>.</summary>
+    public FakeAzureOpenAI ThenPromptFiltered() => Then(PromptFiltered);
+
+    /// <summary>A 429 asking to wait <paramref name="retryAfterMs"/> ms, in Azure's <c>retry-after-ms</c> and <c>retry-after</c> headers.</summary>
+    public FakeAzureOpenAI ThenThrottled(int retryAfterMs) => Then(Throttled(retryAfterMs));
+
+    /// <summary>Azure's 400 <c>content_filter</c> body: the prompt triggered the content management policy.</summary>
+    public static readonly Reply PromptFiltered = new(HttpStatusCode.BadRequest, new JsonObject
+    {
+        ["error"] = new JsonObject
+        {
+            ["message"] = "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. "
+                + "Please modify your prompt and retry. To learn more about our content filtering policies please read our documentation: https://go.microsoft.com/fwlink/?linkid=2198766",
+            ["type"] = null,
+            ["param"] = "prompt",
+            ["code"] = "content_filter",
+            ["status"] = 400,
+            ["innererror"] = new JsonObject
+            {
+                ["code"] = "ResponsibleAIPolicyViolation",
+                ["content_filter_result"] = new JsonObject
+                {
+                    ["hate"] = new JsonObject { ["filtered"] = false, ["severity"] = "safe" },
+                    ["jailbreak"] = new JsonObject { ["filtered"] = true, ["detected"] = true },
+                    ["self_harm"] = new JsonObject { ["filtered"] = false, ["severity"] = "safe" },
+                    ["sexual"] = new JsonObject { ["filtered"] = false, ["severity"] = "safe" },
+                    ["violence"] = new JsonObject { ["filtered"] = false, ["severity"] = "safe" },
+                },
+            },
+        },
+    }.ToJsonString());
+
+    /// <summary>Azure's 429 for a deployment over its rate limit, asking to wait <paramref name="retryAfterMs"/> ms.</summary>
+    public static Reply Throttled(int retryAfterMs) => new((HttpStatusCode)429, new JsonObject
+    {
+        ["error"] = new JsonObject
+        {
+            ["code"] = "429",
+            ["message"] = "Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded token rate limit of your current OpenAI S0 pricing tier. Please retry after 1 second.",
+        },
+    }.ToJsonString(), new Dictionary<string, string>
+    {
+        ["retry-after-ms"] = retryAfterMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["retry-after"] = Math.Max(1, (retryAfterMs + 999) / 1000).ToString(System.Globalization.CultureInfo.InvariantCulture),
+    });
+
+    /// <summary>A completion with <paramref name="content"/> (or null) or a <paramref name="refusal"/>, ending with <paramref name="finishReason"/>.</summary>
+    public static string Completion(string? content, string? refusal, string finishReason, int promptTokens, int completionTokens)
+    {
+        var completion = JsonNode.Parse(Completion(content ?? "", promptTokens, completionTokens))!;
+        var choice = completion["choices"]![0]!;
+        choice["message"]!["content"] = content;
+        choice["message"]!["refusal"] = refusal;
+        choice["finish_reason"] = finishReason;
+        return completion.ToJsonString();
+    }
+
+    /// <summary>What the service refuses before any model runs: <c>temperature</c> on a reasoning deployment.</summary>
+    private Reply? Rejection(HttpContext http, JsonNode body)
+    {
+        var deployment = http.Request.RouteValues["deployment"] as string ?? body["model"]?.GetValue<string>();
+        return deployment is not null && ReasoningDeployments.Contains(deployment) && body["temperature"] is not null
+            ? new Reply(HttpStatusCode.BadRequest, new JsonObject
+            {
+                ["error"] = new JsonObject
+                {
+                    ["message"] = "Unsupported parameter: 'temperature' is not supported with this model.",
+                    ["type"] = "invalid_request_error",
+                    ["param"] = "temperature",
+                    ["code"] = "unsupported_parameter",
+                },
+            }.ToJsonString())
+            : null;
+    }
+
+    /// <summary>
+    /// Structured output in strict mode: a <c>response_format</c> with <c>json_schema.strict: true</c> whose schema breaks a
+    /// strict rule is refused as the service refuses it, 400 <c>invalid_json_schema</c> naming the first broken rule.
+    /// </summary>
+    private static Reply? InvalidStrictSchema(JsonNode body)
+    {
+        if (body["response_format"]?["json_schema"] is not JsonObject format || format["strict"]?.GetValueKind() != JsonValueKind.True)
+        {
+            return null;
+        }
+
+        var schema = format["schema"];
+        var problem = schema is JsonObject { } root && root["type"]?.GetValueKind() == JsonValueKind.String && (string?)root["type"] == "object"
+            ? StrictProblem(schema, [], 1)
+            : $"schema must be a JSON Schema of 'type: \"object\"', got 'type: \"{schema?["type"]?.ToJsonString().Trim('"') ?? "None"}\"'.";
+        return problem is null ? null : new Reply(HttpStatusCode.BadRequest, new JsonObject
+        {
+            ["error"] = new JsonObject
+            {
+                ["message"] = $"Invalid schema for response_format '{format["name"]}': {problem}",
+                ["type"] = "invalid_request_error",
+                ["param"] = "response_format",
+                ["code"] = "invalid_json_schema",
+            },
+        }.ToJsonString());
+    }
+
+    private static readonly string[] StrictKeywords =
+        ["type", "properties", "required", "additionalProperties", "items", "enum", "const", "anyOf", "$ref", "$defs", "definitions", "description", "title"];
+
+    /// <summary>The first strict rule <paramref name="node"/> breaks, in the service's words, or null.</summary>
+    private static string? StrictProblem(JsonNode? node, IReadOnlyList<string> path, int depth)
+    {
+        var context = path.Count switch
+        {
+            0 => "()",
+            1 => $"('{path[0]}',)",
+            _ => $"({string.Join(", ", path.Select(p => $"'{p}'"))})",
+        };
+        if (node is not JsonObject schema)
+        {
+            return $"In context={context}, schema must be an object.";
+        }
+
+        if (schema.Select(p => p.Key).FirstOrDefault(k => !StrictKeywords.Contains(k)) is { } keyword)
+        {
+            return $"In context={context}, '{keyword}' is not permitted.";
+        }
+
+        if (!new[] { "type", "anyOf", "$ref", "enum", "const" }.Any(schema.ContainsKey))
+        {
+            return $"In context={context}, schema must have a 'type' key.";
+        }
+
+        var isObject = schema["type"] is JsonArray types ? types.Any(t => (string?)t == "object") : (string?)schema["type"] == "object";
+        if (isObject || schema.ContainsKey("properties"))
+        {
+            if (depth > 5)
+            {
+                return $"In context={context}, objects are nested {depth} levels deep; at most 5 are permitted.";
+            }
+
+            if (schema["additionalProperties"]?.GetValueKind() != JsonValueKind.False)
+            {
+                return $"In context={context}, 'additionalProperties' is required to be supplied and to be false.";
+            }
+
+            var properties = schema["properties"] as JsonObject ?? [];
+            var required = (schema["required"] as JsonArray ?? []).Select(r => (string?)r).ToHashSet();
+            if (properties.Select(p => p.Key).FirstOrDefault(k => !required.Contains(k)) is { } missing)
+            {
+                return $"In context={context}, 'required' is required to be supplied and to be an array including every key in properties. Missing '{missing}'.";
+            }
+
+            foreach (var (name, property) in properties)
+            {
+                if (StrictProblem(property, [.. path, "properties", name], depth + 1) is { } problem)
+                {
+                    return problem;
+                }
+            }
+        }
+
+        if (schema.ContainsKey("items") && StrictProblem(schema["items"], [.. path, "items"], depth) is { } inItems)
+        {
+            return inItems;
+        }
+
+        var branches = schema["anyOf"] as JsonArray ?? [];
+        return branches.Select((branch, i) => StrictProblem(branch, [.. path, "anyOf", i.ToString(System.Globalization.CultureInfo.InvariantCulture)], depth))
+            .FirstOrDefault(p => p is not null);
     }
 
     public async ValueTask DisposeAsync()

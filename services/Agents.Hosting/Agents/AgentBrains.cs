@@ -1,4 +1,5 @@
 using Agents.Hosting.Llm;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -37,9 +38,9 @@ public static class AgentBrains
         }
 
         builder.AddValidatedOptions<LlmOptions>(LlmOptions.SectionName)
-            .Validate(o => o.IsConfigured, "Agent__Brain=llm needs Llm__Endpoint, Llm__Deployment and Llm__ApiKey (the key may be left out with Llm__Provider=openai).");
+            .Validate(o => o.IsConfigured, "Agent__Brain=llm needs Llm__Endpoint, Llm__Deployment and Llm__ApiKey (with Llm__Provider=openai: Llm__Model or Llm__Deployment, the key optional).");
         builder.Services.AddSingleton(sp => LlmClients.Create(sp.GetRequiredService<IOptions<LlmOptions>>().Value));
-        builder.Services.AddSingleton<StructuredChat>();
+        builder.Services.AddSingleton(sp => new StructuredChat(sp.GetRequiredService<IChatClient>(), sp.GetRequiredService<IOptions<LlmOptions>>().Value));
         builder.Services.AddSingleton<TService, TLlm>();
         return builder;
     }

@@ -1,5 +1,5 @@
 using System.ClientModel;
-using System.ClientModel.Primitives;
+using System.Diagnostics;
 using Azure.AI.OpenAI;
 using Microsoft.Extensions.AI;
 using OpenAI;
@@ -13,17 +13,24 @@ public static class LlmClients
     /// <summary>The activity source of the model calls: one <c>chat {deployment}</c> span per call with the <c>gen_ai.*</c> attributes.</summary>
     public const string ActivitySource = "Agents.Llm";
 
+    /// <summary>The <c>chat</c> span's tag naming the prompt sent, file and version (e.g. <c>triage.v1</c>).</summary>
+    public const string PromptTag = "gen_ai.prompt.name";
+
+    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key by which a caller names its prompt for <see cref="PromptTag"/>.</summary>
+    public const string PromptProperty = "agents.prompt";
+
     /// <summary>
-    /// A chat client for <paramref name="options"/>' deployment: requests time out after <see cref="LlmOptions.Timeout"/>;
-    /// 429 (honouring <c>Retry-After</c>), 5xx and timeouts are retried up to <see cref="LlmOptions.MaxRetries"/> times with
-    /// exponential back-off; each call is a span (without the prompt or the answer: incident data stays out of traces).
+    /// A chat client for <paramref name="options"/>' deployment or model: requests time out after <see cref="LlmOptions.Timeout"/>;
+    /// 408, 429 (honouring <c>retry-after-ms</c> and <c>Retry-After</c>, capped), 5xx and timeouts are retried up to
+    /// <see cref="LlmOptions.MaxRetries"/> times with back-off within the timeout, refusals never (<see cref="LlmRetryPolicy"/>);
+    /// each call is a span named by its prompt (without the prompt or the answer: incident data stays out of traces).
     /// </summary>
     public static IChatClient Create(LlmOptions options)
     {
         if (!options.IsConfigured)
         {
             throw new InvalidOperationException(
-                "The LLM brain needs Llm__Endpoint, Llm__Deployment and Llm__ApiKey (the key may be left out with Llm__Provider=openai); set them or choose Agent__Brain=rules.");
+                "The LLM brain needs Llm__Endpoint, Llm__Deployment and Llm__ApiKey (with Llm__Provider=openai: Llm__Model or Llm__Deployment, the key optional); set them or choose Agent__Brain=rules.");
         }
 
         ChatClient chat;
@@ -34,16 +41,16 @@ public static class LlmClients
             {
                 Endpoint = options.Endpoint,
                 NetworkTimeout = options.Timeout,
-                RetryPolicy = new ClientRetryPolicy(options.MaxRetries),
+                RetryPolicy = new LlmRetryPolicy(options),
             });
-            chat = openai.GetChatClient(options.Deployment!);
+            chat = openai.GetChatClient(options.OpenAIModel!);
         }
         else
         {
             var azure = new AzureOpenAIClient(options.Endpoint!, new ApiKeyCredential(options.ApiKey!), new AzureOpenAIClientOptions
             {
                 NetworkTimeout = options.Timeout,
-                RetryPolicy = new ClientRetryPolicy(options.MaxRetries),
+                RetryPolicy = new LlmRetryPolicy(options),
             });
             chat = azure.GetChatClient(options.Deployment!);
         }
@@ -51,6 +58,24 @@ public static class LlmClients
         return chat.AsIChatClient()
             .AsBuilder()
             .UseOpenTelemetry(sourceName: ActivitySource)
+            .Use(TagPrompt)
             .Build();
+    }
+
+    /// <summary>
+    /// Runs inside the <c>chat</c> span: puts the prompt's name (<see cref="PromptProperty"/>, e.g. <c>triage.v1</c>) on
+    /// it as <see cref="PromptTag"/>, and keeps the property out of the request.
+    /// </summary>
+    private static Task TagPrompt(IEnumerable<Microsoft.Extensions.AI.ChatMessage> messages, ChatOptions? options,
+        Func<IEnumerable<Microsoft.Extensions.AI.ChatMessage>, ChatOptions?, CancellationToken, Task> next, CancellationToken cancellationToken)
+    {
+        if (options?.AdditionalProperties?.TryGetValue(PromptProperty, out var prompt) is true)
+        {
+            Activity.Current?.SetTag(PromptTag, prompt);
+            options = options.Clone();
+            options.AdditionalProperties!.Remove(PromptProperty);
+        }
+
+        return next(messages, options, cancellationToken);
     }
 }

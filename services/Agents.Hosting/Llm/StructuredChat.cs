@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Agents.Contracts;
@@ -11,23 +12,41 @@ public sealed record LlmAnswer<T>(T? Value, string? Invalid, TokenUsage Tokens)
     where T : class
 {
     /// <summary>
+    /// Why the model gave no answer at all, reported as such: the provider refused the request (<c>model refused the
+    /// request: 400 content_filter: ...</c>), the answer ran out of output tokens, was filtered, or the model refused.
+    /// </summary>
+    public string? Failed { get; init; }
+
+    /// <summary>What is wrong, whichever way: <see cref="Failed"/>, else <see cref="Invalid"/>; null for a usable value.</summary>
+    public string? Problem => Failed ?? Invalid;
+
+    /// <summary>
     /// The agent's outcome: the value when it passes <paramref name="check"/> (which answers why not, or null), else an
-    /// "invalid model output" failure with the reason, so that the orchestrator's retry and escalation apply.
+    /// "invalid model output" failure with the reason (or the <see cref="Failed"/> reason as it is), so that the
+    /// orchestrator's retry and escalation apply.
     /// </summary>
     public AgentOutcome<T> Checked(Func<T, string?> check) =>
-        (Value is { } value ? check(value) : Invalid) is { } problem
-            ? AgentOutcome<T>.Failure($"invalid model output: {problem}", Tokens)
-            : AgentOutcome<T>.Success(Value!, Tokens);
+        Failed is { } failed
+            ? AgentOutcome<T>.Failure(failed, Tokens)
+            : (Value is { } value ? check(value) : Invalid) is { } problem
+                ? AgentOutcome<T>.Failure($"invalid model output: {problem}", Tokens)
+                : AgentOutcome<T>.Success(Value!, Tokens);
+
+    internal static LlmAnswer<T> Failure(string reason, TokenUsage tokens) => new(null, null, tokens) { Failed = reason };
 }
 
 /// <summary>
 /// Asks a model for a JSON answer of a given shape: the shape's JSON schema goes with the request (structured output),
 /// the incident data goes as clearly delimited data after the instructions, and the answer is parsed into the same
-/// records the rule-based brains return. A transport failure (after the client's retries) throws; an answer that
-/// is not the asked JSON is an <see cref="LlmAnswer{T}.Invalid"/> outcome, for the orchestrator's policy to handle.
+/// records the rule-based brains return. A transient transport failure (after the client's retries) throws; a refusal
+/// by the provider (<see cref="LlmRefusal"/>), an answer cut short (<c>finish_reason</c> <c>length</c>), filtered
+/// (<c>content_filter</c>) or refused by the model is an <see cref="LlmAnswer{T}.Failed"/> outcome, and an answer that
+/// is not the asked JSON an <see cref="LlmAnswer{T}.Invalid"/> one, for the orchestrator's policy to handle at once.
 /// </summary>
-public sealed class StructuredChat(IChatClient client)
+public sealed class StructuredChat(IChatClient client, LlmOptions? settings = null)
 {
+    private readonly LlmOptions _settings = settings ?? new LlmOptions();
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         RespectRequiredConstructorParameters = true,
@@ -40,20 +59,37 @@ public sealed class StructuredChat(IChatClient client)
         var options = new ChatOptions
         {
             ResponseFormat = Schema<T>.Format,
-            Temperature = 0,
+            RawRepresentationFactory = Schema<T>.Strict,
+            Temperature = _settings.RequestTemperature,
+            MaxOutputTokens = _settings.MaxOutputTokens,
+            AdditionalProperties = Prompts.NameOf(instructions) is { } prompt ? new() { [LlmClients.PromptProperty] = prompt } : null,
         };
         ChatMessage[] messages =
         [
             new(ChatRole.System, instructions + Environment.NewLine + Environment.NewLine + PromptData.Rule),
-            new(ChatRole.User, PromptData.Render(data)),
+            new(ChatRole.User, PromptData.Render(data, _settings.MaxDataCharacters, _settings.MaxPromptCharacters)),
         ];
 
-        var response = await client.GetResponseAsync(messages, options, cancellationToken);
+        ChatResponse response;
+        try
+        {
+            response = await client.GetResponseAsync(messages, options, cancellationToken);
+        }
+        catch (Exception e) when (LlmRefusal.Reason(e) is { } refused)
+        {
+            // A refused request is reported without usage: nothing was generated, nothing is counted.
+            return LlmAnswer<T>.Failure(refused, TokenUsage.None);
+        }
+
         var tokens = new TokenUsage
         {
             InputTokens = response.Usage?.InputTokenCount ?? 0,
             OutputTokens = response.Usage?.OutputTokenCount ?? 0,
         };
+        if (Unfinished(response, tokens) is { } unfinished)
+        {
+            return LlmAnswer<T>.Failure(unfinished, tokens);
+        }
 
         var text = response.Text;
         if (string.IsNullOrWhiteSpace(text))
@@ -73,11 +109,36 @@ public sealed class StructuredChat(IChatClient client)
         }
     }
 
-    /// <summary>The response format of <typeparamref name="T"/>: its JSON schema, built once per type.</summary>
+    /// <summary>Why an answer is no answer: cut at the output budget, filtered, or refused by the model; null for a finished one.</summary>
+    private static string? Unfinished(ChatResponse response, TokenUsage tokens)
+    {
+        if ((response.RawRepresentation as OpenAI.Chat.ChatCompletion)?.Refusal is { Length: > 0 } refusal)
+        {
+            return $"the model refused: {refusal.ReplaceLineEndings(" ").Trim()}";
+        }
+
+        return response.FinishReason == ChatFinishReason.Length
+            ? $"the model ran out of output tokens (finish_reason length, {tokens.OutputTokens} tokens)"
+            : response.FinishReason == ChatFinishReason.ContentFilter
+                ? "the model's answer was filtered (finish_reason content_filter)"
+                : null;
+    }
+
+    /// <summary>
+    /// The response format of <typeparamref name="T"/>: its strict JSON schema (<see cref="StrictSchema.Create"/>), built
+    /// once per type; and, for the OpenAI and Azure clients, the request options that send it with <c>"strict": true</c>
+    /// (a new instance per call, as the client fills it in).
+    /// </summary>
     private static class Schema<T>
     {
-        public static readonly ChatResponseFormat Format = ChatResponseFormat.ForJsonSchema(
-            AIJsonUtilities.CreateJsonSchema(typeof(T), serializerOptions: Json), typeof(T).Name, $"The {typeof(T).Name} the instructions ask for.");
+        public static readonly ChatResponseFormatJson Format = ChatResponseFormat.ForJsonSchema(
+            StrictSchema.Create(typeof(T), Json), typeof(T).Name, $"The {typeof(T).Name} the instructions ask for.");
+
+        public static object? Strict(IChatClient _) => new OpenAI.Chat.ChatCompletionOptions
+        {
+            ResponseFormat = OpenAI.Chat.ChatResponseFormat.CreateJsonSchemaFormat(Format.SchemaName, BinaryData.FromString(Format.Schema!.Value.GetRawText()),
+                Format.SchemaDescription, jsonSchemaIsStrict: true),
+        };
     }
 }
 
@@ -94,18 +155,38 @@ public sealed record PromptData(string Name, object Value)
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
 
-    public static string Render(IEnumerable<PromptData> data)
+    /// <summary>
+    /// The data as <c>&lt;data&gt;</c> elements, each piece's JSON cut to <paramref name="maxDataCharacters"/> and all of it
+    /// to <paramref name="maxPromptCharacters"/> (the pieces in order: a later piece gets what the earlier ones left), a
+    /// cut piece ending inside its element with a visible <c>…[truncated 3,000,000 characters]</c> marker.
+    /// </summary>
+    public static string Render(IEnumerable<PromptData> data, int maxDataCharacters = int.MaxValue, int maxPromptCharacters = int.MaxValue)
     {
         var text = new StringBuilder();
+        var left = maxPromptCharacters;
         foreach (var item in data)
         {
             // '<' and '>' are escaped inside JSON strings, so the data cannot contain "</data>" and break out.
             var json = JsonSerializer.Serialize(item.Value, Json).Replace("<", "\\u003c", StringComparison.Ordinal)
                 .Replace(">", "\\u003e", StringComparison.Ordinal);
+            json = Cut(json, Math.Max(0, Math.Min(maxDataCharacters, left)));
+            left -= json.Length;
             var name = new string(item.Name.Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_').ToArray());
             text.Append("<data name=\"").Append(name).Append("\">").Append(json).AppendLine("</data>");
         }
 
         return text.ToString();
+    }
+
+    /// <summary>The first <paramref name="budget"/> characters of <paramref name="json"/> (never half a surrogate pair) and the marker, or all of it.</summary>
+    private static string Cut(string json, int budget)
+    {
+        if (json.Length <= budget)
+        {
+            return json;
+        }
+
+        var keep = budget > 0 && char.IsHighSurrogate(json[budget - 1]) ? budget - 1 : budget;
+        return string.Create(CultureInfo.InvariantCulture, $"{json.AsSpan(0, keep)}…[truncated {json.Length - keep:N0} characters]");
     }
 }

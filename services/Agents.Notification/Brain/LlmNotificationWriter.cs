@@ -15,8 +15,10 @@ public sealed record NotificationText
 /// <summary>
 /// Notification text by a model (prompt <c>Prompts/notification.v1.md</c>): the rules decide kind, priority and
 /// channels and write a draft; the model rewrites title and summary from the incident (delimited data). A notification
-/// must go out, so an answer that cannot be used (not the asked JSON, an empty or multi-line or too long title, an
-/// empty or overlong summary) falls back to the rules' text, and the tokens are counted either way.
+/// must go out without the model, so any model failure falls back to the rules' text (logging why): the call failing
+/// (down, timed out, throttled past its retries: anything but the consumer's own cancellation), a refusal, an answer
+/// cut short, filtered or not the asked JSON, an empty or multi-line or too long title, an empty or overlong summary;
+/// the tokens are counted whenever the provider reported them.
 /// </summary>
 public sealed partial class LlmNotificationWriter(NotificationWriter rules, StructuredChat chat, ILogger<LlmNotificationWriter> logger)
     : INotificationWriter
@@ -36,10 +38,21 @@ public sealed partial class LlmNotificationWriter(NotificationWriter rules, Stru
             return draft;
         }
 
-        var answer = await chat.AskAsync<NotificationText>(_instructions,
-            [new("incident", command.Incident), new("kind", command.Kind), new("reason", command.Reason ?? ""), new("draft", record)],
-            cancellationToken);
-        var problem = answer.Value is { } text ? Check(text) : answer.Invalid;
+        LlmAnswer<NotificationText> answer;
+        try
+        {
+            answer = await chat.AskAsync<NotificationText>(_instructions,
+                [new("incident", command.Incident), new("kind", command.Kind), new("reason", command.Reason ?? ""), new("draft", record)],
+                cancellationToken);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The model is down, slow or throttled past its retries: the page still goes out, in the rules' words.
+            ModelFailed(logger, e, command.IncidentId, e.Message.Split('\n', 2)[0]);
+            return draft;
+        }
+
+        var problem = answer.Value is { } text && answer.Failed is null ? Check(text) : answer.Problem;
         if (problem is not null)
         {
             RulesTextKept(logger, command.IncidentId, problem);
@@ -56,6 +69,9 @@ public sealed partial class LlmNotificationWriter(NotificationWriter rules, Stru
             : string.IsNullOrWhiteSpace(text.Summary) || text.Summary.Length > MaxSummaryLength
                 ? $"the summary must be non-empty and at most {MaxSummaryLength} characters"
                 : null;
+
+    [LoggerMessage(LogLevel.Warning, "notification of incident {IncidentId}: the model could not be asked ({Problem}); the rules' text is sent")]
+    private static partial void ModelFailed(ILogger logger, Exception exception, Guid incidentId, string problem);
 
     [LoggerMessage(LogLevel.Warning, "notification of incident {IncidentId}: the model's text was not usable ({Problem}); the rules' text is sent")]
     private static partial void RulesTextKept(ILogger logger, Guid incidentId, string problem);

@@ -10,7 +10,8 @@ namespace Agents.Remediation.Brain;
 /// Proposes a runbook action with a model (prompt <c>Prompts/remediation.v1.md</c> followed by the catalog, which is our
 /// own configuration; the incident goes as delimited, untrusted data). It only proposes: whatever the model says,
 /// <see cref="RunbookExecutor"/> refuses an action outside the catalog or parameters outside the catalog's schema, and
-/// the refusal escalates the incident.
+/// the refusal escalates the incident. The model answers a <see cref="PlanAnswer"/> (parameters as name/value pairs, for
+/// strict structured output); a parameter named twice is an invalid output.
 /// </summary>
 public sealed class LlmRemediationPlanner(StructuredChat chat, RunbookCatalog catalog) : IAgentBrain<RemediateIncident, RemediationPlan>
 {
@@ -25,11 +26,17 @@ public sealed class LlmRemediationPlanner(StructuredChat chat, RunbookCatalog ca
 
     public async Task<AgentOutcome<RemediationPlan>> DecideAsync(RemediateIncident command, CancellationToken cancellationToken)
     {
-        var answer = await chat.AskAsync<RemediationPlan>(_instructions,
+        var answer = await chat.AskAsync<PlanAnswer>(_instructions,
             [new("service", command.Service), new("hypothesis", command.Hypothesis), new("context", command.Context)], cancellationToken);
-        return answer.Value is { ActionId: NoAction } none
-            ? AgentOutcome<RemediationPlan>.Failure($"the model found no runbook action that fits: {none.Rationale}", answer.Tokens)
-            : answer.Checked(_ => null);
+        if (answer.Value is { ActionId: NoAction } none)
+        {
+            return AgentOutcome<RemediationPlan>.Failure($"the model found no runbook action that fits: {none.Rationale}", answer.Tokens);
+        }
+
+        var checkedAnswer = answer.Checked(plan => plan.Problem());
+        return checkedAnswer.Result is { } plan
+            ? AgentOutcome<RemediationPlan>.Success(plan.ToPlan(), checkedAnswer.Tokens)
+            : AgentOutcome<RemediationPlan>.Failure(checkedAnswer.FailureReason!, checkedAnswer.Tokens);
     }
 
     private static string Describe(RunbookCatalog catalog)

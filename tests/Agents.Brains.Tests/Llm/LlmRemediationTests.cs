@@ -27,10 +27,10 @@ public sealed class LlmRemediationTests
     public async Task The_model_picks_a_catalog_action_which_is_dry_run_with_its_tokens()
     {
         await using var fake = await FakeAzureOpenAI.Start();
-        fake.ThenAnswerJson(new RemediationPlan
+        fake.ThenAnswerJson(new PlanAnswer
         {
             ActionId = "rollback",
-            Parameters = new Dictionary<string, string> { ["service"] = "auth-service", ["to_version"] = "v7.4.1" },
+            Parameters = [new("service", "auth-service"), new("to_version", "v7.4.1")],
             Rationale = "deploy v7.4.2 preceded the error spike by 10 minutes; v7.4.1 was good",
         }, promptTokens: 900, completionTokens: 80);
 
@@ -50,12 +50,46 @@ public sealed class LlmRemediationTests
     public async Task When_nothing_fits_the_model_says_so_and_the_incident_goes_to_a_human()
     {
         await using var fake = await FakeAzureOpenAI.Start();
-        fake.ThenAnswerJson(new RemediationPlan { ActionId = LlmRemediationPlanner.NoAction, Rationale = "the database is out of disk; no runbook covers it" });
+        fake.ThenAnswerJson(new PlanAnswer { ActionId = LlmRemediationPlanner.NoAction, Parameters = [], Rationale = "the database is out of disk; no runbook covers it" });
 
         var outcome = await Agent(fake).DecideAsync(Samples.Remediate(), default);
 
         Assert.Null(outcome.Result);
         Assert.Equal("the model found no runbook action that fits: the database is out of disk; no runbook covers it", outcome.FailureReason);
+    }
+
+    [Fact]
+    public async Task A_parameter_named_twice_is_an_invalid_output_and_nothing_runs()
+    {
+        await using var fake = await FakeAzureOpenAI.Start();
+        fake.ThenAnswerJson(new PlanAnswer
+        {
+            ActionId = "rollback",
+            Parameters = [new("service", "auth-service"), new("to_version", "v7.4.1"), new("to_version", "v0.0.1")],
+            Rationale = "two versions to choose from",
+        }, promptTokens: 900, completionTokens: 80);
+
+        var outcome = await Agent(fake).DecideAsync(Samples.Remediate(), default);
+
+        Assert.Null(outcome.Result);
+        Assert.Equal("invalid model output: parameter 'to_version' is given 2 times", outcome.FailureReason);
+        Assert.Equal(980, outcome.Tokens.Total);
+    }
+
+    [Fact]
+    public async Task The_model_is_asked_for_the_parameters_as_a_strict_list_of_name_value_pairs()
+    {
+        await using var fake = await FakeAzureOpenAI.Start();
+        fake.ThenAnswerJson(new PlanAnswer { ActionId = LlmRemediationPlanner.NoAction, Parameters = [], Rationale = "nothing fits" });
+
+        await Agent(fake).DecideAsync(Samples.Remediate(), default);
+
+        var format = fake.Requests.Single().Body["response_format"]!["json_schema"]!;
+        Assert.True(format["strict"]!.GetValue<bool>());
+        var parameters = format["schema"]!["properties"]!["parameters"]!;
+        Assert.Equal("array", parameters["type"]!.GetValue<string>());
+        Assert.Equal("""["name","value"]""", parameters["items"]!["required"]!.ToJsonString());
+        Assert.False(parameters["items"]!["additionalProperties"]!.GetValue<bool>());
     }
 
     /// <summary>
@@ -96,7 +130,7 @@ public sealed class LlmRemediationTests
     {
         await using var fake = await FakeAzureOpenAI.Start();
         var parameters = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(parametersJson)!;
-        fake.ThenAnswerJson(new RemediationPlan { ActionId = actionId, Parameters = parameters, Rationale = injected });
+        fake.ThenAnswerJson(new PlanAnswer { ActionId = actionId, Parameters = [.. parameters.Select(p => new PlanParameter(p.Key, p.Value))], Rationale = injected });
         var command = Samples.Remediate(Samples.Regression() with { Summary = injected });
 
         var outcome = await Agent(fake).DecideAsync(command, default);
