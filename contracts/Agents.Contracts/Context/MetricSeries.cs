@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Agents.Contracts.Context;
 
 /// <summary>
@@ -39,6 +41,17 @@ public sealed record MetricSeries
 
     /// <summary>The time between two points of the answer (the query's step, CloudWatch's period): a step's time is known to within it.</summary>
     public TimeSpan? Resolution { get; init; }
+
+    /// <summary>The least a step's time is uncertain by, whatever the resolution: one minute.</summary>
+    public static readonly TimeSpan MinimumTimingTolerance = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How far a cause may seem to come after this series' step and still be taken as coming before it:
+    /// <see cref="MinimumTimingTolerance"/>, or <see cref="Resolution"/> when coarser. The investigation's rules and the
+    /// orchestrator's contradiction check both use it, so that they never disagree on a deploy's timing.
+    /// </summary>
+    [JsonIgnore]
+    public TimeSpan TimingTolerance => Resolution is { } resolution && resolution > MinimumTimingTolerance ? resolution : MinimumTimingTolerance;
 
     public IReadOnlyList<SeriesPoint> Points { get; init; } = [];
 }

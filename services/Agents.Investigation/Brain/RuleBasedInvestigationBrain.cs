@@ -11,7 +11,7 @@ namespace Agents.Investigation.Brain;
 /// <list type="number">
 /// <item><b>regression</b>: one of the service's error ratio or latency steps (each considered, earliest first; then
 /// saturation) started at most <see cref="InvestigationOptions.RegressionLag"/> after a deploy of this service (and not
-/// more than <see cref="DeployTolerance"/>, or the series' resolution when coarser, before it: a deploy after the step
+/// more than <see cref="MetricSeries.TimingTolerance"/> (a minute, or the series' resolution when coarser) before it: a deploy after the step
 /// started is not the cause), unless a dependency degraded within that lag before the deploy. The newest such deploy is
 /// the suspect. Confidence 0.6, plus up to 0.2 for the effect size (full at 10) and up to 0.15 for the timing (full when
 /// the step follows the deploy at once).</item>
@@ -45,9 +45,6 @@ public sealed class RuleBasedInvestigationBrain(IOptions<InvestigationOptions> o
     /// <summary>An error rate at or above this counts as errors observed.</summary>
     public const double ErrorRateObserved = 0.01;
 
-    /// <summary>How far a measured step may seem to start before the deploy blamed for it (the query's resolution).</summary>
-    public static readonly TimeSpan DeployTolerance = TimeSpan.FromMinutes(1);
-
     public string Kind => "rules";
 
     public Task<AgentOutcome<Hypothesis>> DecideAsync(InvestigateIncident command, CancellationToken cancellationToken) =>
@@ -76,7 +73,7 @@ public sealed class RuleBasedInvestigationBrain(IOptions<InvestigationOptions> o
         {
             var began = step.Step!.Began;
             var suspect = facts.Deploys
-                .Where(d => d.DeployedAt <= began + Tolerance(step) && began - d.DeployedAt <= lag)
+                .Where(d => d.DeployedAt <= began + step.TimingTolerance && began - d.DeployedAt <= lag)
                 .MaxBy(d => d.DeployedAt);
             if (suspect is null)
             {
@@ -89,7 +86,7 @@ public sealed class RuleBasedInvestigationBrain(IOptions<InvestigationOptions> o
         }
 
         var reference = facts.DegradedAt ?? facts.AlertTime;
-        var dependency = facts.DependencySteps.FirstOrDefault(s => s.Step!.Began <= reference + Tolerance(s) && reference - s.Step.Began <= lag);
+        var dependency = facts.DependencySteps.FirstOrDefault(s => s.Step!.Began <= reference + s.TimingTolerance && reference - s.Step.Began <= lag);
         if (dependency is not null)
         {
             return DependencyHypothesis(facts, dependency);
@@ -102,10 +99,6 @@ public sealed class RuleBasedInvestigationBrain(IOptions<InvestigationOptions> o
 
         return KnownIssueHypothesis(facts) ?? MeasuredUnknown(facts);
     }
-
-    /// <summary>How far a step may seem to start before the deploy blamed for it: a minute, or the series' resolution when coarser.</summary>
-    private static TimeSpan Tolerance(MetricSeries series) =>
-        series.Resolution is { } resolution && resolution > DeployTolerance ? resolution : DeployTolerance;
 
     private static Hypothesis FromAlertAlone(Facts facts)
     {
@@ -266,7 +259,7 @@ public sealed class RuleBasedInvestigationBrain(IOptions<InvestigationOptions> o
         foreach (var deploy in facts.Deploys.Take(3))
         {
             var degraded = facts.DegradedAt;
-            var why = degraded is { } at && deploy.DeployedAt > at + DeployTolerance
+            var why = degraded is { } at && deploy.DeployedAt > at + MetricSeries.MinimumTimingTolerance
                 ? $"came {Describe.Minutes(deploy.DeployedAt - at)} after the service had already degraded: not the cause"
                 : $"was not followed by a step in the measured series";
             evidence.Add(new Evidence { Kind = "deploy", Description = $"Deploy {deploy.Version} at {Describe.Time(deploy.DeployedAt)} {why}", ObservedAt = deploy.DeployedAt, Source = deploy.Source });

@@ -20,9 +20,6 @@ public static class ReplyValidator
     /// <summary>An error rate at or above this, in the context, contradicts a hypothesis that found no errors.</summary>
     public const double SignificantErrorRate = 0.05;
 
-    /// <summary>How far a deploy may come after a measured step and still be blamed for it (the query's resolution).</summary>
-    public static readonly TimeSpan DeployAfterStepTolerance = TimeSpan.FromMinutes(1);
-
     private static readonly IReadOnlyList<string> Categories = HypothesisCategories.All;
 
     public static string? Triage(IncidentState incident, TriageResult result)
@@ -184,7 +181,7 @@ public static class ReplyValidator
                 .ToList();
 
             // Refused only when the deploy came after every measured step had started: a later step may be its own.
-            if (steps.Count > 0 && steps.All(s => deploy.DeployedAt > s.Step!.Began + Tolerance(s)))
+            if (steps.Count > 0 && steps.All(s => deploy.DeployedAt > s.Step!.Began + s.TimingTolerance))
             {
                 var last = steps[^1];
                 var step = last.Step!;
@@ -195,10 +192,6 @@ public static class ReplyValidator
 
         return null;
     }
-
-    /// <summary>How far a deploy may come after a step and still be blamed: a minute, or the series' resolution when coarser.</summary>
-    private static TimeSpan Tolerance(MetricSeries series) =>
-        series.Resolution is { } resolution && resolution > DeployAfterStepTolerance ? resolution : DeployAfterStepTolerance;
 
     private static string Figure(double value, string unit) => unit switch
     {

@@ -231,16 +231,30 @@ public sealed class ModelFailureTests
     {
         await using var fake = await FakeAzureOpenAI.Start();
         fake.ThenAnswerJson(Triage);
-        var tags = new List<object?>();
+        // Other tests call models at the same time: only the chat spans under this test's own root span count.
+        using var testSource = new ActivitySource($"Agents.Tests.{Guid.NewGuid():N}");
+        var tags = new System.Collections.Concurrent.ConcurrentQueue<object?>();
+        ActivityTraceId? trace = null;
         using var listener = new ActivityListener
         {
-            ShouldListenTo = source => source.Name == LlmClients.ActivitySource,
+            ShouldListenTo = source => source.Name == LlmClients.ActivitySource || source == testSource,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity => tags.Add(activity.GetTagItem(LlmClients.PromptTag)),
+            ActivityStopped = activity =>
+            {
+                if (activity.Source.Name == LlmClients.ActivitySource && activity.TraceId == trace)
+                {
+                    tags.Enqueue(activity.GetTagItem(LlmClients.PromptTag));
+                }
+            },
         };
         ActivitySource.AddActivityListener(listener);
 
-        var answer = await Ask(Options(fake), new { summary = new string('x', 3_000_000) }, Prompts.Load("triage.v1.md"));
+        LlmAnswer<TriageResult> answer;
+        using (var root = testSource.StartActivity("test"))
+        {
+            trace = root!.TraceId;
+            answer = await Ask(Options(fake), new { summary = new string('x', 3_000_000) }, Prompts.Load("triage.v1.md"));
+        }
 
         Assert.Equal(Triage, answer.Value);
         var request = Assert.Single(fake.Requests).Body;
