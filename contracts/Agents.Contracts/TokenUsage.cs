@@ -11,9 +11,16 @@ public sealed record TokenUsage
 
     public long Total => InputTokens + OutputTokens;
 
+    /// <summary>
+    /// The prompt the tokens were spent on, by file and version (e.g. <c>triage.v1</c>); null for a rule-based brain. On an
+    /// incident's sum per agent, the prompt of the agent's latest call: which prompt version produced the answer on record.
+    /// </summary>
+    public string? Prompt { get; init; }
+
     public static TokenUsage operator +(TokenUsage left, TokenUsage right) => new()
     {
         InputTokens = left.InputTokens + right.InputTokens,
         OutputTokens = left.OutputTokens + right.OutputTokens,
+        Prompt = right.Prompt ?? left.Prompt,
     };
 }

@@ -103,6 +103,11 @@ else
 fi
 log "dotnet test exited with $rc after $((SECONDS - started))s"
 
+# The model brains against a real endpoint when Llm__* names one (skipped, with the reason printed, otherwise).
+if [[ $rc -eq 0 ]]; then
+    SMOKE_NO_BUILD=1 "$SCRIPT_DIR/smoke-llm.sh" || { log "error: smoke-llm.sh failed"; rc=1; }
+fi
+
 # <Counters total="3" executed="3" passed="3" failed="0" error="0" timeout="0" aborted="0" .../> per TRX file.
 counter() { # name counters-element
     local v

@@ -125,12 +125,13 @@ public sealed class LlmFlowTests(LlmFixture system, ITestOutputHelper output)
         var retry = system.Model.Requests.Where(r => Prompt(r).StartsWith("You are the investigation agent", StringComparison.Ordinal)).ElementAt(1);
         Assert.Contains("<data name=\"previous-attempt-failure\">\"invalid model output: ", Data(retry));
 
+        // Each agent's tokens, and the prompt version that produced its answer on record.
         var tokens = incident.Tokens;
-        Assert.Equal(new TokenUsage { InputTokens = 300, OutputTokens = 50 }, tokens.ByAgent[IncidentSteps.Triage]);
+        Assert.Equal(new TokenUsage { InputTokens = 300, OutputTokens = 50, Prompt = "triage.v1" }, tokens.ByAgent[IncidentSteps.Triage]);
         Assert.Equal(TokenUsage.None, tokens.ByAgent[IncidentSteps.Context]);
-        Assert.Equal(new TokenUsage { InputTokens = 1700, OutputTokens = 140 }, tokens.ByAgent[IncidentSteps.Investigation]);
-        Assert.Equal(new TokenUsage { InputTokens = 600, OutputTokens = 60 }, tokens.ByAgent[IncidentSteps.Remediation]);
-        Assert.Equal(new TokenUsage { InputTokens = 400, OutputTokens = 80 }, tokens.ByAgent[IncidentSteps.Notification]);
+        Assert.Equal(new TokenUsage { InputTokens = 1700, OutputTokens = 140, Prompt = "investigation.v1" }, tokens.ByAgent[IncidentSteps.Investigation]);
+        Assert.Equal(new TokenUsage { InputTokens = 600, OutputTokens = 60, Prompt = "remediation.v2" }, tokens.ByAgent[IncidentSteps.Remediation]);
+        Assert.Equal(new TokenUsage { InputTokens = 400, OutputTokens = 80, Prompt = "notification.v1" }, tokens.ByAgent[IncidentSteps.Notification]);
         Assert.Equal(new TokenUsage { InputTokens = 900, OutputTokens = 120 }, tokens.Orchestration);
         output.WriteLine($"tokens: {JsonSerializer.Serialize(tokens, Json)}");
     }

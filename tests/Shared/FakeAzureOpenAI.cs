@@ -132,7 +132,7 @@ internal sealed class FakeAzureOpenAI : IAsyncDisposable
 
     /// <summary>
     /// Deployments (Azure, from the path) or models (OpenAI-compatible, from the body) that are reasoning models: as the
-    /// service does, they refuse a request carrying <c>temperature</c> with 400 <c>unsupported_parameter</c>.
+    /// service does, they refuse a request carrying <c>temperature</c> or <c>max_tokens</c> with 400 <c>unsupported_parameter</c>.
     /// </summary>
     public ISet<string> ReasoningDeployments { get; } = new HashSet<string>(StringComparer.Ordinal);
 
@@ -201,23 +201,62 @@ internal sealed class FakeAzureOpenAI : IAsyncDisposable
         return completion.ToJsonString();
     }
 
-    /// <summary>What the service refuses before any model runs: <c>temperature</c> on a reasoning deployment.</summary>
+    /// <summary>
+    /// The request body's parameters the chat-completions API knows; any other is refused as the service refuses it,
+    /// 400 <c>Unrecognized request argument supplied: …</c> with no code.
+    /// </summary>
+    private static readonly HashSet<string> KnownParameters = new(StringComparer.Ordinal)
+    {
+        "messages", "model", "temperature", "top_p", "n", "stream", "stream_options", "stop", "max_tokens", "max_completion_tokens",
+        "presence_penalty", "frequency_penalty", "logit_bias", "logprobs", "top_logprobs", "user", "seed", "response_format",
+        "tools", "tool_choice", "parallel_tool_calls", "reasoning_effort", "store", "metadata", "service_tier", "modalities",
+        "prediction", "audio", "data_sources", "user_security_context",
+    };
+
+    /// <summary>
+    /// The deployment's context window in tokens (estimated as the messages' characters / 4): a prompt over it is refused
+    /// with 400 <c>context_length_exceeded</c>, as the service refuses it. Null: no limit.
+    /// </summary>
+    public int? ContextWindowTokens { get; set; }
+
+    /// <summary>
+    /// What the service refuses before any model runs: an unknown parameter; on a reasoning deployment <c>temperature</c>
+    /// and <c>max_tokens</c> (it takes <c>max_completion_tokens</c>); a prompt over <see cref="ContextWindowTokens"/>.
+    /// </summary>
     private Reply? Rejection(HttpContext http, JsonNode body)
     {
+        if (body is JsonObject fields && fields.Select(f => f.Key).Where(k => !KnownParameters.Contains(k)).ToArray() is { Length: > 0 } unknown)
+        {
+            return Refused($"Unrecognized request argument supplied: {string.Join(", ", unknown)}", param: null, code: null);
+        }
+
         var deployment = http.Request.RouteValues["deployment"] as string ?? body["model"]?.GetValue<string>();
-        return deployment is not null && ReasoningDeployments.Contains(deployment) && body["temperature"] is not null
-            ? new Reply(HttpStatusCode.BadRequest, new JsonObject
+        if (deployment is not null && ReasoningDeployments.Contains(deployment))
+        {
+            if (body["temperature"] is not null)
             {
-                ["error"] = new JsonObject
-                {
-                    ["message"] = "Unsupported parameter: 'temperature' is not supported with this model.",
-                    ["type"] = "invalid_request_error",
-                    ["param"] = "temperature",
-                    ["code"] = "unsupported_parameter",
-                },
-            }.ToJsonString())
+                return Refused("Unsupported parameter: 'temperature' is not supported with this model.", "temperature", "unsupported_parameter");
+            }
+
+            if (body["max_tokens"] is not null)
+            {
+                return Refused("Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+                    "max_tokens", "unsupported_parameter");
+            }
+        }
+
+        var tokens = (body["messages"] as JsonArray ?? []).Sum(m => (m?["content"]?.GetValueKind() == JsonValueKind.String ? m["content"]!.GetValue<string>().Length : 0) / 4);
+        return ContextWindowTokens is { } window && tokens > window
+            ? Refused($"This model's maximum context length is {window} tokens. However, your messages resulted in {tokens} tokens. Please reduce the length of the messages.",
+                "messages", "context_length_exceeded")
             : null;
     }
+
+    /// <summary>A 400 in the service's error shape: <c>{"error": {"message", "type": "invalid_request_error", "param", "code"}}</c>.</summary>
+    private static Reply Refused(string message, string? param, string? code) => new(HttpStatusCode.BadRequest, new JsonObject
+    {
+        ["error"] = new JsonObject { ["message"] = message, ["type"] = "invalid_request_error", ["param"] = param, ["code"] = code },
+    }.ToJsonString());
 
     /// <summary>
     /// Structured output in strict mode: a <c>response_format</c> with <c>json_schema.strict: true</c> whose schema breaks a

@@ -14,7 +14,8 @@ public sealed record IncidentTokenUsage
 
     public TokenUsage Orchestration { get; init; } = TokenUsage.None;
 
-    public TokenUsage Total => ByAgent.Values.Aggregate(TokenUsage.None, (sum, tokens) => sum + tokens);
+    /// <summary>All agents' tokens together (without a prompt: they were spent on several).</summary>
+    public TokenUsage Total => ByAgent.Values.Aggregate(TokenUsage.None, (sum, tokens) => sum + tokens) with { Prompt = null };
 
     /// <summary>The orchestration's share of all tokens (0 when none were spent).</summary>
     public double OrchestrationShare => Total.Total == 0 ? 0 : (double)Orchestration.Total / Total.Total;
@@ -26,6 +27,6 @@ public sealed record IncidentTokenUsage
         {
             [agent] = (ByAgent.TryGetValue(agent, out var sum) ? sum : TokenUsage.None) + tokens,
         },
-        Orchestration = causedByOrchestration ? Orchestration + tokens : Orchestration,
+        Orchestration = causedByOrchestration ? (Orchestration + tokens) with { Prompt = null } : Orchestration,
     };
 }

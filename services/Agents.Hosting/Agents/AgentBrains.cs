@@ -38,7 +38,9 @@ public static class AgentBrains
         }
 
         builder.AddValidatedOptions<LlmOptions>(LlmOptions.SectionName)
-            .Validate(o => o.IsConfigured, "Agent__Brain=llm needs Llm__Endpoint, Llm__Deployment and Llm__ApiKey (with Llm__Provider=openai: Llm__Model or Llm__Deployment, the key optional).");
+            .Validate(o => o.IsConfigured, "Agent__Brain=llm needs Llm__Endpoint, Llm__Deployment and Llm__ApiKey (with Llm__Provider=openai: Llm__Model or Llm__Deployment, the key optional).")
+            .Validate(o => o.Provider != LlmOptions.AzureProvider || string.IsNullOrWhiteSpace(o.ApiVersion) || LlmClients.AzureApiVersions.Contains(o.ApiVersion.Trim().ToLowerInvariant()),
+                $"Llm__ApiVersion must be one of {string.Join(", ", LlmClients.AzureApiVersions)} (or empty for {LlmOptions.DefaultApiVersion}).");
         builder.Services.AddSingleton(sp => LlmClients.Create(sp.GetRequiredService<IOptions<LlmOptions>>().Value));
         builder.Services.AddSingleton(sp => new StructuredChat(sp.GetRequiredService<IChatClient>(), sp.GetRequiredService<IOptions<LlmOptions>>().Value));
         builder.Services.AddSingleton<TService, TLlm>();

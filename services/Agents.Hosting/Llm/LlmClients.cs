@@ -47,7 +47,7 @@ public static class LlmClients
         }
         else
         {
-            var azure = new AzureOpenAIClient(options.Endpoint!, new ApiKeyCredential(options.ApiKey!), new AzureOpenAIClientOptions
+            var azure = new AzureOpenAIClient(options.Endpoint!, new ApiKeyCredential(options.ApiKey!), new AzureOpenAIClientOptions(AzureVersion(options.ApiVersion))
             {
                 NetworkTimeout = options.Timeout,
                 RetryPolicy = new LlmRetryPolicy(options),
@@ -60,6 +60,26 @@ public static class LlmClients
             .UseOpenTelemetry(sourceName: ActivitySource)
             .Use(TagPrompt)
             .Build();
+    }
+
+    /// <summary>The api-versions Azure.AI.OpenAI can send, by their REST name (<c>2024-10-21</c>, <c>2025-04-01-preview</c>).</summary>
+    public static IReadOnlyList<string> AzureApiVersions { get; } = Enum.GetNames<AzureOpenAIClientOptions.ServiceVersion>()
+        .Select(name => name[1..].Replace('_', '-').ToLowerInvariant()).ToArray();
+
+    /// <summary>The SDK's service version for <paramref name="apiVersion"/> (empty: <see cref="LlmOptions.DefaultApiVersion"/>), or why not.</summary>
+    public static AzureOpenAIClientOptions.ServiceVersion AzureVersion(string? apiVersion)
+    {
+        var wanted = string.IsNullOrWhiteSpace(apiVersion) ? LlmOptions.DefaultApiVersion : apiVersion.Trim();
+        foreach (var version in Enum.GetValues<AzureOpenAIClientOptions.ServiceVersion>())
+        {
+            if (string.Equals(version.ToString()[1..].Replace('_', '-'), wanted, StringComparison.OrdinalIgnoreCase))
+            {
+                return version;
+            }
+        }
+
+        throw new InvalidOperationException(
+            $"Llm__ApiVersion '{wanted}' is not an Azure OpenAI api-version this build can send; use one of {string.Join(", ", AzureApiVersions)}.");
     }
 
     /// <summary>

@@ -36,6 +36,16 @@ public sealed class LlmOptions
     public string? ApiKey { get; set; }
 
     /// <summary>
+    /// The Azure OpenAI REST api-version (e.g. <c>2024-10-21</c>, <c>2025-04-01-preview</c>); empty takes the SDK's newest,
+    /// <see cref="DefaultApiVersion"/>. Only versions the SDK knows are accepted, checked at start-up. The OpenAI-compatible
+    /// provider has none.
+    /// </summary>
+    public string? ApiVersion { get; set; }
+
+    /// <summary>The api-version sent when <see cref="ApiVersion"/> is empty: the newest Azure.AI.OpenAI 2.9 knows.</summary>
+    public const string DefaultApiVersion = "2025-04-01-preview";
+
+    /// <summary>
     /// The model asked through <c>Llm__Provider=openai</c> (e.g. <c>gpt-4.1-mini</c>, <c>llama3.1:8b</c>); when left out,
     /// <see cref="Deployment"/> names it. Azure ignores it: there the deployment decides the model.
     /// </summary>

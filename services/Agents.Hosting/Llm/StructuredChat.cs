@@ -56,13 +56,14 @@ public sealed class StructuredChat(IChatClient client, LlmOptions? settings = nu
     public async Task<LlmAnswer<T>> AskAsync<T>(string instructions, IReadOnlyList<PromptData> data, CancellationToken cancellationToken)
         where T : class
     {
+        var prompt = Prompts.NameOf(instructions);
         var options = new ChatOptions
         {
             ResponseFormat = Schema<T>.Format,
-            RawRepresentationFactory = Schema<T>.Strict,
+            RawRepresentationFactory = _ => Request<T>(),
             Temperature = _settings.RequestTemperature,
             MaxOutputTokens = _settings.MaxOutputTokens,
-            AdditionalProperties = Prompts.NameOf(instructions) is { } prompt ? new() { [LlmClients.PromptProperty] = prompt } : null,
+            AdditionalProperties = prompt is not null ? new() { [LlmClients.PromptProperty] = prompt } : null,
         };
         ChatMessage[] messages =
         [
@@ -78,13 +79,14 @@ public sealed class StructuredChat(IChatClient client, LlmOptions? settings = nu
         catch (Exception e) when (LlmRefusal.Reason(e) is { } refused)
         {
             // A refused request is reported without usage: nothing was generated, nothing is counted.
-            return LlmAnswer<T>.Failure(refused, TokenUsage.None);
+            return LlmAnswer<T>.Failure(refused, new TokenUsage { Prompt = prompt });
         }
 
         var tokens = new TokenUsage
         {
             InputTokens = response.Usage?.InputTokenCount ?? 0,
             OutputTokens = response.Usage?.OutputTokenCount ?? 0,
+            Prompt = prompt,
         };
         if (Unfinished(response, tokens) is { } unfinished)
         {
@@ -134,12 +136,16 @@ public sealed class StructuredChat(IChatClient client, LlmOptions? settings = nu
         public static readonly ChatResponseFormatJson Format = ChatResponseFormat.ForJsonSchema(
             StrictSchema.Create(typeof(T), Json), typeof(T).Name, $"The {typeof(T).Name} the instructions ask for.");
 
-        public static object? Strict(IChatClient _) => new OpenAI.Chat.ChatCompletionOptions
-        {
-            ResponseFormat = OpenAI.Chat.ChatResponseFormat.CreateJsonSchemaFormat(Format.SchemaName, BinaryData.FromString(Format.Schema!.Value.GetRawText()),
-                Format.SchemaDescription, jsonSchemaIsStrict: true),
-        };
+        public static OpenAI.Chat.ChatResponseFormat Strict() => OpenAI.Chat.ChatResponseFormat.CreateJsonSchemaFormat(Format.SchemaName,
+            BinaryData.FromString(Format.Schema!.Value.GetRawText()), Format.SchemaDescription, jsonSchemaIsStrict: true);
     }
+
+    /// <summary>
+    /// The SDK request options the adapter fills in: the strict schema. The output budget goes as
+    /// <c>max_completion_tokens</c> with either provider (what reasoning models require and current Azure api-versions take).
+    /// </summary>
+    private static OpenAI.Chat.ChatCompletionOptions Request<T>()
+        where T : class => new() { ResponseFormat = Schema<T>.Strict() };
 }
 
 /// <summary>

@@ -53,7 +53,7 @@ public sealed partial class DeliberationStateMachine : MassTransitStateMachine<D
         DuringAny(
             When(Started).Then(ctx => OrchestratorLog.DuplicateDeliberationStart(_logger, ctx.Saga.CorrelationId, ctx.Saga.CurrentState)),
             When(StanceGiven)
-                .Then(ctx => ctx.Saga.Tokens += ctx.Message.Tokens)
+                .Then(ctx => ctx.Saga.Tokens = (ctx.Saga.Tokens + ctx.Message.Tokens) with { Prompt = null })
                 .IfElse(ctx => WhyIgnored(ctx.Saga, ctx.Message) is null,
                     awaited => Route(awaited, OnStance),
                     ignored => ignored.Then(RecordIgnored)),

@@ -110,6 +110,11 @@ internal static class IncidentTelemetry
     {
         Activity.Current?.SetTag(Tags.InputTokens, tokens.InputTokens);
         Activity.Current?.SetTag(Tags.OutputTokens, tokens.OutputTokens);
+        if (tokens.Prompt is { } prompt)
+        {
+            Activity.Current?.SetTag(Agents.Hosting.Llm.LlmClients.PromptTag, prompt);
+        }
+
         context.AfterConsumed(() =>
         {
             var agentTag = new KeyValuePair<string, object?>(Tags.AgentName, agent);

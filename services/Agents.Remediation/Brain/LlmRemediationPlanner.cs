@@ -7,7 +7,7 @@ using Agents.Remediation.Runbooks;
 namespace Agents.Remediation.Brain;
 
 /// <summary>
-/// Proposes a runbook action with a model (prompt <c>Prompts/remediation.v1.md</c> followed by the catalog, which is our
+/// Proposes a runbook action with a model (prompt <c>Prompts/remediation.v2.md</c> followed by the catalog, which is our
 /// own configuration; the incident goes as delimited, untrusted data). It only proposes: whatever the model says,
 /// <see cref="RunbookExecutor"/> refuses an action outside the catalog or parameters outside the catalog's schema, and
 /// the refusal escalates the incident. The model answers a <see cref="PlanAnswer"/> (parameters as name/value pairs, for
@@ -15,7 +15,7 @@ namespace Agents.Remediation.Brain;
 /// </summary>
 public sealed class LlmRemediationPlanner(StructuredChat chat, RunbookCatalog catalog) : IAgentBrain<RemediateIncident, RemediationPlan>
 {
-    public const string PromptFile = "remediation.v1.md";
+    public const string PromptFile = "remediation.v2.md";
 
     /// <summary>The action id the model gives when nothing in the catalog fits.</summary>
     public const string NoAction = "none";

@@ -149,7 +149,7 @@ public sealed class ModelFailureTests
     }
 
     [Fact]
-    public async Task A_reasoning_model_is_asked_without_temperature_and_the_output_budget_is_sent()
+    public async Task A_reasoning_model_is_asked_without_temperature_and_with_max_completion_tokens()
     {
         await using var fake = await FakeAzureOpenAI.Start();
         fake.ReasoningDeployments.Add("triage-o3");
@@ -160,16 +160,96 @@ public sealed class ModelFailureTests
         // Sent with a temperature, the service refuses (as a reasoning deployment does) ...
         var refused = await Ask(options);
         Assert.Equal("model refused the request: 400 unsupported_parameter: Unsupported parameter: 'temperature' is not supported with this model.", refused.Failed);
+        Assert.Equal(0, fake.Requests.First().Body["temperature"]!.GetValue<double>());
 
-        // ... and with Llm__Reasoning, the temperature stays out.
+        // ... while with Llm__Reasoning the temperature stays out, and the budget goes as max_completion_tokens (a
+        // reasoning deployment refuses max_tokens).
         options.Reasoning = true;
         var answer = await Ask(options);
 
         Assert.Equal(Triage, answer.Value);
         var request = fake.Requests.Last().Body;
         Assert.Null(request["temperature"]);
-        Assert.Equal(2000, (request["max_completion_tokens"] ?? request["max_tokens"])!.GetValue<int>());
-        Assert.Equal(0, fake.Requests.First().Body["temperature"]!.GetValue<double>());
+        Assert.Null(request["max_tokens"]);
+        Assert.Equal(2000, request["max_completion_tokens"]!.GetValue<int>());
+        Assert.Equal(2, fake.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_reasoning_model_behind_an_OpenAI_compatible_endpoint_gets_max_completion_tokens_and_no_temperature()
+    {
+        await using var fake = await FakeAzureOpenAI.Start();
+        fake.ReasoningDeployments.Add("o4-mini");
+        fake.ThenAnswerJson(Triage);
+
+        var answer = await Ask(new LlmOptions { Provider = LlmOptions.OpenAIProvider, Endpoint = fake.OpenAIEndpoint, Model = "o4-mini", Reasoning = true });
+
+        Assert.Equal(Triage, answer.Value);
+        var request = Assert.Single(fake.Requests).Body;
+        Assert.Null(request["temperature"]);
+        Assert.Equal(2000, request["max_completion_tokens"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task The_Azure_api_version_is_the_SDKs_newest_unless_Llm_ApiVersion_names_another_it_knows()
+    {
+        await using var fake = await FakeAzureOpenAI.Start();
+        fake.ThenAnswerJson(Triage);
+        var options = Options(fake);
+
+        await Ask(options);
+        options.ApiVersion = "2024-10-21";
+        await Ask(options);
+
+        Assert.Equal([LlmOptions.DefaultApiVersion, "2024-10-21"], fake.Requests.Select(r => r.ApiVersion));
+        Assert.Contains(LlmOptions.DefaultApiVersion, LlmClients.AzureApiVersions);
+        options.ApiVersion = "2023-05-15";
+        var error = Assert.Throws<InvalidOperationException>(() => LlmClients.Create(options));
+        Assert.StartsWith("Llm__ApiVersion '2023-05-15' is not an Azure OpenAI api-version this build can send; use one of 2024-06-01, ", error.Message);
+    }
+
+    [Fact]
+    public async Task A_prompt_over_the_deployments_context_is_refused_at_once_and_the_prompt_budget_keeps_it_under()
+    {
+        await using var fake = await FakeAzureOpenAI.Start();
+        fake.ContextWindowTokens = 4_000;
+        fake.ThenAnswerJson(Triage);
+        var alert = new { summary = new string('x', 3_000_000) };
+        var options = Options(fake);
+
+        // The default budget (20,000 characters of one piece of data, about 5,000 tokens) is more than this deployment takes ...
+        var refused = await Ask(options, alert);
+        Assert.StartsWith("model refused the request: 400 context_length_exceeded: This model's maximum context length is 4000 tokens. However, your messages resulted in ",
+            refused.Failed);
+        Assert.Single(fake.Requests);
+
+        // ... a budget sized for it is not.
+        options.MaxDataCharacters = 12_000;
+        var answer = await Ask(options, alert);
+        Assert.Equal(Triage, answer.Value);
+    }
+
+    [Fact]
+    public async Task A_parameter_the_service_does_not_know_is_refused_and_none_of_ours_is_one()
+    {
+        await using var fake = await FakeAzureOpenAI.Start();
+        fake.ThenAnswerJson(Triage);
+        var client = LlmClients.Create(Options(fake));
+
+        // A body field the service does not know is refused by name ...
+#pragma warning disable SCME0001 // the SDK's way to add a body field it does not model
+        var raw = new OpenAI.Chat.ChatCompletionOptions();
+        raw.Patch.Set("$.verbosity_level"u8, "high");
+#pragma warning restore SCME0001
+        var error = await Assert.ThrowsAsync<ClientResultException>(() => client.GetResponseAsync(
+            [new Microsoft.Extensions.AI.ChatMessage(Microsoft.Extensions.AI.ChatRole.User, "hello")],
+            new Microsoft.Extensions.AI.ChatOptions { RawRepresentationFactory = _ => raw }));
+        Assert.Equal("model refused the request: 400 invalid_request_error: Unrecognized request argument supplied: verbosity_level", LlmRefusal.Reason(error));
+
+        // ... while everything a brain sends is known, including the prompt's name, which stays out of the request.
+        var answer = await Ask(Options(fake), instructions: Prompts.Load("triage.v1.md"));
+        Assert.Equal(Triage, answer.Value);
+        Assert.Equal("triage.v1", answer.Tokens.Prompt);
     }
 
     [Fact]
@@ -188,7 +268,8 @@ public sealed class ModelFailureTests
         Assert.Null(fake.Requests.First().Body["temperature"]);
         var second = fake.Requests.Last().Body;
         Assert.Equal(0.7, second["temperature"]!.GetValue<double>(), 3);
-        Assert.Equal(500, (second["max_completion_tokens"] ?? second["max_tokens"])!.GetValue<int>());
+        Assert.Equal(500, second["max_completion_tokens"]!.GetValue<int>());
+        Assert.Null(second["max_tokens"]);
     }
 
     [Fact]
@@ -263,6 +344,7 @@ public sealed class ModelFailureTests
         Assert.Contains("…[truncated 2,980,014 characters]</data>", data, StringComparison.Ordinal);
         Assert.Null(request[LlmClients.PromptProperty]);
         Assert.Equal("triage.v1", Assert.Single(tags));
+        Assert.Equal("triage.v1", answer.Tokens.Prompt);
     }
 
     [Fact]
