@@ -5,9 +5,10 @@
 # service as its own process (`dotnet services/Agents.X/bin/Release/net10.0/Agents.X.dll`, from the repo
 # root, DOTNET_ENVIRONMENT=Production, with what `deps.sh env` prints exported). With service names, only
 # those: scheduler orchestrator triage context investigation remediation notification policy coding medical
-# reviewers api ingress. policy, coding and medical are the claim-adjudication participants (queues of their names);
-# reviewers is one service for the incident approval gate's three reviewers (queues safety, change-policy,
-# blast-radius). ingress is the webhook front door (POST /webhooks/alertmanager|pagerduty|generic), with three
+# reviewers change-freeze api ingress. policy, coding and medical are the claim-adjudication participants (queues of
+# their names); reviewers is one service for the incident approval gate's three reviewers (queues safety,
+# change-policy, blast-radius). change-freeze is the example plug-in agent (queue change-freeze; a workflow step with
+# agent: change-freeze runs it, see docs/plugin-agents.md). ingress is the webhook front door (POST /webhooks/alertmanager|pagerduty|generic), with three
 # sources of those names whose secrets deps.sh makes once under .local/ (`deps.sh env` prints them). The api
 # accepts the local admin key deps.sh makes once under .local/api-keys.env (`deps.sh env` prints AGENTS_API_KEY):
 # curl -H "Authorization: Bearer $AGENTS_API_KEY" http://127.0.0.1:5080/incidents
@@ -15,7 +16,8 @@
 # Each service's output goes to .local/logs/<service>.log and to this terminal prefixed [service]. up.sh
 # waits (AGENTS_UP_TIMEOUT seconds, default 60) until each started service answers GET /health/ready
 # (api :5080, orchestrator :5081, triage :5082, context :5083, investigation :5084, remediation :5085,
-# notification :5086, scheduler :5087, policy :5088, coding :5089, medical :5090, reviewers :5091, ingress :5092), then
+# notification :5086, scheduler :5087, policy :5088, coding :5089, medical :5090, reviewers :5091, ingress :5092,
+# change-freeze :5093), then
 # prints where things are and keeps running.
 #
 # Stopping: Ctrl-C or SIGTERM stops every service it started (TERM, up to 15 s, then KILL) and exits 0.
@@ -36,18 +38,18 @@ CONFIGURATION=${AGENTS_CONFIGURATION:-Release}
 READY_TIMEOUT=${AGENTS_UP_TIMEOUT:-60}
 STOP_TIMEOUT=15
 
-ALL=(scheduler orchestrator triage context investigation remediation notification policy coding medical reviewers api ingress)
+ALL=(scheduler orchestrator triage context investigation remediation notification policy coding medical reviewers change-freeze api ingress)
 declare -A PROJECT=(
     [orchestrator]=Agents.Orchestrator [triage]=Agents.Triage [context]=Agents.Context
     [investigation]=Agents.Investigation [remediation]=Agents.Remediation
     [notification]=Agents.Notification [api]=Agents.Api [scheduler]=Agents.Scheduler
     [policy]=Agents.Policy [coding]=Agents.Coding [medical]=Agents.Medical [reviewers]=Agents.Reviewers
-    [ingress]=Agents.Ingress
+    [ingress]=Agents.Ingress [change-freeze]=Agents.ChangeFreeze
 )
 declare -A PORT=(
     [api]=5080 [orchestrator]=5081 [triage]=5082 [context]=5083
     [investigation]=5084 [remediation]=5085 [notification]=5086 [scheduler]=5087
-    [policy]=5088 [coding]=5089 [medical]=5090 [reviewers]=5091 [ingress]=5092
+    [policy]=5088 [coding]=5089 [medical]=5090 [reviewers]=5091 [ingress]=5092 [change-freeze]=5093
 )
 
 log() { printf 'up: %s\n' "$*" >&2; }

@@ -25,6 +25,7 @@ public static class ApiExtensions
             x.AddRequestClient<RerunIncident>();
             x.AddRequestClient<AcknowledgeIncident>();
             x.AddRequestClient<ResolveIncident>();
+            x.AddRequestClient<DecideApproval>();
             x.AddRequestClient<GetDeliberation>();
             x.AddRequestClient<ListDeliberations>();
         });

@@ -18,6 +18,7 @@ public static class IncidentEndpoints
         app.MapPost("/incidents/{id:guid}/rerun", Rerun).RequireRole(ApiRoles.Operator).Audited("incident.rerun");
         app.MapPost("/incidents/{id:guid}/acknowledge", Acknowledge).RequireRole(ApiRoles.Operator).Audited("incident.acknowledge");
         app.MapPost("/incidents/{id:guid}/resolve", Resolve).RequireRole(ApiRoles.Operator).Audited("incident.resolve");
+        app.MapPost("/incidents/{id:guid}/approval", Decide).RequireRole(ApiRoles.Operator).Audited("incident.approval");
         return app;
     }
 
@@ -64,10 +65,10 @@ public static class IncidentEndpoints
     private static async Task<IResult> GetSegmentHistory(
         Guid id, string segment, IRequestClient<GetSegmentHistory> client, IOptions<ApiOptions> options, CancellationToken ct)
     {
-        if (!IncidentSegments.All.Contains(segment))
+        if (!IncidentSegments.All.Contains(segment) && !IncidentSegments.IsPluginStepName(segment))
         {
             return Results.Problem(statusCode: 400, title: "Unknown segment",
-                detail: $"'{segment}' is not a segment; use one of {string.Join(", ", IncidentSegments.All)}.");
+                detail: $"'{segment}' is not a segment; use one of {string.Join(", ", IncidentSegments.All)} or a plug-in step's name.");
         }
 
         try
@@ -85,7 +86,7 @@ public static class IncidentEndpoints
         }
     }
 
-    /// <summary>Longest note an acknowledgement or a resolution may carry.</summary>
+    /// <summary>Longest note an acknowledgement, a resolution or an approval decision may carry.</summary>
     public const int MaxNoteLength = 4096;
 
     /// <summary>Body of <c>POST /incidents/{id}/rollback</c>.</summary>
@@ -100,24 +101,30 @@ public static class IncidentEndpoints
     /// <summary>Body of <c>POST /incidents/{id}/resolve</c>: what was done (required).</summary>
     public sealed record ResolveBody(string? Note);
 
+    /// <summary>Body of <c>POST /incidents/{id}/approval</c>: <c>approve</c> or <c>deny</c>, and a note (required to deny).</summary>
+    public sealed record ApprovalBody(string? Decision, string? Note);
+
+    /// <summary>The decisions a human may take at a workflow's human approval gate, as <see cref="Agents.Contracts.Incidents.DecideApproval.Decision"/> carries them.</summary>
+    public static IReadOnlyList<string> ApprovalDecisions { get; } = [RemediationApproval.Approve, RemediationApproval.Deny];
+
     private static Task<IResult> Rollback(
         Guid id, RollbackBody body, HttpContext http, IRequestClient<RollbackSegment> client, IOptions<ApiOptions> options, CancellationToken ct)
     {
         AuditMiddleware.Describe(http, $"segment={body.Segment}");
-        return body.Segment is { } segment && IncidentSegments.All.Contains(segment)
+        return body.Segment is { } segment && (IncidentSegments.All.Contains(segment) || IncidentSegments.IsPluginStepName(segment))
             ? Operate(client, new RollbackSegment { IncidentId = id, Segment = segment, Actor = ApiIdentity.Of(http.User).Actor }, id, options, ct)
             : Task.FromResult(Results.Problem(statusCode: 400, title: "Unknown segment",
-                detail: $"Send {{\"segment\": \"...\"}} with one of {string.Join(", ", IncidentSegments.All)}."));
+                detail: $"Send {{\"segment\": \"...\"}} with one of {string.Join(", ", IncidentSegments.All)} or a plug-in step's name."));
     }
 
     private static Task<IResult> Rerun(
         Guid id, RerunBody body, HttpContext http, IRequestClient<RerunIncident> client, IOptions<ApiOptions> options, CancellationToken ct)
     {
         AuditMiddleware.Describe(http, $"fromStep={body.FromStep}");
-        return body.FromStep is { } step && IncidentSteps.Agents.Contains(step)
+        return body.FromStep is { } step && (IncidentSteps.Agents.Contains(step) || IncidentSegments.IsPluginStepName(step))
             ? Operate(client, new RerunIncident { IncidentId = id, FromStep = step, Actor = ApiIdentity.Of(http.User).Actor }, id, options, ct)
             : Task.FromResult(Results.Problem(statusCode: 400, title: "Unknown step",
-                detail: $"Send {{\"fromStep\": \"...\"}} with one of {string.Join(", ", IncidentSteps.Agents)}."));
+                detail: $"Send {{\"fromStep\": \"...\"}} with one of {string.Join(", ", IncidentSteps.Agents)} or a plug-in step of the incident's workflow."));
     }
 
     private static Task<IResult> Acknowledge(
@@ -141,6 +148,23 @@ public static class IncidentEndpoints
                 detail: "Send {\"note\": \"...\"} saying what was done: it is kept in the incident's timeline and the audit trail.")),
             { Length: > MaxNoteLength } => Task.FromResult(NoteTooLong()),
             _ => Operate(client, new ResolveIncident { IncidentId = id, Actor = ApiIdentity.Of(http.User).Actor, Note = note }, id, options, ct),
+        };
+    }
+
+    private static Task<IResult> Decide(
+        Guid id, ApprovalBody body, HttpContext http, IRequestClient<DecideApproval> client, IOptions<ApiOptions> options, CancellationToken ct)
+    {
+        var decision = body.Decision?.Trim().ToLowerInvariant();
+        var note = string.IsNullOrWhiteSpace(body.Note) ? null : body.Note.Trim();
+        AuditMiddleware.Describe(http, note is null ? $"decision={decision}" : $"decision={decision} note={note}");
+        return (decision, note) switch
+        {
+            _ when decision is null || !ApprovalDecisions.Contains(decision) => Task.FromResult(Results.Problem(statusCode: 400, title: "Unknown decision",
+                detail: $"Send {{\"decision\": \"...\"}} with one of {string.Join(", ", ApprovalDecisions)}.")),
+            (RemediationApproval.Deny, null) => Task.FromResult(Results.Problem(statusCode: 400, title: "A note is required",
+                detail: "Send {\"decision\": \"deny\", \"note\": \"...\"} saying why: it is kept in the incident's timeline and the audit trail.")),
+            (_, { Length: > MaxNoteLength }) => Task.FromResult(NoteTooLong()),
+            _ => Operate(client, new DecideApproval { IncidentId = id, Decision = decision, Actor = ApiIdentity.Of(http.User).Actor, Note = note }, id, options, ct),
         };
     }
 

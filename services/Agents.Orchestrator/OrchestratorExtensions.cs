@@ -1,5 +1,6 @@
 using Agents.Contracts.Alerts;
 using Agents.Hosting;
+using Agents.Hosting.Catalog;
 using Agents.Orchestrator.Deliberations;
 using Agents.Orchestrator.Incidents;
 using Agents.Orchestrator.Intake;
@@ -27,11 +28,15 @@ public static class OrchestratorExtensions
     {
         builder.AddValidatedOptions<OrchestratorOptions>(OrchestratorOptions.SectionName);
         builder.AddValidatedOptions<AlertLimits>(AlertLimits.SectionName);
-        builder.Services.AddSingletonLoadedAtStart(sp =>
+        builder.Services.AddSingletonLoadedAtStart(sp => new WorkflowCatalog(LoadWorkflows(sp.GetRequiredService<IOptions<OrchestratorOptions>>().Value)));
+        builder.Services.AddHostedService(sp =>
         {
             var options = sp.GetRequiredService<IOptions<OrchestratorOptions>>().Value;
-            return WorkflowLoader.LoadFile(RepositoryFiles.Resolve(options.WorkflowPath), options.Workflow);
+            return new WorkflowReloader(sp.GetRequiredService<WorkflowCatalog>(), RepositoryFiles.Resolve(options.WorkflowPath),
+                () => LoadWorkflows(options), sp.GetRequiredService<ILogger<WorkflowReloader>>());
         });
+        // Routing rules and when: conditions may name the service catalog's team, tier and environment.
+        builder.AddServiceCatalog();
         builder.Services.AddSingletonLoadedAtStart(sp =>
         {
             var options = sp.GetRequiredService<IOptions<OrchestratorOptions>>().Value;
@@ -48,6 +53,22 @@ public static class OrchestratorExtensions
         builder.Services.AddHostedService<IncidentResumer>();
         builder.Services.AddHostedService<StaleIncidentSweeper>();
         return builder;
+    }
+
+    /// <summary>The workflow file, with <see cref="OrchestratorOptions.Workflow"/> (when set) as the default workflow.</summary>
+    public static WorkflowSet LoadWorkflows(OrchestratorOptions options)
+    {
+        var path = RepositoryFiles.Resolve(options.WorkflowPath);
+        var set = WorkflowLoader.LoadSet(path);
+        if (string.IsNullOrWhiteSpace(options.Workflow))
+        {
+            return set;
+        }
+
+        return set.Workflows.ContainsKey(options.Workflow)
+            ? set with { DefaultWorkflow = options.Workflow }
+            : throw new WorkflowConfigurationException(
+                $"Orchestrator__Workflow '{options.Workflow}' is not a workflow of '{path}' (it has: {string.Join(", ", set.Workflows.Keys)}).");
     }
 
     /// <summary>

@@ -10,9 +10,11 @@ public sealed class OrchestratorOptions : IValidatableObject
     [Required]
     public string WorkflowPath { get; set; } = "deploy/workflows.yaml";
 
-    /// <summary>The workflow of that file the incident saga follows.</summary>
-    [Required]
-    public string Workflow { get; set; } = "incident-response";
+    /// <summary>
+    /// Overrides the file's default workflow (<c>routing.default</c>): the workflow of an incident no routing rule
+    /// matched. Empty: the file decides.
+    /// </summary>
+    public string? Workflow { get; set; }
 
     /// <summary>
     /// How long an escalated incident nobody resolved stays open, counted from its creation (so that an alert that keeps

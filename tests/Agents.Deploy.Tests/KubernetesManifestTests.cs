@@ -28,12 +28,13 @@ public sealed class KubernetesManifestTests
 
     [Theory]
     [MemberData(nameof(Kustomizations))]
-    public void The_deployments_are_exactly_the_thirteen_services(string dir)
+    public void The_deployments_are_exactly_the_fourteen_services(string dir)
     {
         var names = Rendering.Of(dir).Deployments.Select(d => d.Name).Order(StringComparer.Ordinal);
 
-        // orchestrator, scheduler, api, ingress, the five incident agents, the four participant services.
-        Assert.Equal(13, Services.All.Count);
+        // orchestrator, scheduler, api, ingress, the five incident agents, the plug-in agent change-freeze, the four
+        // participant services.
+        Assert.Equal(14, Services.All.Count);
         Assert.Equal(Services.All.Order(StringComparer.Ordinal), names);
     }
 

@@ -84,6 +84,10 @@ public sealed class IngressRestartTests(IngressRestartFixture system, ITestOutpu
                 await using var channel = await broker.CreateChannelAsync();
                 var queue = await channel.QueueDeclarePassiveAsync(Agents.Contracts.AgentQueues.AlertIntake);
                 intake = $"{queue.MessageCount} message(s) in {Agents.Contracts.AgentQueues.AlertIntake}, {queue.ConsumerCount} consumer(s)";
+                // The saga's queue too: an intake that came back while the incident endpoint did not (or not yet) leaves
+                // the alerts there, not lost.
+                var incidents = await channel.QueueDeclarePassiveAsync(Agents.Contracts.AgentQueues.Orchestrator);
+                intake += $"; {incidents.MessageCount} in {Agents.Contracts.AgentQueues.Orchestrator}, {incidents.ConsumerCount} consumer(s)";
             }
             catch (Exception e) when (e is RabbitMQ.Client.Exceptions.BrokerUnreachableException or RabbitMQ.Client.Exceptions.OperationInterruptedException)
             {

@@ -58,7 +58,8 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
     /// <summary>Starts <paramref name="name"/>; its last <paramref name="keep"/> lines of output are kept.</summary>
     public static ServiceProcess Start(string name, IReadOnlyDictionary<string, string> environment, int keep = 400)
     {
-        var project = "Agents." + char.ToUpperInvariant(name[0]) + name[1..];
+        // "triage" is Agents.Triage, "change-freeze" Agents.ChangeFreeze.
+        var project = "Agents." + string.Concat(name.Split('-').Select(part => char.ToUpperInvariant(part[0]) + part[1..]));
         var dll = Path.Combine(TestEnvironment.RepositoryRoot, "services", project, "bin", TestEnvironment.Configuration, "net10.0", project + ".dll");
         if (!File.Exists(dll))
         {

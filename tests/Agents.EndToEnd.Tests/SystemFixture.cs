@@ -18,7 +18,7 @@ namespace Agents.EndToEnd.Tests;
 /// </summary>
 public class SystemFixture : IAsyncLifetime
 {
-    public static readonly string[] AllServices = ["scheduler", "orchestrator", "orchestrator", "triage", "context", "investigation", "remediation", "notification", "api"];
+    public static readonly string[] AllServices = ["scheduler", "orchestrator", "orchestrator", "triage", "context", "investigation", "remediation", "notification", "api", "change-freeze"];
 
     private readonly string[] _services;
     private readonly IReadOnlyDictionary<string, string> _overrides;

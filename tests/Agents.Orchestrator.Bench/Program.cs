@@ -53,7 +53,7 @@ static async Task<(TimeSpan Elapsed, (double OneQueryMs, double LoadingEachMs) L
         .AddLogging(l => l.AddConsole().SetMinimumLevel(LogLevel.Warning))
         // The in-memory bus needs no broker: the Development defaults stand in for RABBITMQ_URL, the database is set above.
         .AddSingleton(AgentsConnections.From(configuration, isDevelopment: true))
-        .AddSingleton(IncidentWorkflow.Default)
+        .AddSingleton(WorkflowCatalog.Of(IncidentWorkflow.Default))
         .AddSingleton(TimeProvider.System)
         .AddIncidentStore()
         .AddMassTransit(x =>

@@ -20,6 +20,15 @@ public sealed record IncidentDetails
     /// <summary>The model tokens the incident cost, per agent and the part orchestration caused.</summary>
     public IncidentTokenUsage Tokens { get; init; } = IncidentTokenUsage.None;
 
+    /// <summary>The workflow the incident runs (chosen by the workflow file's routing rules when it opened).</summary>
+    public string? Workflow { get; init; }
+
+    /// <summary>The routing rule that chose <see cref="Workflow"/> (<c>default</c> when none matched).</summary>
+    public string? WorkflowRule { get; init; }
+
+    /// <summary>The version of the workflow file the incident started with (the first 12 hex digits of its SHA-256).</summary>
+    public string? WorkflowVersion { get; init; }
+
     public string? EscalationReason { get; init; }
 
     public string? FailureReason { get; init; }
@@ -36,6 +45,9 @@ public sealed record IncidentDetails
     public RemediationApprovalRecord? Approval { get; init; }
 
     public RemediationResult? Remediation { get; init; }
+
+    /// <summary>The results of the workflow's plug-in steps, by step name (each one that step's segment).</summary>
+    public IReadOnlyDictionary<string, System.Text.Json.JsonElement> Steps { get; init; } = new Dictionary<string, System.Text.Json.JsonElement>();
 
     public IReadOnlyList<NotificationRecord> Notifications { get; init; } = [];
 

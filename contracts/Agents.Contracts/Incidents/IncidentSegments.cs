@@ -14,6 +14,17 @@ public static class IncidentSegments
 
     public static IReadOnlyList<string> All { get; } = [Alert, Context, Hypothesis, Remediation, Notifications];
 
+    /// <summary>The longest name a plug-in step (and so its segment) may have.</summary>
+    public const int MaxPluginStepNameLength = 63;
+
+    /// <summary>
+    /// Whether <paramref name="name"/> can name a workflow's plug-in step, whose result is the incident's segment of the
+    /// same name: lower-case kebab-case (<c>change-freeze</c>), at most <see cref="MaxPluginStepNameLength"/> characters.
+    /// </summary>
+    public static bool IsPluginStepName(string? name) =>
+        name is { Length: > 0 and <= MaxPluginStepNameLength }
+        && name.Split('-').All(part => part.Length > 0 && part.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9')));
+
     /// <summary>The step (agent) that owns <paramref name="segment"/>.</summary>
     public static string OwnerStep(string segment) => segment switch
     {

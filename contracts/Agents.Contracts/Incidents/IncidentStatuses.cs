@@ -6,8 +6,11 @@ public static class IncidentStatuses
     public const string CollectingContext = "CollectingContext";
     public const string Investigating = "Investigating";
 
-    /// <summary>Waiting for the reviewers' approval before remediation (a workflow with <c>approval:</c>).</summary>
+    /// <summary>Waiting for the reviewers' or a human's approval before remediation (a workflow with <c>approval:</c>).</summary>
     public const string AwaitingApproval = "AwaitingApproval";
+
+    /// <summary>A plug-in step of the incident's workflow runs (the incident's current step names it).</summary>
+    public const string RunningStep = "RunningStep";
 
     public const string Remediating = "Remediating";
     public const string Notifying = "Notifying";
@@ -19,7 +22,7 @@ public static class IncidentStatuses
     public const string Failed = "Failed";
 
     public static IReadOnlyList<string> All { get; } =
-        [Triaging, CollectingContext, Investigating, AwaitingApproval, Remediating, Notifying, Resolved, Closed, Escalated, Failed];
+        [Triaging, CollectingContext, Investigating, RunningStep, AwaitingApproval, Remediating, Notifying, Resolved, Closed, Escalated, Failed];
 
     public static IReadOnlyList<string> Terminal { get; } = [Resolved, Closed, Escalated, Failed];
 }

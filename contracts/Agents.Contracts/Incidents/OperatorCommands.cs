@@ -105,3 +105,22 @@ public sealed record OperatorCommandRefused
     /// <summary>Why not, in words an operator can act on.</summary>
     public required string Reason { get; init; }
 }
+
+/// <summary>
+/// Operator -> orchestrator (through the API): a human's decision at a workflow's human approval gate
+/// (<c>approval: human</c>): <see cref="RemediationApproval.Approve"/> runs the proposed remediation, anything else
+/// (<c>deny</c>) escalates the incident with the note. Refused unless the incident is waiting for a human's approval.
+/// Answered like <see cref="RollbackSegment"/>.
+/// </summary>
+public sealed record DecideApproval
+{
+    public required Guid IncidentId { get; init; }
+
+    /// <summary><c>approve</c> or <c>deny</c>.</summary>
+    public required string Decision { get; init; }
+
+    public required string Actor { get; init; }
+
+    /// <summary>Why; required for a denial, recorded in the timeline.</summary>
+    public string? Note { get; init; }
+}

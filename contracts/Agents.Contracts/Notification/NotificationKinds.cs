@@ -14,7 +14,13 @@ public static class NotificationKinds
     /// <summary>The orchestrator itself failed on this incident: a human is paged at once.</summary>
     public const string Emergency = "emergency";
 
-    public static IReadOnlyList<string> All { get; } = [Resolution, LowPriority, Escalation, Emergency];
+    /// <summary>
+    /// A workflow's human approval gate (<c>approval: human</c>) waits for someone to approve or deny the proposed
+    /// remediation: a human is paged, outside the workflow's own steps.
+    /// </summary>
+    public const string ApprovalRequest = "approval-request";
 
-    public static bool PagesHuman(string kind) => kind is Escalation or Emergency;
+    public static IReadOnlyList<string> All { get; } = [Resolution, LowPriority, Escalation, Emergency, ApprovalRequest];
+
+    public static bool PagesHuman(string kind) => kind is Escalation or Emergency or ApprovalRequest;
 }

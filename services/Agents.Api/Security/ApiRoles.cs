@@ -10,7 +10,7 @@ public static class ApiRoles
     /// <summary>Reads incidents, deliberations, claims (redacted) and the error queues' counts.</summary>
     public const string Viewer = "viewer";
 
-    /// <summary>A viewer who also re-runs, rolls back, acknowledges and resolves incidents and submits claims.</summary>
+    /// <summary>A viewer who also re-runs, rolls back, acknowledges and resolves incidents, decides at a human approval gate and submits claims.</summary>
     public const string Operator = "operator";
 
     /// <summary>An operator who also reads, replays and purges dead letters and reads and verifies the audit trail.</summary>

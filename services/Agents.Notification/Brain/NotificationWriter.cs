@@ -46,7 +46,7 @@ public sealed class NotificationWriter(TimeProvider timeProvider) : INotificatio
 
     private static string Priority(NotifyIncident command) => command.Kind switch
     {
-        NotificationKinds.Escalation or NotificationKinds.Emergency => "page",
+        NotificationKinds.Escalation or NotificationKinds.Emergency or NotificationKinds.ApprovalRequest => "page",
         NotificationKinds.LowPriority => "low",
         _ => command.Incident.Triage?.Severity is Severities.Critical or Severities.High ? "high" : "normal",
     };
@@ -59,6 +59,7 @@ public sealed class NotificationWriter(TimeProvider timeProvider) : INotificatio
             NotificationKinds.Resolution => "Resolved",
             NotificationKinds.LowPriority => "Low priority",
             NotificationKinds.Escalation => "ESCALATED",
+            NotificationKinds.ApprovalRequest => "APPROVAL NEEDED",
             _ => "EMERGENCY",
         };
         var severity = incident.Triage?.Severity is { } s ? $"[{s}] " : "";
@@ -78,6 +79,8 @@ public sealed class NotificationWriter(TimeProvider timeProvider) : INotificatio
             NotificationKinds.Resolution => "The incident workflow completed and the remediation was carried out.",
             NotificationKinds.LowPriority => "A low-severity alert, closed without running the full workflow. For information only.",
             NotificationKinds.Escalation => "ESCALATED: the automated workflow gave up on this incident. A human needs to take over.",
+            NotificationKinds.ApprovalRequest =>
+                $"APPROVAL NEEDED: a remediation waits for a human's decision. Approve or deny it (POST /incidents/{incident.IncidentId}/approval); without a decision in time the incident escalates.",
             _ => "EMERGENCY: the incident orchestrator itself failed on this incident. A human needs to take over now.",
         });
 

@@ -5,6 +5,8 @@ using Agents.Contracts.Investigation;
 using Agents.Contracts.Notification;
 using Agents.Contracts.Remediation;
 using Agents.Contracts.Triage;
+using System.Text.Json;
+using Agents.Orchestrator.Workflows;
 using MassTransit;
 
 namespace Agents.Orchestrator.Incidents;
@@ -50,6 +52,24 @@ public sealed class IncidentState : SagaStateMachineInstance, ISagaVersion
 
     /// <summary>The model tokens the agents reported, per agent, and the part of them orchestration caused.</summary>
     public IncidentTokenUsage Tokens { get; set; } = IncidentTokenUsage.None;
+
+    /// <summary>The workflow the incident runs (chosen by the routing rules when it opened; a re-run keeps it).</summary>
+    public string? WorkflowName { get; set; }
+
+    /// <summary>The workflow file's version the incident started with (<see cref="WorkflowSet.Version"/>).</summary>
+    public string? WorkflowVersion { get; set; }
+
+    /// <summary>The routing rule that chose <see cref="WorkflowName"/> (<c>default</c> when none matched).</summary>
+    public string? WorkflowRule { get; set; }
+
+    /// <summary>
+    /// The incident's own copy of its workflow, as it was when the incident opened: a reloaded file changes only new
+    /// incidents. Null for an incident older than workflows as configuration: it runs the current default workflow.
+    /// </summary>
+    public IncidentWorkflow? Workflow { get; set; }
+
+    /// <summary>The results of the workflow's plug-in steps, by step name: each one the segment of its step.</summary>
+    public IReadOnlyDictionary<string, JsonElement> StepResults { get; set; } = new Dictionary<string, JsonElement>();
 
     /// <summary>The step whose reply is awaited, or the last step run once the incident ended.</summary>
     public string CurrentStep { get; set; } = null!;

@@ -18,11 +18,14 @@ namespace Agents.Orchestrator.Incidents;
 /// </summary>
 public sealed partial class IncidentStateMachine
 {
-    /// <summary>Remediation, behind the approval gate when the workflow has one.</summary>
+    /// <summary>Remediation, behind the approval gate when the workflow has one (the reviewers' deliberation or a human).</summary>
     private Task StartRemediation(BehaviorContext<IncidentState> ctx) =>
-        _workflow.Approval is { } policy
-            ? RequestApproval(ctx, policy)
-            : StartStep(ctx, IncidentSteps.Remediation, 1, null);
+        WorkflowOf(ctx.Saga) switch
+        {
+            { Approval: { } policy } => RequestApproval(ctx, policy),
+            { HumanApprovalTimeout: { } wait } => RequestHumanApproval(ctx, wait),
+            _ => StartStep(ctx, IncidentSteps.Remediation, 1, null),
+        };
 
     /// <summary>Asks for a fresh approval deliberation (the next request of the incident) and waits for its conclusion.</summary>
     private Task RequestApproval(BehaviorContext<IncidentState> ctx, DeliberationPolicy policy)
@@ -126,8 +129,9 @@ public sealed partial class IncidentStateMachine
     {
         var incident = ctx.Saga;
         var now = _clock.GetUtcNow();
-        var detail = $"the approval deliberation {incident.ApprovalDeliberationId} did not conclude within "
-            + Hosting.Durations.Format(StepTimeoutOf(incident));
+        var detail = incident.Approval?.Kind == HumanApprovalKind
+            ? $"no human approved or denied remediation within {Hosting.Durations.Format(StepTimeoutOf(incident))}"
+            : $"the approval deliberation {incident.ApprovalDeliberationId} did not conclude within " + Hosting.Durations.Format(StepTimeoutOf(incident));
         IncidentTelemetry.StepEnded(ctx, incident, Outcomes.TimedOut, detail, now);
         Record(incident, IncidentSteps.Approval, incident.StepAttempt, "step failed", detail);
         if (incident.Approval is { } approval)
@@ -155,7 +159,7 @@ public sealed partial class IncidentStateMachine
     private TimeSpan StepTimeoutOf(IncidentState incident) =>
         incident.CurrentStep == IncidentSteps.Approval && incident.Approval is { } approval
             ? approval.Timeout
-            : _workflow.Step(incident.CurrentStep).Timeout;
+            : WorkflowOf(incident).Step(incident.CurrentStep).Timeout;
 
     /// <summary>
     /// One line on the conclusion: "deny by 2 of 3 in round 1 (change-policy: service frozen; ...)" with the reasons of those

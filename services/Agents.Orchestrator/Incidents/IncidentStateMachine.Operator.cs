@@ -27,8 +27,9 @@ public sealed partial class IncidentStateMachine
         var versions = incident.Revisions.Where(r => r.Segment == segment).ToList();
         // The version before the current one that had a value: a version cleared by a re-run is skipped.
         var restored = versions.Count < 2 ? null : versions[..^1].LastOrDefault(r => r.Value is not null);
-        var refusal = !IncidentSegments.All.Contains(segment)
-            ? $"'{segment}' is not a segment; use one of {string.Join(", ", IncidentSegments.All)}"
+        var segments = IncidentSegments.All.Concat(WorkflowOf(incident).Sequence.Where(s => !s.IsBuiltIn).Select(s => s.Name)).ToList();
+        var refusal = !segments.Contains(segment)
+            ? $"'{segment}' is not a segment; use one of {string.Join(", ", segments)}"
             : NotEnded(incident) ?? (restored is null
                 ? $"the {segment} segment has no earlier version with a value to restore ({versions.Count} version(s); a re-run makes new ones)"
                 : null);
@@ -54,9 +55,10 @@ public sealed partial class IncidentStateMachine
     /// <summary>Why a re-run from <paramref name="fromStep"/> makes no sense now, or null when it does.</summary>
     private string? RerunRefusal(IncidentState incident, string fromStep)
     {
-        if (!IncidentSteps.Agents.Contains(fromStep))
+        var workflow = WorkflowOf(incident);
+        if (workflow.Find(fromStep) is null)
         {
-            return $"'{fromStep}' is not a step; use one of {string.Join(", ", IncidentSteps.Agents)}";
+            return $"'{fromStep}' is not a step of the incident's workflow {workflow.Name}; use one of {string.Join(", ", workflow.Sequence.Select(s => s.Name))}";
         }
 
         return NotEnded(incident) ?? fromStep switch
@@ -64,6 +66,7 @@ public sealed partial class IncidentStateMachine
             IncidentSteps.Context when incident.Triage is null => "there is no alert segment to collect context for: re-run from triage",
             IncidentSteps.Investigation when incident.Context is null => "there is no context segment to investigate: re-run from context or earlier",
             IncidentSteps.Remediation when incident.Hypothesis is null => "there is no hypothesis segment to remediate: re-run from investigation or earlier",
+            _ when !IncidentSteps.Agents.Contains(fromStep) && incident.Triage is null => $"there is no alert segment for {fromStep} to work on: re-run from triage",
             _ => null,
         };
     }
@@ -74,8 +77,9 @@ public sealed partial class IncidentStateMachine
         var incident = ctx.Saga;
         var fromStep = ctx.Message.FromStep;
         var previousOutcome = incident.CurrentState;
-        var laterSteps = IncidentSteps.Agents.SkipWhile(step => step != fromStep).ToHashSet();
-        var cleared = IncidentSegments.All.Where(s => laterSteps.Contains(IncidentSegments.OwnerStep(s))).ToList();
+        var laterSteps = WorkflowOf(incident).Sequence.Select(s => s.Name).SkipWhile(step => step != fromStep).ToHashSet();
+        var cleared = IncidentSegments.All.Where(s => laterSteps.Contains(IncidentSegments.OwnerStep(s)))
+            .Concat(incident.StepResults.Keys.Where(laterSteps.Contains)).ToList();
         foreach (var segment in cleared)
         {
             var version = incident.Revisions.Where(r => r.Segment == segment).Select(r => r.Version).DefaultIfEmpty(0).Max() + 1;
@@ -160,6 +164,20 @@ public sealed partial class IncidentStateMachine
                 break;
             case IncidentSegments.Notifications:
                 incident.Notifications = value?.Deserialize<List<NotificationRecord>>(RevisionJson) ?? [];
+                break;
+            default:
+                // A plug-in step's segment.
+                var results = new Dictionary<string, JsonElement>(incident.StepResults);
+                if (value is { } result)
+                {
+                    results[segment] = result;
+                }
+                else
+                {
+                    results.Remove(segment);
+                }
+
+                incident.StepResults = results;
                 break;
         }
     }

@@ -30,8 +30,23 @@ public sealed partial class IncidentStateMachine
         incident.TraceId = Activity.Current?.TraceId.ToString();
         incident.TraceParent = Activity.Current?.Id;
         Record(incident, IncidentSteps.Intake, 1, "alert received", $"{alert.Format} alert from {alert.Source}: {alert.Summary}");
+        ChooseWorkflow(incident);
         OrchestratorLog.IncidentOpened(_logger, incident.CorrelationId, alert.Fingerprint, alert.Summary);
         await StartStep(ctx, IncidentSteps.Triage, 1, null);
+    }
+
+    /// <summary>
+    /// The alert that opened the incident was delivered again (a retry after its commands failed to go out, or a
+    /// redelivery after a broker outage): the awaited step's command is sent again. An agent that already had it answers
+    /// twice; the second reply is ignored as stale.
+    /// </summary>
+    private Task OpenedAgain(BehaviorContext<IncidentState, AlertReceived> ctx)
+    {
+        var incident = ctx.Saga;
+        Record(incident, incident.CurrentStep, incident.StepAttempt, "resumed",
+            $"the alert that opened the incident was delivered again; {incident.CurrentStep} attempt {incident.StepAttempt} sent again");
+        return SendAwaitedCommand(ctx, incident.Timeline
+            .LastOrDefault(t => t.Step == incident.CurrentStep && t.Attempt == incident.StepAttempt - 1 && t.Event == "step failed")?.Detail);
     }
 
     private void AttachDuplicate(BehaviorContext<IncidentState, AlertReceived> ctx)
@@ -69,13 +84,13 @@ public sealed partial class IncidentStateMachine
         ctx.Saga.Triage = result;
         Written(ctx.Saga, IncidentSegments.Alert, result, ctx.Message.Attempt, "alert segment written",
             $"{result.Severity} {result.ErrorType} on {result.Service}: {result.Rationale}");
-        if (_workflow.ShortCircuitSeverities.Contains(result.Severity))
+        if (WorkflowOf(ctx.Saga).ShortCircuitSeverities.Contains(result.Severity))
         {
             ctx.Saga.PendingOutcome = IncidentStatuses.Closed;
             return StartNotification(ctx, NotificationKinds.LowPriority, 1);
         }
 
-        return StartStep(ctx, IncidentSteps.Context, 1, null);
+        return Advance(ctx, IncidentSteps.Triage);
     }
 
     private Task OnContextCollected(BehaviorContext<IncidentState, IncidentContextCollected> ctx)
@@ -91,7 +106,7 @@ public sealed partial class IncidentStateMachine
         ctx.Saga.Context = context;
         Written(ctx.Saga, IncidentSegments.Context, context, ctx.Message.Attempt, "context segment written",
             $"{context.RecentDeploys.Count} deploy(s), {context.Metrics.Count} metric(s) from {string.Join(", ", context.Sources)}");
-        return StartStep(ctx, IncidentSteps.Investigation, 1, null);
+        return Advance(ctx, IncidentSteps.Context);
     }
 
     private Task OnInvestigated(BehaviorContext<IncidentState, IncidentInvestigated> ctx)
@@ -107,13 +122,14 @@ public sealed partial class IncidentStateMachine
         ctx.Saga.Hypothesis = hypothesis;
         Written(ctx.Saga, IncidentSegments.Hypothesis, hypothesis, ctx.Message.Attempt, "hypothesis segment written",
             string.Create(CultureInfo.InvariantCulture, $"{hypothesis.Category} ({hypothesis.Confidence:0.00}): {hypothesis.Summary}"));
-        if (hypothesis.Confidence < _workflow.MinimumConfidence)
+        var minimum = WorkflowOf(ctx.Saga).MinimumConfidence;
+        if (hypothesis.Confidence < minimum)
         {
             return Escalate(ctx, string.Create(CultureInfo.InvariantCulture,
-                $"the investigation is not confident enough to act ({hypothesis.Confidence:0.00} < {_workflow.MinimumConfidence:0.00}): {hypothesis.Summary}"));
+                $"the investigation is not confident enough to act ({hypothesis.Confidence:0.00} < {minimum:0.00}): {hypothesis.Summary}"));
         }
 
-        return StartRemediation(ctx);
+        return Advance(ctx, IncidentSteps.Investigation);
     }
 
     private Task OnRemediated(BehaviorContext<IncidentState, IncidentRemediated> ctx)
@@ -129,8 +145,7 @@ public sealed partial class IncidentStateMachine
         ctx.Saga.Remediation = result;
         Written(ctx.Saga, IncidentSegments.Remediation, result, ctx.Message.Attempt, "remediation segment written",
             $"{result.ActionId}{(result.DryRun ? " (dry run)" : "")}: {result.Outcome}");
-        ctx.Saga.PendingOutcome = IncidentStatuses.Resolved;
-        return StartNotification(ctx, NotificationKinds.Resolution, 1);
+        return Advance(ctx, IncidentSteps.Remediation);
     }
 
     private Task OnNotified(BehaviorContext<IncidentState, IncidentNotified> ctx)
@@ -156,7 +171,7 @@ public sealed partial class IncidentStateMachine
         var incident = ctx.Saga;
         var step = incident.CurrentStep;
         var attempt = incident.StepAttempt;
-        var policy = _workflow.Step(step);
+        var policy = WorkflowOf(incident).Step(step);
         IncidentTelemetry.StepEnded(ctx, incident, outcome, reason, _clock.GetUtcNow());
         Record(incident, step, attempt, "step failed", reason);
         OrchestratorLog.StepFailed(_logger, incident.CorrelationId, step, attempt, policy.Attempts, reason);
@@ -226,6 +241,7 @@ public sealed partial class IncidentStateMachine
             IncidentSteps.Investigation => Investigating,
             IncidentSteps.Approval => AwaitingApproval,
             IncidentSteps.Remediation => Remediating,
+            _ when IsPlugin(incident, step) => RunningStep,
             _ => throw new InvalidOperationException($"'{step}' is not a step StartStep runs (notification has StartNotification)."),
         });
     }
@@ -251,9 +267,24 @@ public sealed partial class IncidentStateMachine
     /// Sends the command of the step and attempt the incident awaits (again, when resuming after a restart); the span
     /// that sends it is the parent of the step's span when it is in the incident's trace, the incident's first span otherwise.
     /// </summary>
-    private static async Task SendAwaitedCommand(BehaviorContext<IncidentState> ctx, string? previousFailure)
+    private async Task SendAwaitedCommand(BehaviorContext<IncidentState> ctx, string? previousFailure)
     {
         var incident = ctx.Saga;
+        if (incident.CurrentStep == IncidentSteps.Approval && incident.Approval?.Kind == HumanApprovalKind)
+        {
+            // A human's decision comes through the API; the page asking for it goes outside the workflow's steps (again
+            // after a restart: a second page is better than none).
+            await Send(ctx, AgentQueues.Notification, new NotifyIncident
+            {
+                IncidentId = incident.CorrelationId,
+                Attempt = EmergencyAttempt,
+                Kind = NotificationKinds.ApprovalRequest,
+                Incident = Snapshot(incident, incident.CurrentState),
+                Reason = $"remediation waits for your approval until {(incident.Approval.RequestedAt + incident.Approval.Timeout):u}",
+            });
+            return;
+        }
+
         var attempt = incident.StepAttempt;
         // Work that arrived outside the incident's trace (an operator's re-run) still hangs its step span in it.
         incident.StepTraceParent = Activity.Current is { } current && current.TraceId.ToString() == incident.TraceId
@@ -289,6 +320,8 @@ public sealed partial class IncidentStateMachine
                 Incident = Snapshot(incident, incident.PendingOutcome ?? incident.CurrentState),
                 Reason = NotificationKinds.PagesHuman(incident.NotificationKind ?? NotificationKinds.Escalation) ? incident.EscalationReason : null,
             }),
+            _ when IsPlugin(incident, incident.CurrentStep) => (WorkflowOf(incident).Find(incident.CurrentStep)!.Agent ?? incident.CurrentStep,
+                PluginCommand(incident, WorkflowOf(incident), previousFailure)),
             _ => throw new InvalidOperationException($"'{incident.CurrentStep}' is not a step the orchestrator dispatches."),
         };
 
@@ -351,7 +384,7 @@ public sealed partial class IncidentStateMachine
     private void Written<T>(IncidentState incident, string segment, T value, int attempt, string what, string? detail)
     {
         var now = _clock.GetUtcNow();
-        var step = IncidentSegments.OwnerStep(segment);
+        var step = IncidentSegments.All.Contains(segment) ? IncidentSegments.OwnerStep(segment) : segment;
         var version = incident.Revisions.Where(r => r.Segment == segment).Select(r => r.Version).DefaultIfEmpty(0).Max() + 1;
         Revise(incident, segment, version, step, attempt, "written", JsonSerializer.SerializeToElement(value, RevisionJson));
         Record(incident, new TimelineEntry

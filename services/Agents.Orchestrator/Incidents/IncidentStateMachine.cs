@@ -6,7 +6,9 @@ using Agents.Contracts.Incidents;
 using Agents.Contracts.Investigation;
 using Agents.Contracts.Notification;
 using Agents.Contracts.Remediation;
+using Agents.Contracts.Steps;
 using Agents.Contracts.Triage;
+using Agents.Hosting.Catalog;
 using Agents.Orchestrator.Workflows;
 using MassTransit;
 using Microsoft.Extensions.Logging;
@@ -15,20 +17,24 @@ using Outcomes = Agents.Hosting.AgentsTelemetry.Outcomes;
 namespace Agents.Orchestrator.Incidents;
 
 /// <summary>
-/// The sole router of an incident: triage, then (unless the severity short-circuits) context,
-/// investigation, remediation (behind the workflow's optional approval gate, <c>IncidentStateMachine.Approval.cs</c>)
-/// and notification. Every reply is checked against the step and attempt the incident waits for; anything else is
-/// recorded in the timeline and ignored. The routing decisions are in <c>IncidentStateMachine.Routing.cs</c>.
+/// The sole router of an incident: the routing rules of the workflow file choose its workflow when it opens, and the
+/// incident then runs that workflow's steps in order: triage, then (unless the severity short-circuits) the steps the
+/// workflow lists (context, investigation, plug-in steps, remediation behind the optional approval gate,
+/// <c>IncidentStateMachine.Approval.cs</c>), and notification. Every reply is checked against the step and attempt the
+/// incident waits for; anything else is recorded in the timeline and ignored. The routing decisions are in
+/// <c>IncidentStateMachine.Routing.cs</c>, plug-in steps in <c>IncidentStateMachine.Plugins.cs</c>.
 /// </summary>
 public sealed partial class IncidentStateMachine : MassTransitStateMachine<IncidentState>
 {
-    private readonly IncidentWorkflow _workflow;
+    private readonly WorkflowCatalog _workflows;
+    private readonly ServiceCatalog? _catalog;
     private readonly TimeProvider _clock;
     private readonly ILogger<IncidentStateMachine> _logger;
 
-    public IncidentStateMachine(IncidentWorkflow workflow, TimeProvider clock, ILogger<IncidentStateMachine> logger)
+    public IncidentStateMachine(WorkflowCatalog workflows, TimeProvider clock, ILogger<IncidentStateMachine> logger, ServiceCatalog? catalog = null)
     {
-        _workflow = workflow;
+        _workflows = workflows;
+        _catalog = catalog;
         _clock = clock;
         _logger = logger;
 
@@ -63,6 +69,9 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
         Reply(() => Notified, m => m.IncidentId);
         Reply(() => NotificationFailed, m => m.IncidentId);
         Reply(() => NotificationFaulted, m => m.Message.IncidentId);
+        Reply(() => PluginCompleted, m => m.IncidentId);
+        Reply(() => PluginFailed, m => m.IncidentId);
+        Reply(() => PluginFaulted, m => m.Message.IncidentId);
 
         Event(() => ResumeRequested, e =>
         {
@@ -75,7 +84,7 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
             e.CorrelateBy((incident, ctx) => incident.ApprovalDeliberationId == ctx.Message.DeliberationId);
             e.OnMissingInstance(m => m.ExecuteAsync(ctx =>
             {
-                if (ctx.Message.Kind == (_workflow.Approval?.Kind ?? RemediationApproval.Kind))
+                if (ctx.Message.Kind == RemediationApproval.Kind || _workflows.Current.Workflows.Values.Any(w => w.Approval?.Kind == ctx.Message.Kind))
                 {
                     OrchestratorLog.ApprovalWithoutIncident(_logger, ctx.Message.DeliberationId, ctx.Message.Kind, ctx.Message.Outcome);
                 }
@@ -87,6 +96,7 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
         OperatorCommand(() => RerunRequested, m => m.IncidentId);
         OperatorCommand(() => AcknowledgeRequested, m => m.IncidentId);
         OperatorCommand(() => ResolveRequested, m => m.IncidentId);
+        OperatorCommand(() => ApprovalDecided, m => m.IncidentId);
         Event(() => StaleCloseRequested, e =>
         {
             e.CorrelateById(ctx => ctx.Message.IncidentId);
@@ -103,7 +113,14 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
             Route(When(AlertReceived), Open));
 
         DuringAny(
-            When(AlertReceived).Then(AttachDuplicate),
+            // The very message that opened the incident (same IncidentId), retried or redelivered: its first handling
+            // saved the incident, but its commands leave only after the save (in-memory outbox) and may never have reached
+            // the broker. Send the awaited command again, as a resume does; a repeat of the alert (another message) attaches.
+            When(AlertReceived).IfElse(ctx => ctx.Message.IncidentId == ctx.Saga.CorrelationId,
+                again => again.IfElse(ctx => !IsEnded(ctx.Saga),
+                    inFlight => Route(inFlight, OpenedAgain),
+                    ended => ended.Then(_ => { })),
+                repeat => repeat.Then(AttachDuplicate)),
             When(AlertStatusReported).Then(RecordSourceStatus),
             When(ResumeRequested).IfElse(ctx => !IsEnded(ctx.Saga),
                 inFlight => Route(inFlight, Resume),
@@ -116,6 +133,9 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
             // None of these touches the awaited step (its timeout stays scheduled, or was cancelled when the incident ended): not routed.
             When(AcknowledgeRequested).ThenAsync(Acknowledge),
             When(ResolveRequested).ThenAsync(ResolveByOperator),
+            When(ApprovalDecided).IfElse(ctx => IsAwaitingHuman(ctx.Saga),
+                awaited => Route(awaited, OnApprovalDecided),
+                refused => refused.ThenAsync(ctx => Refuse(ctx, ctx.Message.IncidentId, HumanApprovalRefusal(ctx.Saga), OperatorText.Actor(ctx.Message.Actor)))),
             When(StaleCloseRequested).ThenAsync(CloseStale),
             When(StepTimeout.Received).IfElse(ctx => IsAwaited(ctx.Saga, ctx.Message.Step, ctx.Message.Attempt),
                 awaited => Route(awaited, ctx => ctx.Saga.CurrentStep == IncidentSteps.Approval
@@ -141,6 +161,9 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
         Step(IncidentSteps.Notification, Notified, m => m.Attempt, OnNotified);
         Step(IncidentSteps.Notification, NotificationFailed, m => m.Attempt, ctx => StepFailed(ctx, ctx.Message.Reason, Outcomes.Failed));
         Step(IncidentSteps.Notification, NotificationFaulted, m => m.Message.Attempt, ctx => StepFailed(ctx, Describe(ctx.Message), Outcomes.Failed));
+        PluginStep(PluginCompleted, m => m.Step, m => m.Attempt, OnPluginCompleted);
+        PluginStep(PluginFailed, m => m.Step, m => m.Attempt, ctx => StepFailed(ctx, Bounded(ctx.Message.Reason), Outcomes.Failed));
+        PluginStep(PluginFaulted, m => m.Message.Step, m => m.Message.Attempt, ctx => StepFailed(ctx, Describe(ctx.Message), Outcomes.Failed));
     }
 
     /// <summary>The attempt number of an emergency page, sent outside the workflow: it never matches an awaited step.</summary>
@@ -154,6 +177,9 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
     public State AwaitingApproval { get; } = null!;
     public State Remediating { get; } = null!;
     public State Notifying { get; } = null!;
+
+    /// <summary>A plug-in step of the workflow runs (<see cref="IncidentState.CurrentStep"/> names it).</summary>
+    public State RunningStep { get; } = null!;
     public State Resolved { get; } = null!;
     public State Closed { get; } = null!;
     public State Escalated { get; } = null!;
@@ -177,6 +203,9 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
     public Event<IncidentNotified> Notified { get; } = null!;
     public Event<IncidentNotificationFailed> NotificationFailed { get; } = null!;
     public Event<Fault<NotifyIncident>> NotificationFaulted { get; } = null!;
+    public Event<IncidentStepCompleted> PluginCompleted { get; } = null!;
+    public Event<IncidentStepFailed> PluginFailed { get; } = null!;
+    public Event<Fault<RunIncidentStep>> PluginFaulted { get; } = null!;
 
     public Event<ResumeIncident> ResumeRequested { get; } = null!;
     public Event<RollbackSegment> RollbackRequested { get; } = null!;
@@ -184,6 +213,7 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
     public Event<AcknowledgeIncident> AcknowledgeRequested { get; } = null!;
     public Event<ResolveIncident> ResolveRequested { get; } = null!;
     public Event<CloseStaleIncident> StaleCloseRequested { get; } = null!;
+    public Event<DecideApproval> ApprovalDecided { get; } = null!;
 
     public Schedule<IncidentState, StepTimedOut> StepTimeout { get; } = null!;
 

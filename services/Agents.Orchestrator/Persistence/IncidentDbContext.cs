@@ -59,6 +59,9 @@ public sealed class IncidentDbContext(DbContextOptions<IncidentDbContext> option
         incident.Property(i => i.StepTimeoutTokenId).HasColumnName("step_timeout_token_id");
         incident.Property(i => i.ApprovalRequests).HasColumnName("approval_requests");
         incident.Property(i => i.ApprovalDeliberationId).HasColumnName("approval_deliberation_id");
+        incident.Property(i => i.WorkflowName).HasColumnName("workflow_name").HasMaxLength(128);
+        incident.Property(i => i.WorkflowVersion).HasColumnName("workflow_version").HasMaxLength(32);
+        incident.Property(i => i.WorkflowRule).HasColumnName("workflow_rule").HasMaxLength(256);
 
         Json(incident.Property(i => i.Alert).HasColumnName("alert").IsRequired());
         Json(incident.Property(i => i.Triage).HasColumnName("triage"));
@@ -70,6 +73,8 @@ public sealed class IncidentDbContext(DbContextOptions<IncidentDbContext> option
         Json(incident.Property(i => i.Timeline).HasColumnName("timeline").IsRequired());
         Json(incident.Property(i => i.Revisions).HasColumnName("revisions").IsRequired());
         Json(incident.Property(i => i.Tokens).HasColumnName("tokens").IsRequired());
+        Json(incident.Property(i => i.Workflow).HasColumnName("workflow"));
+        Json(incident.Property(i => i.StepResults).HasColumnName("step_results").IsRequired());
 
         // A burst of identical alerts opens one incident: the losers of the race hit this index and are retried,
         // and then find the open incident and attach to it.

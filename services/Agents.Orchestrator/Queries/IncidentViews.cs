@@ -24,6 +24,9 @@ internal static class IncidentViews
     {
         Summary = Summary(incident),
         TraceId = incident.TraceId,
+        Workflow = incident.WorkflowName,
+        WorkflowRule = incident.WorkflowRule,
+        WorkflowVersion = incident.WorkflowVersion,
         EscalationReason = incident.EscalationReason,
         FailureReason = incident.FailureReason,
         Alert = incident.Alert,
@@ -32,6 +35,7 @@ internal static class IncidentViews
         Hypothesis = incident.Hypothesis,
         Approval = incident.Approval,
         Remediation = incident.Remediation,
+        Steps = incident.StepResults,
         Notifications = incident.Notifications,
         Timeline = incident.Timeline,
         Tokens = incident.Tokens,

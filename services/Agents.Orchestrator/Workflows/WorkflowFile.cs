@@ -1,43 +1,46 @@
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
 namespace Agents.Orchestrator.Workflows;
 
-/// <summary>The shape of the workflow YAML file, before validation.</summary>
+/// <summary>
+/// The workflow YAML file read into YAML's representation model (which keeps the order of every mapping and the
+/// place of every node), before validation: its top-level sections.
+/// </summary>
 internal sealed class WorkflowFile
 {
-    public Dictionary<string, WorkflowDefinition> Workflows { get; set; } = [];
+    public static IReadOnlyList<string> Keys { get; } = ["routing", "workflows", "deliberations"];
 
-    public Dictionary<string, DeliberationDefinition?>? Deliberations { get; set; }
+    private WorkflowFile(WorkflowYamlSection? root) => Root = root;
 
-    internal sealed class WorkflowDefinition
+    /// <summary>The file's mapping; null for a file with nothing in it, or whose top level is not a mapping (reported).</summary>
+    public WorkflowYamlSection? Root { get; }
+
+    /// <summary>Reads the text; broken YAML or a second document throws at once, anything else is left to the validation.</summary>
+    public static WorkflowFile Read(string yaml, string origin, WorkflowYamlErrors errors)
     {
-        public List<string>? ShortCircuitSeverities { get; set; }
+        YamlNode? root;
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(yaml));
+            if (stream.Documents.Count > 1)
+            {
+                var second = stream.Documents[1].RootNode.Start;
+                throw new WorkflowConfigurationException(
+                    $"Workflow file '{origin}' is invalid: line {second.Line}, column {second.Column}: a second YAML document; the workflow file is one document");
+            }
 
-        public double? MinimumConfidence { get; set; }
+            root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
+        }
+        catch (YamlException ex)
+        {
+            throw new WorkflowConfigurationException(
+                $"Workflow file '{origin}' is not valid YAML: line {ex.Start.Line}, column {ex.Start.Column}: {Innermost(ex).Message}");
+        }
 
-        public Dictionary<string, StepDefinition>? Steps { get; set; }
-
-        /// <summary>The deliberation (a name of the <c>deliberations:</c> section) that must approve remediation; absent: no gate.</summary>
-        public string? Approval { get; set; }
+        return new WorkflowFile(root is null || WorkflowYamlSection.IsNullNode(root) ? null : WorkflowYamlSection.Read(errors, root, "", Keys));
     }
 
-    internal sealed class StepDefinition
-    {
-        public string? Timeout { get; set; }
-
-        public int? Attempts { get; set; }
-
-        public string? OnExhausted { get; set; }
-    }
-
-    internal sealed class DeliberationDefinition
-    {
-        public List<string>? Participants { get; set; }
-
-        public int? Threshold { get; set; }
-
-        public int? MaxRounds { get; set; }
-
-        public string? RoundTimeout { get; set; }
-
-        public List<string>? Decisions { get; set; }
-    }
+    private static Exception Innermost(Exception ex) => ex.InnerException is { } inner ? Innermost(inner) : ex;
 }

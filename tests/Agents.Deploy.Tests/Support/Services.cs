@@ -24,11 +24,17 @@ internal static partial class Services
         };
 
     /// <summary>
-    /// The scalable services (agents and participants), each with the queues it consumes: its Deployment has the
-    /// service's name and is autoscaled on those queues. An incident agent consumes the queue of its name.
+    /// The plug-in agents the repository ships (docs/plugin-agents.md): each consumes the queue of its name (a workflow
+    /// step's <c>agent:</c>), and its service and Deployment have that name too.
+    /// </summary>
+    public static readonly IReadOnlyList<string> PluginAgents = ["change-freeze"];
+
+    /// <summary>
+    /// The scalable services (agents, plug-in agents and participants), each with the queues it consumes: its Deployment
+    /// has the service's name and is autoscaled on those queues. An incident or plug-in agent consumes the queue of its name.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> Queues =
-        Agents.Select(agent => KeyValuePair.Create(agent, (IReadOnlyList<string>)[agent]))
+        Agents.Concat(PluginAgents).Select(agent => KeyValuePair.Create(agent, (IReadOnlyList<string>)[agent]))
             .Concat(ParticipantServices)
             .ToDictionary(StringComparer.Ordinal);
 
@@ -109,8 +115,9 @@ internal static partial class Services
     /// </summary>
     public const int HostShutdownSeconds = 40;
 
-    /// <summary>The project name of a service: api → Agents.Api.</summary>
-    public static string Project(string service) => "Agents." + char.ToUpperInvariant(service[0]) + service[1..];
+    /// <summary>The project name of a service: api → Agents.Api, change-freeze → Agents.ChangeFreeze.</summary>
+    public static string Project(string service) =>
+        "Agents." + string.Concat(service.Split('-').Select(part => char.ToUpperInvariant(part[0]) + part[1..]));
 
     [GeneratedRegex(@"^Ingress(__|:)Sources(__|:).+(__|:)(Token|Password|Secret|PreviousSecret)$", RegexOptions.IgnoreCase)]
     private static partial Regex IngressCredential();

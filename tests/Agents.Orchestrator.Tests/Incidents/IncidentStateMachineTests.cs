@@ -382,6 +382,26 @@ public sealed class IncidentStateMachineTests
     }
 
     [Fact]
+    public async Task Redelivered_opening_alert_sends_the_awaited_command_again_instead_of_attaching_a_duplicate()
+    {
+        // A broker outage after the incident was saved but before the in-memory outbox sent its TriageIncident: the
+        // AlertReceived is retried or redelivered, finds the saved incident, and must not leave it without its command.
+        await using var h = await SagaHarness.Start();
+        var id = await h.RaiseAlert();
+        await h.WaitSent<TriageIncident>(m => m.IncidentId == id);
+
+        await h.Publish(new AlertReceived { IncidentId = id, Alert = Samples.Alert(), ReceivedAt = DateTimeOffset.UtcNow });
+
+        await h.WaitSent<TriageIncident>(m => m.IncidentId == id && h.Sent<TriageIncident>(x => x.IncidentId == id).Count == 2);
+        var incident = h.Saga.Sagas.Contains(id)!;
+        Assert.Equal(1, incident.AlertCount);
+        Assert.DoesNotContain(incident.Timeline, t => t.Event == "duplicate alert attached");
+        Assert.Contains(incident.Timeline, t => t.Event == "resumed" && t.Step == IncidentSteps.Triage && t.Attempt == 1);
+        await h.Publish(new IncidentTriaged { IncidentId = id, Attempt = 1, Result = Samples.Triage() });
+        await h.InState(id, h.Machine.CollectingContext);
+    }
+
+    [Fact]
     public async Task Resolved_source_status_is_recorded_on_the_open_incident_and_starts_none()
     {
         await using var h = await SagaHarness.Start();

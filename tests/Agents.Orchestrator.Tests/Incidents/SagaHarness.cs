@@ -31,12 +31,21 @@ internal sealed class SagaHarness : IAsyncDisposable
 
     public SwitchableClock Clock { get; }
 
-    public static async Task<SagaHarness> Start(IncidentWorkflow? workflow = null)
+    public static Task<SagaHarness> Start(IncidentWorkflow? workflow = null) => Start(WorkflowCatalog.Of(workflow ?? IncidentWorkflow.Default));
+
+    /// <summary>A harness whose orchestrator routes by <paramref name="workflows"/> (tests may replace its set, as a reload does).</summary>
+    public static async Task<SagaHarness> Start(WorkflowCatalog workflows, Agents.Hosting.Catalog.ServiceCatalog? catalog = null)
     {
         var clock = new SwitchableClock();
-        var provider = new ServiceCollection()
+        var services = new ServiceCollection();
+        if (catalog is not null)
+        {
+            services.AddSingleton(catalog);
+        }
+
+        var provider = services
             .AddLogging()
-            .AddSingleton(workflow ?? IncidentWorkflow.Default)
+            .AddSingleton(workflows)
             .AddSingleton<TimeProvider>(clock)
             .AddMassTransitTestHarness(x =>
             {

@@ -165,7 +165,7 @@ public sealed class StaleIncidentSweeperTests
     {
         var provider = new ServiceCollection()
             .AddLogging()
-            .AddSingleton(IncidentWorkflow.Default)
+            .AddSingleton(WorkflowCatalog.Of(IncidentWorkflow.Default))
             .AddSingleton(TimeProvider.System)
             .AddSingleton(Options.Create(new OrchestratorOptions()))
             .AddDbContextFactory<IncidentDbContext>(o => o.UseNpgsql(connectionString, IncidentStore.Configure))

@@ -87,7 +87,9 @@ public sealed class ApprovalLoaderTests
                 approval: incident-approval
             """, "incident-response", "bare.yaml"));
 
-        Assert.Contains("Workflow 'incident-response' in 'bad.yaml' is invalid", ex.Message);
+        // The whole file is validated now (every workflow, the routing): the message names the file.
+        Assert.Contains("Workflow file 'bad.yaml' is invalid (1 problem)", ex.Message);
+        Assert.Contains("line 3, column 15: workflows.incident-response.approval: ", ex.Message);
         Assert.Contains("approval: 'change-board' is not a deliberation of the file's deliberations: section (it has: claim-adjudication, incident-approval)", ex.Message);
         Assert.Contains("approval: 'incident-approval' is not a deliberation of the file's deliberations: section (it has: none)", none.Message);
     }

@@ -22,7 +22,7 @@ public sealed class WorkflowLoaderTests
     }
 
     [Fact]
-    public void Steps_left_out_take_the_defaults_and_durations_accept_units()
+    public void Fields_left_out_take_the_defaults_and_durations_accept_units()
     {
         var workflow = WorkflowLoader.Parse(
             """
@@ -30,15 +30,37 @@ public sealed class WorkflowLoaderTests
               fast:
                 shortCircuitSeverities: [low, medium]
                 steps:
-                  investigation: { timeout: 1500ms, attempts: 3, onExhausted: fail }
                   triage: { timeout: 2m }
+                  context:
+                  investigation: { timeout: 1500ms, attempts: 3, onExhausted: fail }
+                  remediation: {}
+                  notification: { attempts: 1 }
             """, "fast", "test.yaml");
 
         Assert.Equal(new StepPolicy(TimeSpan.FromMilliseconds(1500), 3, ExhaustedPolicies.Fail), workflow.Step(IncidentSteps.Investigation));
         Assert.Equal(ExhaustedPolicies.Escalate, workflow.Step(IncidentSteps.Triage).OnExhausted);
         Assert.Equal(new StepPolicy(TimeSpan.FromMinutes(2), 2), workflow.Step(IncidentSteps.Triage));
         Assert.Equal(IncidentWorkflow.Default.Step(IncidentSteps.Context), workflow.Step(IncidentSteps.Context));
+        Assert.Equal(IncidentWorkflow.Default.Step(IncidentSteps.Remediation), workflow.Step(IncidentSteps.Remediation));
+        Assert.Equal(new StepPolicy(TimeSpan.FromSeconds(30), 1), workflow.Step(IncidentSteps.Notification));
         Assert.Contains(Severities.Medium, workflow.ShortCircuitSeverities);
+    }
+
+    [Fact]
+    public void Without_steps_a_workflow_has_the_five_built_in_steps_with_their_defaults()
+    {
+        var workflow = WorkflowLoader.Parse("workflows:\n  plain: { minimumConfidence: 0.7 }\n", "plain", "test.yaml");
+
+        Assert.Equal(IncidentSteps.Agents, workflow.Sequence.Select(s => s.Name));
+        Assert.All(workflow.Sequence, s => Assert.True(s.IsBuiltIn && s.Agent is null && s.Settings is null && s.When is null));
+        foreach (var step in IncidentSteps.Agents)
+        {
+            Assert.Equal(IncidentWorkflow.Default.Step(step), workflow.Step(step));
+        }
+
+        Assert.Equal(0.7, workflow.MinimumConfidence);
+        Assert.Empty(workflow.ShortCircuitSeverities);
+        Assert.Null(workflow.HumanApprovalTimeout);
     }
 
     [Fact]
@@ -55,7 +77,7 @@ public sealed class WorkflowLoaderTests
                   investigation: { attempts: 0 }
                   context: { onExhausted: shrug }
                   remediation: { attempts: 3 }
-                  deploy: { attempts: 1 }
+                  Deploy: { attempts: 1 }
             """, "incident-response", "bad.yaml"));
 
         Assert.Contains("'bad.yaml'", ex.Message);
@@ -65,7 +87,8 @@ public sealed class WorkflowLoaderTests
         Assert.Contains("steps.investigation.attempts: 0", ex.Message);
         Assert.Contains("steps.context.onExhausted: 'shrug' is not one of escalate, fail", ex.Message);
         Assert.Contains("remediation is never retried blindly", ex.Message);
-        Assert.Contains("'deploy' is not a step", ex.Message);
+        // Any other step name is a plug-in step now; it must still be a lower-case kebab-case name.
+        Assert.Contains("steps.Deploy: 'Deploy' is not a lower-case kebab-case name", ex.Message);
     }
 
     [Fact]

@@ -264,6 +264,11 @@ namespace Agents.Orchestrator.Persistence.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("step_attempt");
 
+                    b.Property<string>("StepResults")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("step_results");
+
                     b.Property<DateTimeOffset>("StepStartedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("step_started_at");
@@ -304,6 +309,25 @@ namespace Agents.Orchestrator.Persistence.Migrations
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
+
+                    b.Property<string>("Workflow")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("workflow");
+
+                    b.Property<string>("WorkflowName")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("workflow_name");
+
+                    b.Property<string>("WorkflowRule")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("workflow_rule");
+
+                    b.Property<string>("WorkflowVersion")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("workflow_version");
 
                     b.HasKey("CorrelationId");
 
