@@ -63,9 +63,21 @@ mkdir -p "$RESULTS"
 # sudo; sudo -n without a terminal). kubectl: the `kubectl` package where Google's apt repository is configured,
 # else Debian's kubernetes-client.
 ensure_tool() { # ensure_tool COMMAND PACKAGE...
-    local tool=$1 package
+    local tool=$1
     shift
     command -v "$tool" >/dev/null 2>&1 && return 0
+    install_for "$tool" "$@"
+}
+# Debian's python3 (/usr/bin/python3, where apt installs modules; a pyenv python3 on PATH does not see them).
+ensure_python_module() { # ensure_python_module MODULE PACKAGE...
+    local module=$1
+    shift
+    /usr/bin/python3 -c "import $module" >/dev/null 2>&1 && return 0
+    install_for "python3 module $module" "$@"
+}
+install_for() { # install_for WHAT PACKAGE...: the first of PACKAGE... apt-get installs
+    local tool=$1 package
+    shift
     local as_root=()
     if [[ $(id -u) -ne 0 ]]; then
         if [[ -n $interactive ]]; then as_root=(sudo); else as_root=(sudo -n); fi
@@ -86,6 +98,8 @@ ensure_tool kubectl kubectl kubernetes-client
 # daemon in a container, and the tests never use a system one).
 ensure_tool prometheus prometheus
 ensure_tool prometheus-alertmanager prometheus-alertmanager
+# tests/Shared/SmtpServer.cs runs a real SMTP server (aiosmtpd, loopback, a temp Maildir) for the email channel's tests.
+ensure_python_module aiosmtpd python3-aiosmtpd
 
 cmd=(dotnet test "$REPO_ROOT/Agents.sln" -c Release --logger trx --results-directory "$RESULTS" "$@")
 log "running: ${cmd[*]}"

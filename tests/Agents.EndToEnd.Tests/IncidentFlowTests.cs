@@ -128,8 +128,12 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
             incident.Timeline.Count(t => t.Segment == "remediation"),
             after.Timeline.Count(t => t.Segment == "remediation"));
 
-        using var badStep = await system.Api.PostAsJsonAsync($"incidents/{id}/rerun", new { fromStep = "prayer" });
+        using var badStep = await system.Api.PostAsJsonAsync($"incidents/{id}/rerun", new { fromStep = "Prayer!" });
         Assert.Equal(HttpStatusCode.BadRequest, badStep.StatusCode);
+        // A name a plug-in step could have, but not a step of this incident's workflow: the orchestrator refuses it.
+        using var notInWorkflow = await system.Api.PostAsJsonAsync($"incidents/{id}/rerun", new { fromStep = "prayer" });
+        Assert.Equal(HttpStatusCode.Conflict, notInWorkflow.StatusCode);
+        Assert.Contains("'prayer' is not a step of the incident's workflow incident-response", await notInWorkflow.Content.ReadAsStringAsync());
         using var unknown = await system.Api.PostAsJsonAsync($"incidents/{Guid.NewGuid()}/rollback", new { segment = "context" });
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
@@ -340,7 +344,7 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
     {
         using var missing = await system.Api.GetAsync($"incidents/{Guid.NewGuid()}");
         using var badFilter = await system.Api.GetAsync("incidents?status=Exploded");
-        using var badSegment = await system.Api.GetAsync($"incidents/{Guid.NewGuid()}/segments/horoscope/history");
+        using var badSegment = await system.Api.GetAsync($"incidents/{Guid.NewGuid()}/segments/Horoscope!/history");
         using var missingHistory = await system.Api.GetAsync($"incidents/{Guid.NewGuid()}/segments/context/history");
 
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);

@@ -85,6 +85,15 @@ public class SystemFixture : IAsyncLifetime
     /// </summary>
     internal PrometheusHistory Prometheus { get; private set; } = null!;
 
+    /// <summary>The Slack the notification agent posts to.</summary>
+    internal FakeSlack Slack { get; private set; } = null!;
+
+    /// <summary>The PagerDuty Events API the notification agent pages through.</summary>
+    internal FakePagerDutyEvents PagerDuty { get; private set; } = null!;
+
+    /// <summary>The Jira the notification agent files escalations in.</summary>
+    internal FakeJira Jira { get; private set; } = null!;
+
     /// <summary>When <see cref="EvidenceService"/>'s error ratio stepped up: 8 minutes before the fixture started.</summary>
     public DateTimeOffset EvidenceStep { get; } = DateTimeOffset.UtcNow.AddMinutes(-8);
 
@@ -133,6 +142,9 @@ public class SystemFixture : IAsyncLifetime
         _database = await FreshDatabase.Create("agents_e2e");
         Telemetry = await OtlpReceiver.Start();
         Oidc = await FakeOidcIssuer.Start();
+        Slack = await FakeSlack.Start();
+        PagerDuty = await FakePagerDutyEvents.Start();
+        Jira = await FakeJira.Start();
         Prometheus = await PrometheusHistory.Start([PrometheusHistory.ServiceHistory.ErrorStep(EvidenceService, 0.005, 0.2, EvidenceStep)]);
         var environment = _environment = new Dictionary<string, string>
         {
@@ -160,6 +172,16 @@ public class SystemFixture : IAsyncLifetime
             ["Orchestrator__WorkflowPath"] = Path.Combine(TestEnvironment.RepositoryRoot, "deploy", "workflows.yaml"),
             ["Remediation__CatalogPath"] = Path.Combine(TestEnvironment.RepositoryRoot, "deploy", "runbooks.yaml"),
             ["Notification__SinkPath"] = NotificationSink,
+            // The notification agent's channels, at local fakes that speak the providers' APIs.
+            ["Notification__Channels__Slack__BaseUrl"] = Slack.BaseUrl,
+            ["Notification__Channels__Slack__Token"] = FakeSlack.Token,
+            ["Notification__Channels__Slack__Channel"] = FakeSlack.IncidentsChannelId,
+            ["Notification__Channels__PagerDuty__BaseUrl"] = PagerDuty.BaseUrl.ToString(),
+            ["Notification__Channels__PagerDuty__RoutingKey"] = FakePagerDutyEvents.RoutingKey,
+            ["Notification__Channels__Jira__BaseUrl"] = Jira.BaseUrl.ToString(),
+            ["Notification__Channels__Jira__User"] = FakeJira.User,
+            ["Notification__Channels__Jira__ApiToken"] = FakeJira.ApiToken,
+            ["Notification__Channels__Jira__Project"] = FakeJira.Project,
         };
         foreach (var (role, key) in ApiKeys)
         {
@@ -449,6 +471,14 @@ public class SystemFixture : IAsyncLifetime
         if (Prometheus is not null)
         {
             await Prometheus.DisposeAsync();
+        }
+
+        foreach (var fake in new IAsyncDisposable?[] { Slack, PagerDuty, Jira })
+        {
+            if (fake is not null)
+            {
+                await fake.DisposeAsync();
+            }
         }
 
         using (var deleted = await Management.DeleteAsync($"api/vhosts/{Uri.EscapeDataString(VirtualHost)}"))

@@ -26,7 +26,11 @@ public sealed class TimeoutFixture() : SystemFixture(
             workflows:
               incident-response:
                 steps:
+                  triage: {}
                   context: { timeout: {{ContextTimeout.TotalSeconds}}s, attempts: 2, onExhausted: escalate }
+                  investigation: {}
+                  remediation: {}
+                  notification: {}
             """);
         return path;
     }

@@ -13,4 +13,11 @@ public sealed record NotifyIncident : IStepCommand
 
     /// <summary>Why a human is paged (escalation, emergency).</summary>
     public string? Reason { get; init; }
+
+    /// <summary>
+    /// The event's identity for the delivery ledger (e.g. <c>escalation-1</c>): the same command sent again (a retry of
+    /// the step, a redelivery, a resume) carries the same key and is never delivered twice on a channel; a new event
+    /// (a re-run that escalates again) has a new one. Absent in older messages: the kind stands in.
+    /// </summary>
+    public string? EventKey { get; init; }
 }

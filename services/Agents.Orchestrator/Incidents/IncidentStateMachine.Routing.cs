@@ -281,6 +281,7 @@ public sealed partial class IncidentStateMachine
                 Kind = NotificationKinds.ApprovalRequest,
                 Incident = Snapshot(incident, incident.CurrentState),
                 Reason = $"remediation waits for your approval until {(incident.Approval.RequestedAt + incident.Approval.Timeout):u}",
+                EventKey = $"{NotificationKinds.ApprovalRequest}-{incident.ApprovalRequests}",
             });
             return;
         }
@@ -319,6 +320,9 @@ public sealed partial class IncidentStateMachine
                 Kind = incident.NotificationKind ?? NotificationKinds.Escalation,
                 Incident = Snapshot(incident, incident.PendingOutcome ?? incident.CurrentState),
                 Reason = NotificationKinds.PagesHuman(incident.NotificationKind ?? NotificationKinds.Escalation) ? incident.EscalationReason : null,
+                // The n-th notification step of the incident: its retries and a resume send the same event again.
+                EventKey = $"{incident.NotificationKind ?? NotificationKinds.Escalation}-"
+                    + incident.Timeline.Count(t => t.Step == IncidentSteps.Notification && t.Event == "dispatched" && t.Attempt == 1),
             }),
             _ when IsPlugin(incident, incident.CurrentStep) => (WorkflowOf(incident).Find(incident.CurrentStep)!.Agent ?? incident.CurrentStep,
                 PluginCommand(incident, WorkflowOf(incident), previousFailure)),

@@ -65,6 +65,7 @@ public sealed class SagaFaultAlarm(IServiceProvider services, IEmergencyPageLedg
             Kind = NotificationKinds.Emergency,
             Incident = new IncidentSnapshot { IncidentId = incidentId, Status = "Unknown" },
             Reason = reason,
+            EventKey = NotificationKinds.Emergency,
         });
     }
 

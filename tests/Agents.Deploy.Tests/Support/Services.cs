@@ -50,8 +50,11 @@ internal static partial class Services
     /// <summary>Every service: one image (deploy/Dockerfile, SERVICE=Agents.&lt;Name&gt;) and one Deployment each.</summary>
     public static readonly IReadOnlyList<string> All = ["orchestrator", "scheduler", "api", Ingress, .. Scalable];
 
-    /// <summary>The services with a database connection (the API for its audit trail); the others use none.</summary>
-    public static readonly IReadOnlyList<string> UsingPostgres = ["orchestrator", "context", "scheduler", "api"];
+    /// <summary>
+    /// The services with a database connection (the API for its audit trail, the notification agent for its delivery
+    /// ledger); the others use none.
+    /// </summary>
+    public static readonly IReadOnlyList<string> UsingPostgres = ["orchestrator", "context", "scheduler", "api", "notification"];
 
     /// <summary>
     /// The services whose schema is migrated before they start, by an init container <c>migrate</c> of their

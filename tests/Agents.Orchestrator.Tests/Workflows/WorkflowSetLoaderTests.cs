@@ -219,7 +219,7 @@ public sealed class WorkflowSetLoaderTests
     [InlineData("triage: { attempts: two } | notification: {}", "line 4, column 27: workflows.w.steps.triage.attempts: 'two' is not a whole number")]
     [InlineData("triage: { onExhausted: shrug } | notification: {}", "line 4, column 30: workflows.w.steps.triage.onExhausted: 'shrug' is not one of escalate, fail")]
     [InlineData("triage: { timout: 30s } | notification: {}", "line 4, column 17: workflows.w.steps.triage.timout: unknown key (known here: timeout, attempts, onExhausted, agent, settings, when)")]
-    [InlineData("triage: {} | Change_Freeze: {} | notification: {}", "line 5, column 7: workflows.w.steps.Change_Freeze: 'Change_Freeze' is not a lower-case kebab-case name such as change-freeze")]
+    [InlineData("triage: {} | Change_Freeze: {} | notification: {}", "line 5, column 7: workflows.w.steps.Change_Freeze: 'Change_Freeze' is not a lower-case kebab-case name of at most 63 characters such as change-freeze")]
     [InlineData("triage: {} | approval: {} | notification: {}", "line 5, column 7: workflows.w.steps.approval: 'approval' is a name of the orchestrator's own")]
     [InlineData("triage: {} | intake: {} | notification: {}", "line 5, column 7: workflows.w.steps.intake: 'intake' is a name of the orchestrator's own")]
     [InlineData("triage: {} | operator: {} | notification: {}", "line 5, column 7: workflows.w.steps.operator: 'operator' is a name of the orchestrator's own")]

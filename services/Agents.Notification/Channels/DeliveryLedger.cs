@@ -1,0 +1,215 @@
+using Agents.Hosting;
+using Npgsql;
+
+namespace Agents.Notification.Channels;
+
+/// <summary>What the ledger says about one delivery (incident, event, channel, target) when it is claimed.</summary>
+public enum ClaimOutcome
+{
+    /// <summary>Claimed by this attempt: send it.</summary>
+    Claimed,
+
+    /// <summary>Delivered before: do not send.</summary>
+    AlreadyDelivered,
+
+    /// <summary>Claimed before by an attempt that never confirmed it, on a channel that is not idempotent: do not send again.</summary>
+    Unconfirmed,
+
+    /// <summary>Another attempt is delivering it right now (a duplicate of the command, consumed at the same time): do not send.</summary>
+    InProgress,
+}
+
+/// <summary>
+/// The answer of <see cref="IDeliveryLedger.ClaimAsync"/>. A <see cref="ClaimOutcome.Claimed"/> claim holds a lease on the
+/// delivery until it is disposed (after <see cref="IDeliveryLedger.DeliveredAsync"/> or <see cref="IDeliveryLedger.FailedAsync"/>):
+/// while it is held no other attempt sends it; when the process dies the lease goes with its connection.
+/// </summary>
+public sealed record DeliveryClaim(ClaimOutcome Outcome, string? ExternalId = null, DateTimeOffset? At = null, IAsyncDisposable? Lease = null);
+
+/// <summary>
+/// The delivery ledger: every delivery of an event on a channel is claimed here before it is sent, so that a
+/// redelivered, resumed or replayed command never posts twice. A failed delivery may be claimed again (nothing was
+/// delivered); one claimed by an attempt that died mid-delivery is sent again only on an idempotent channel.
+/// </summary>
+public interface IDeliveryLedger
+{
+    Task<DeliveryClaim> ClaimAsync(Guid incidentId, string eventKey, string channel, string target, bool idempotent, CancellationToken ct);
+
+    Task DeliveredAsync(Guid incidentId, string eventKey, string channel, string target, string? externalId, CancellationToken ct);
+
+    Task FailedAsync(Guid incidentId, string eventKey, string channel, string target, string error, CancellationToken ct);
+
+    /// <summary>The provider's id of the incident's first confirmed delivery on <paramref name="channel"/> and <paramref name="target"/> (a Slack head message, a Jira issue).</summary>
+    Task<string?> ThreadRefAsync(Guid incidentId, string channel, string target, CancellationToken ct);
+}
+
+/// <summary>The ledger in PostgreSQL: table <c>notification.deliveries</c>, created when the service starts.</summary>
+public sealed class PostgresDeliveryLedger(AgentsConnections connections, TimeProvider clock) : IDeliveryLedger, IAsyncDisposable
+{
+    private const string Schema = NotificationLedgerSchema.Schema;
+
+    private readonly NpgsqlDataSource _data = NpgsqlDataSource.Create(connections.PostgresConnection);
+
+    /// <summary>
+    /// Creates the schema and the table when missing (a deployment's migrations made them already; several notification
+    /// services may start at once, so they take turns).
+    /// </summary>
+    public async Task CreateAsync(CancellationToken ct)
+    {
+        await using (var exists = _data.CreateCommand($"SELECT to_regclass('{NotificationLedgerSchema.Table}') IS NOT NULL"))
+        {
+            if (await exists.ExecuteScalarAsync(ct) is true)
+            {
+                return;
+            }
+        }
+
+        await using var command = _data.CreateCommand($"""
+            SELECT pg_advisory_lock(hashtext('agents.notification.ledger'));
+            {NotificationLedgerSchema.Create}
+            SELECT pg_advisory_unlock(hashtext('agents.notification.ledger'));
+            """);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<DeliveryClaim> ClaimAsync(Guid incidentId, string eventKey, string channel, string target, bool idempotent, CancellationToken ct)
+    {
+        // The lease: a session advisory lock on the delivery's key, held on a connection of its own for as long as the
+        // delivery is being sent. Held by someone else: that attempt is sending it now. Free while the row says
+        // "claimed": the attempt that claimed it died (its connection, and so its lock, went with it).
+        var connection = await _data.OpenConnectionAsync(ct);
+        try
+        {
+            var key = $"{incidentId:N}/{eventKey}/{channel}/{target}";
+            await using (var lockCommand = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", connection))
+            {
+                lockCommand.Parameters.Add(new() { Value = key });
+                if (await lockCommand.ExecuteScalarAsync(ct) is not true)
+                {
+                    await connection.DisposeAsync();
+                    return new DeliveryClaim(ClaimOutcome.InProgress);
+                }
+            }
+
+            var lease = new Lease(connection, key);
+            var claim = await Claim(connection, incidentId, eventKey, channel, target, idempotent, ct);
+            if (claim.Outcome == ClaimOutcome.Claimed)
+            {
+                return claim with { Lease = lease };
+            }
+
+            await lease.DisposeAsync();
+            return claim;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task<DeliveryClaim> Claim(NpgsqlConnection connection, Guid incidentId, string eventKey, string channel, string target, bool idempotent, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        // One statement: a new row is claimed; a failed one (nothing was delivered) is claimed again; a claimed one (its
+        // claimer died: this attempt holds the lease) only for an idempotent channel.
+        await using var command = new NpgsqlCommand($"""
+            INSERT INTO {Schema}.deliveries (incident_id, event_key, channel, target, status, claimed_at)
+            VALUES ($1, $2, $3, $4, 'claimed', $5)
+            ON CONFLICT (incident_id, event_key, channel, target) DO UPDATE
+                SET status = 'claimed', attempts = deliveries.attempts + 1, claimed_at = $5, error = NULL
+                WHERE deliveries.status = 'failed' OR (deliveries.status = 'claimed' AND $6)
+            RETURNING status;
+            """, connection);
+        command.Parameters.Add(new() { Value = incidentId });
+        command.Parameters.Add(new() { Value = eventKey });
+        command.Parameters.Add(new() { Value = channel });
+        command.Parameters.Add(new() { Value = target });
+        command.Parameters.Add(new() { Value = now });
+        command.Parameters.Add(new() { Value = idempotent });
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            if (await reader.ReadAsync(ct))
+            {
+                return new DeliveryClaim(ClaimOutcome.Claimed);
+            }
+        }
+
+        // Not won: the row is delivered, or claimed by an attempt that died before confirming it.
+        await using var read = new NpgsqlCommand($"""
+            SELECT status, external_id, coalesce(finished_at, claimed_at) FROM {Schema}.deliveries
+            WHERE incident_id = $1 AND event_key = $2 AND channel = $3 AND target = $4;
+            """, connection);
+        read.Parameters.Add(new() { Value = incidentId });
+        read.Parameters.Add(new() { Value = eventKey });
+        read.Parameters.Add(new() { Value = channel });
+        read.Parameters.Add(new() { Value = target });
+        await using var row = await read.ExecuteReaderAsync(ct);
+        if (!await row.ReadAsync(ct))
+        {
+            return new DeliveryClaim(ClaimOutcome.Unconfirmed); // removed meanwhile: never sent twice by guessing
+        }
+
+        var status = row.GetString(0);
+        var external = row.IsDBNull(1) ? null : row.GetString(1);
+        var at = row.GetFieldValue<DateTimeOffset>(2);
+        return new DeliveryClaim(status == "delivered" ? ClaimOutcome.AlreadyDelivered : ClaimOutcome.Unconfirmed, external, at);
+    }
+
+    /// <summary>Releases the delivery's advisory lock and the connection that holds it.</summary>
+    private sealed class Lease(NpgsqlConnection connection, string key) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtextextended($1, 0))", connection);
+                unlock.Parameters.Add(new() { Value = key });
+                await unlock.ExecuteScalarAsync(CancellationToken.None);
+            }
+            finally
+            {
+                await connection.DisposeAsync(); // a pooled connection is reset on return: the lock would go anyway
+            }
+        }
+    }
+
+    public Task DeliveredAsync(Guid incidentId, string eventKey, string channel, string target, string? externalId, CancellationToken ct) =>
+        Finish(incidentId, eventKey, channel, target, "delivered", externalId, null, ct);
+
+    public Task FailedAsync(Guid incidentId, string eventKey, string channel, string target, string error, CancellationToken ct) =>
+        Finish(incidentId, eventKey, channel, target, "failed", null, error, ct);
+
+    private async Task Finish(Guid incidentId, string eventKey, string channel, string target, string status, string? externalId, string? error, CancellationToken ct)
+    {
+        await using var command = _data.CreateCommand($"""
+            UPDATE {Schema}.deliveries SET status = $5, finished_at = $6, external_id = $7, error = $8
+            WHERE incident_id = $1 AND event_key = $2 AND channel = $3 AND target = $4;
+            """);
+        command.Parameters.Add(new() { Value = incidentId });
+        command.Parameters.Add(new() { Value = eventKey });
+        command.Parameters.Add(new() { Value = channel });
+        command.Parameters.Add(new() { Value = target });
+        command.Parameters.Add(new() { Value = status });
+        command.Parameters.Add(new() { Value = clock.GetUtcNow() });
+        command.Parameters.Add(new() { Value = (object?)externalId ?? DBNull.Value });
+        command.Parameters.Add(new() { Value = (object?)error ?? DBNull.Value });
+        // Not the token of the caller: a delivery that happened is recorded even while the service stops.
+        await command.ExecuteNonQueryAsync(CancellationToken.None);
+    }
+
+    public async Task<string?> ThreadRefAsync(Guid incidentId, string channel, string target, CancellationToken ct)
+    {
+        await using var command = _data.CreateCommand($"""
+            SELECT external_id FROM {Schema}.deliveries
+            WHERE incident_id = $1 AND channel = $2 AND target = $3 AND status = 'delivered' AND external_id IS NOT NULL
+            ORDER BY finished_at LIMIT 1;
+            """);
+        command.Parameters.Add(new() { Value = incidentId });
+        command.Parameters.Add(new() { Value = channel });
+        command.Parameters.Add(new() { Value = target });
+        return await command.ExecuteScalarAsync(ct) as string;
+    }
+
+    public ValueTask DisposeAsync() => _data.DisposeAsync();
+}
