@@ -15,11 +15,11 @@ internal static class Adf
         var lines = new List<string>();
         if (includeTitle)
         {
-            lines.Add(JiraText.OneLine(message.Title));
+            lines.Add(ChannelText.OneLine(message.Title));
         }
 
         lines.AddRange(message.Summary.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n'));
-        var details = message.Details.Select(d => $"{d.Key}: {JiraText.OneLine(d.Value)}").ToList();
+        var details = message.Details.Select(d => $"{d.Key}: {ChannelText.OneLine(d.Value)}").ToList();
         if (details.Count > 0)
         {
             lines.Add(string.Empty);
@@ -27,7 +27,7 @@ internal static class Adf
         }
 
         // Cut the text as a whole (with "…" at the end when cut), then one paragraph per line.
-        var text = JiraText.Cut(string.Join('\n', lines), budget);
+        var text = ChannelText.Cut(string.Join('\n', lines), budget);
         var content = new JsonArray();
         foreach (var line in text.Split('\n'))
         {

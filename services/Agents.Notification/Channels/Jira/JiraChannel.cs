@@ -130,7 +130,7 @@ public sealed class JiraChannel(IHttpClientFactory httpClientFactory, IOptions<J
             ["fields"] = new JsonObject
             {
                 ["project"] = new JsonObject { ["key"] = project },
-                ["summary"] = JiraText.Cut(JiraText.OneLine(message.Title), SummaryLimit),
+                ["summary"] = ChannelText.Cut(ChannelText.OneLine(message.Title), SummaryLimit),
                 ["issuetype"] = new JsonObject { ["name"] = _options.IssueType },
                 ["labels"] = new JsonArray(Label(message.IncidentId), "agents"),
                 ["description"] = Adf.Document(message, includeTitle: false, TextBudget),
@@ -193,11 +193,11 @@ public sealed class JiraChannel(IHttpClientFactory httpClientFactory, IOptions<J
             var all = string.Join("; ", messages.Concat(fields).Where(m => !string.IsNullOrWhiteSpace(m)));
             if (all.Length > 0)
             {
-                return JiraText.Cut(all, 1000);
+                return ChannelText.Cut(all, 1000);
             }
         }
 
-        return text.Trim().Length > 0 ? JiraText.Cut(JiraText.OneLine(text), 300) : "no details";
+        return text.Trim().Length > 0 ? ChannelText.Cut(ChannelText.OneLine(text), 300) : "no details";
     }
 
     private static JsonNode? TryParse(string text)

@@ -110,7 +110,7 @@ public sealed class PagerDutyChannel(IHttpClientFactory httpClientFactory, IOpti
         {
             ["routing_key"] = routingKey,
             ["event_action"] = action,
-            ["dedup_key"] = PagerDutyText.Cut(dedupKey, DedupKeyLimit),
+            ["dedup_key"] = ChannelText.Cut(dedupKey, DedupKeyLimit),
         };
         if (action != "trigger")
         {
@@ -152,35 +152,35 @@ public sealed class PagerDutyChannel(IHttpClientFactory httpClientFactory, IOpti
         var details = new JsonObject();
         foreach (var (key, value) in message.Details.Take(100))
         {
-            var name = PagerDutyText.Cut(key, DetailKeyLimit);
+            var name = ChannelText.Cut(key, DetailKeyLimit);
             if (name is "summary" or "event" or "status" or "incident_id")
             {
                 name = "detail: " + name;
             }
 
-            details[name] = PagerDutyText.Cut(value, valueLimit);
+            details[name] = ChannelText.Cut(value, valueLimit);
         }
 
-        details["summary"] = PagerDutyText.Cut(message.Summary, textLimit);
+        details["summary"] = ChannelText.Cut(message.Summary, textLimit);
         details["event"] = message.Event;
         details["status"] = message.Status;
         details["incident_id"] = message.IncidentId.ToString("D");
         var payload = new JsonObject
         {
-            ["summary"] = PagerDutyText.Cut(PagerDutyText.OneLine(message.Title), SummaryLimit),
-            ["source"] = PagerDutyText.Cut(string.IsNullOrWhiteSpace(message.Source) ? "agents" : message.Source, FieldLimit),
+            ["summary"] = ChannelText.Cut(ChannelText.OneLine(message.Title), SummaryLimit),
+            ["source"] = ChannelText.Cut(string.IsNullOrWhiteSpace(message.Source) ? "agents" : message.Source, FieldLimit),
             ["severity"] = Severity(message.Severity),
             ["timestamp"] = message.At.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
             ["class"] = message.Event,
         };
         if (!string.IsNullOrWhiteSpace(message.Service))
         {
-            payload["component"] = PagerDutyText.Cut(message.Service, FieldLimit);
+            payload["component"] = ChannelText.Cut(message.Service, FieldLimit);
         }
 
         if (!string.IsNullOrWhiteSpace(message.Team))
         {
-            payload["group"] = PagerDutyText.Cut(message.Team, FieldLimit);
+            payload["group"] = ChannelText.Cut(message.Team, FieldLimit);
         }
 
         payload["custom_details"] = details;
@@ -223,7 +223,7 @@ public sealed class PagerDutyChannel(IHttpClientFactory httpClientFactory, IOpti
         var detail = string.Join(": ", new[] { what, errors }.Where(s => !string.IsNullOrWhiteSpace(s)));
         if (detail.Length == 0)
         {
-            detail = PagerDutyText.Cut(text.Trim(), 300);
+            detail = ChannelText.Cut(text.Trim(), 300);
         }
 
         return $"PagerDuty refused the event ({(int)status} {status}){(detail.Length > 0 ? ": " + detail : string.Empty)}";

@@ -1,7 +1,7 @@
-namespace Agents.Notification.Channels.Jira;
+namespace Agents.Notification.Channels;
 
-/// <summary>Cutting text to Jira's limits, with a visible ellipsis.</summary>
-internal static class JiraText
+/// <summary>Cutting text to a channel's limits, with a visible ellipsis.</summary>
+internal static class ChannelText
 {
     private const string Ellipsis = "…";
 
