@@ -20,4 +20,10 @@ public sealed record NotifyIncident : IStepCommand
     /// (a re-run that escalates again) has a new one. Absent in older messages: the kind stands in.
     /// </summary>
     public string? EventKey { get; init; }
+
+    /// <summary>
+    /// The workflow step the notification is about: for an escalation the step that gave up (or whose answer was not
+    /// good enough to act on), otherwise the last step that ran before notification. For routes that match on a step.
+    /// </summary>
+    public string? Step { get; init; }
 }

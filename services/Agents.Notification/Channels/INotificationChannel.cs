@@ -80,6 +80,9 @@ public sealed record ChannelMessage
 
     public string? Service { get; init; }
 
+    /// <summary>The workflow step the event is about (for an escalation, the step that gave up), when known.</summary>
+    public string? Step { get; init; }
+
     /// <summary>The owning team from the service catalog, when the service has an entry.</summary>
     public string? Team { get; init; }
 

@@ -77,6 +77,7 @@ public sealed class NotificationAgent(
             Summary = notification.Summary,
             Severity = incident.Triage?.Severity ?? alert?.Severity,
             Service = incident.Triage?.Service ?? alert?.Service,
+            Step = command.Step,
             Team = alert is null ? null : catalog.Match(alert)?.Entry.Team,
             Source = alert?.Source,
             IncidentUrl = options.Value.IncidentUrl(command.IncidentId),

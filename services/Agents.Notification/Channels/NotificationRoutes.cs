@@ -30,13 +30,15 @@ public sealed record NotificationRoute
 
     public IReadOnlyList<string>? Service { get; init; }
 
+    public IReadOnlyList<string>? Step { get; init; }
+
     public IReadOnlyList<string>? Team { get; init; }
 
     public required IReadOnlyList<RouteChannel> Channels { get; init; }
 
     public bool Matches(ChannelMessage message) =>
         Holds(Event, message.Event) && Holds(Severity, message.Severity) && Holds(Status, message.Status)
-        && Holds(Service, message.Service) && Holds(Team, message.Team);
+        && Holds(Service, message.Service) && Holds(Step, message.Step) && Holds(Team, message.Team);
 
     private static bool Holds(IReadOnlyList<string>? allowed, string? actual) =>
         allowed is null || (actual is not null && allowed.Contains(actual, StringComparer.OrdinalIgnoreCase));
@@ -131,12 +133,12 @@ public sealed class NotificationRoutes
             var channels = Channels(route.Channels, at, errors);
             if (route.Match is null || route.Match.Count == 0)
             {
-                errors.Add($"{at}.match: a route needs at least one condition (event, severity, status, service, team); use default: for the rest");
+                errors.Add($"{at}.match: a route needs at least one condition (event, severity, status, service, step, team); use default: for the rest");
             }
 
-            foreach (var unknown in (route.Match ?? []).Keys.Except(["event", "severity", "status", "service", "team"]))
+            foreach (var unknown in (route.Match ?? []).Keys.Except(["event", "severity", "status", "service", "step", "team"]))
             {
-                errors.Add($"{at}.match.{unknown}: not a condition (event, severity, status, service, team)");
+                errors.Add($"{at}.match.{unknown}: not a condition (event, severity, status, service, step, team)");
             }
 
             routes.Add(new NotificationRoute
@@ -146,6 +148,7 @@ public sealed class NotificationRoutes
                 Severity = Values(route.Match, "severity"),
                 Status = Values(route.Match, "status"),
                 Service = Values(route.Match, "service"),
+                Step = Values(route.Match, "step"),
                 Team = Values(route.Match, "team"),
                 Channels = channels,
             });

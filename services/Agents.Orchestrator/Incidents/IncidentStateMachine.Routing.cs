@@ -323,6 +323,9 @@ public sealed partial class IncidentStateMachine
                 // The n-th notification step of the incident: its retries and a resume send the same event again.
                 EventKey = $"{incident.NotificationKind ?? NotificationKinds.Escalation}-"
                     + incident.Timeline.Count(t => t.Step == IncidentSteps.Notification && t.Event == "dispatched" && t.Attempt == 1),
+                Step = incident.Timeline.LastOrDefault(t => t.Event == "escalated")?.Step is { } escalatedAt && incident.PendingOutcome == IncidentStatuses.Escalated
+                    ? escalatedAt
+                    : incident.Timeline.LastOrDefault(t => t.Step is not (IncidentSteps.Notification or IncidentSteps.Intake or IncidentSteps.Operator))?.Step,
             }),
             _ when IsPlugin(incident, incident.CurrentStep) => (WorkflowOf(incident).Find(incident.CurrentStep)!.Agent ?? incident.CurrentStep,
                 PluginCommand(incident, WorkflowOf(incident), previousFailure)),

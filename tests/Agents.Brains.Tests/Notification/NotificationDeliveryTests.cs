@@ -113,6 +113,9 @@ public sealed class NotificationDeliveryTests : IAsyncLifetime
         var email = new RecordingChannel("email") { Configured = false };
         var routes = NotificationRoutes.Parse("""
             routes:
+              - name: triage-gave-up
+                match: { event: [escalation], step: triage }
+                channels: [email]
               - name: pages
                 match: { event: [escalation] }
                 channels: [slack, jira, email]
@@ -128,6 +131,7 @@ public sealed class NotificationDeliveryTests : IAsyncLifetime
         var resolved = await dispatcher.DispatchAsync(Message(incident, "resolution-2") with { Event = NotificationKinds.Resolution }, CancellationToken.None);
 
         Assert.Equal(["jira", "slack"], page.Select(d => d.Channel).Order());
+        Assert.Equal("triage-gave-up", routes.Route(Message(incident, "escalation-9") with { Step = "triage" }).Route);
         Assert.Null(slack.Calls[0].ThreadRef);
         Assert.Equal("slack-1", slack.Calls[1].ThreadRef);
         Assert.Single(resolved);

@@ -79,6 +79,7 @@ public sealed class WorkflowRoutingTests
         var page = await h.WaitSent<NotifyIncident>(m => m.IncidentId == id);
         Assert.Equal(NotificationKinds.Escalation, page.Kind);
         Assert.Equal("the notify-only workflow hands the incident to a human after context (it has no remediation step)", page.Reason);
+        Assert.Equal("context", page.Step);
         Assert.NotNull(page.Incident.Context);
         Assert.Empty(h.Sent<InvestigateIncident>(m => m.IncidentId == id));
         Assert.Equal(IncidentStatuses.Escalated, notifying.PendingOutcome);
@@ -116,7 +117,8 @@ public sealed class WorkflowRoutingTests
         // The rest of the workflow as before: remediated, then resolved.
         await h.Publish(new IncidentRemediated { IncidentId = id, Attempt = 1, Result = Samples.Remediation() });
         await h.InState(id, h.Machine.Notifying);
-        Assert.Equal(NotificationKinds.Resolution, (await h.WaitSent<NotifyIncident>(m => m.IncidentId == id)).Kind);
+        var resolution = await h.WaitSent<NotifyIncident>(m => m.IncidentId == id);
+        Assert.Equal((NotificationKinds.Resolution, "remediation", "resolution-1"), (resolution.Kind, resolution.Step, resolution.EventKey));
     }
 
     [Fact]
@@ -141,6 +143,7 @@ public sealed class WorkflowRoutingTests
         await h.InState(id, h.Machine.Notifying);
         var page = await h.WaitSent<NotifyIncident>(m => m.IncidentId == id);
         Assert.Equal("change-freeze failed after 2 attempt(s): change freeze 'year-end' is in force", page.Reason);
+        Assert.Equal(("change-freeze", "escalation-1"), (page.Step, page.EventKey));
         Assert.Empty(h.Sent<RemediateIncident>(m => m.IncidentId == id));
     }
 
