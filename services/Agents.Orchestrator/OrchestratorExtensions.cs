@@ -35,6 +35,9 @@ public static class OrchestratorExtensions
             return new WorkflowReloader(sp.GetRequiredService<WorkflowCatalog>(), RepositoryFiles.Resolve(options.WorkflowPath),
                 () => LoadWorkflows(options), sp.GetRequiredService<ILogger<WorkflowReloader>>());
         });
+        // The emergency page, also straight to PagerDuty when Notification__Channels__PagerDuty__RoutingKey is set.
+        builder.Services.AddHttpClient(EmergencyPagerDuty.Client);
+        builder.Services.AddSingleton<EmergencyPagerDuty>();
         // Routing rules and when: conditions may name the service catalog's team, tier and environment.
         builder.AddServiceCatalog();
         builder.Services.AddSingletonLoadedAtStart(sp =>

@@ -297,6 +297,11 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
         Assert.True(dead.GetProperty("retryCount").GetInt32() > 0, "a database failure is transient: it must have been retried first");
         var incidentId = JsonDocument.Parse(dead.GetProperty("body").GetString()!).RootElement.GetProperty("message").GetProperty("incidentId").GetGuid();
         await WaitForEmergencyPages(incidentId, 1);
+        // Straight to PagerDuty as well (the notification agent might be what is down), under the same dedup key: one alert.
+        var dedupKey = $"agents-incident-{incidentId:D}";
+        await system.WaitUntil(() => Task.FromResult(system.PagerDuty.Requests.Any(r => r.Json?["dedup_key"]?.GetValue<string>() == dedupKey
+            && r.Json?["payload"]?["component"]?.GetValue<string>() == "orchestrator")), "the orchestrator's own PagerDuty page", TimeSpan.FromSeconds(30));
+        Assert.Single(system.PagerDuty.Alerts, a => a.DedupKey == dedupKey);
 
         await Sql($"DROP TRIGGER {fault} ON orchestrator.incidents; DROP FUNCTION orchestrator.{fault}();");
         using var replay = await system.Api.PostAsJsonAsync(

@@ -12,7 +12,7 @@ namespace Agents.Orchestrator.Incidents;
 /// <summary>
 /// Pages a human when the orchestrator itself fails on an incident: once a message to the saga endpoint
 /// has faulted for good (after its retries), an emergency notification is sent straight to the
-/// notification agent, once per incident (<see cref="IEmergencyPageLedger"/>). The faulted message still goes to
+/// notification agent, and to PagerDuty when it is configured (<see cref="EmergencyPagerDuty"/>), once per incident (<see cref="IEmergencyPageLedger"/>). The faulted message still goes to
 /// the error queue, from where an operator replays it once the cause is fixed. A fault caused by the message's own data
 /// (<see cref="DataFaults"/>) pages nobody: it is logged and the message waits in the error queue.
 /// </summary>
@@ -67,6 +67,10 @@ public sealed class SagaFaultAlarm(IServiceProvider services, IEmergencyPageLedg
             Reason = reason,
             EventKey = NotificationKinds.Emergency,
         });
+        if (services.GetService<EmergencyPagerDuty>() is { } pagerDuty)
+        {
+            await pagerDuty.PageAsync(incidentId, reason);
+        }
     }
 
     /// <summary>The incident id of a message the saga consumes: its <c>IncidentId</c>, or that of the message a fault is about.</summary>

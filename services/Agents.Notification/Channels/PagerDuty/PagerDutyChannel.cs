@@ -52,7 +52,7 @@ public sealed class PagerDutyChannel(IHttpClientFactory httpClientFactory, IOpti
     public string? DefaultTarget => null;
 
     /// <summary>The alert's dedup key: <c>agents-incident-</c> and the incident id.</summary>
-    public static string DedupKey(Guid incidentId) => "agents-incident-" + incidentId.ToString("D");
+    public static string DedupKey(Guid incidentId) => Hosting.PagerDutyEvents.DedupKey(incidentId);
 
     /// <summary>The event action for <paramref name="message"/>, or null when PagerDuty has nothing to do with it.</summary>
     public static string? EventAction(ChannelMessage message) => message.Event switch
