@@ -32,6 +32,11 @@ public sealed class NotificationChannelsTests(SystemFixture system, ITestOutputH
         Assert.Equal("triggered", alert.State);
         var head = Assert.Single(system.Slack.Messages(FakeSlack.IncidentsChannelId), m => m.Body.ToJsonString().Contains(service, StringComparison.Ordinal));
         var issue = Assert.Single(system.Jira.Issues, i => i.Labels.Contains($"agents-incident-{id:N}"));
+        // Links from the system's own addresses: the incident, and its trace (the command is handled inside it).
+        var headJson = head.Body.ToJsonString();
+        Assert.Contains($"http://agents.e2e.test/incidents/{id:D}", headJson, StringComparison.Ordinal);
+        Assert.Contains($"{SystemFixture.JaegerUrl}trace/{incident.TraceId}", headJson, StringComparison.Ordinal);
+        Assert.DoesNotContain("<!channel>", headJson, StringComparison.Ordinal);
 
         using var resolved = await system.ApiAs("operator").PostAsJsonAsync($"incidents/{id}/resolve", new { note = "failed over to the replica" });
         Assert.True(resolved.IsSuccessStatusCode, await resolved.Content.ReadAsStringAsync());

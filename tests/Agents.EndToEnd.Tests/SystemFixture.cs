@@ -173,6 +173,8 @@ public class SystemFixture : IAsyncLifetime
             ["Remediation__CatalogPath"] = Path.Combine(TestEnvironment.RepositoryRoot, "deploy", "runbooks.yaml"),
             ["Notification__SinkPath"] = NotificationSink,
             // The notification agent's channels, at local fakes that speak the providers' APIs.
+            ["Notification__JaegerUrl"] = JaegerUrl,
+            ["Notification__IncidentBaseUrl"] = "http://agents.e2e.test/",
             ["Notification__Channels__Slack__BaseUrl"] = Slack.BaseUrl,
             ["Notification__Channels__Slack__Token"] = FakeSlack.Token,
             ["Notification__Channels__Slack__Channel"] = FakeSlack.IncidentsChannelId,

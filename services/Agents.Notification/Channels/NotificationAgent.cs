@@ -81,6 +81,9 @@ public sealed class NotificationAgent(
             Team = alert is null ? null : catalog.Match(alert)?.Entry.Team,
             Source = alert?.Source,
             IncidentUrl = options.Value.IncidentUrl(command.IncidentId),
+            // The command is handled inside the incident's trace: its id is the incident's.
+            TraceUrl = options.Value.TraceUrl(System.Diagnostics.Activity.Current?.TraceId.ToString()),
+            RunbookUrl = options.Value.RunbookUrl(incident.Remediation?.ActionId),
             Details = details,
             At = notification.SentAt,
         };
