@@ -63,11 +63,11 @@ public static class NotificationExtensions
         var claims = configuration["Notification:Channels:Slack:ClaimsChannel"];
         if (!string.IsNullOrWhiteSpace(options.RoutesPath))
         {
-            return NotificationRoutes.Load(Hosting.RepositoryFiles.Resolve(options.RoutesPath), claims);
+            return NotificationRoutes.Load(Hosting.RepositoryFiles.Resolve(options.RoutesPath));
         }
 
         var shipped = Hosting.RepositoryFiles.Resolve("deploy/notifications.yaml");
-        return File.Exists(shipped) ? NotificationRoutes.Load(shipped, claims) : NotificationRoutes.BuiltIn(claims);
+        return File.Exists(shipped) ? NotificationRoutes.Load(shipped) : NotificationRoutes.BuiltIn(claims);
     }
 
     /// <summary>Creates the ledger's table when the service starts.</summary>

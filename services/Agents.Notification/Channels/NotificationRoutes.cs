@@ -101,7 +101,7 @@ public sealed class NotificationRoutes
 
     private static RouteChannel[] List(params string[] channels) => channels.Select(RouteChannel.Parse).ToArray();
 
-    public static NotificationRoutes Load(string path, string? claimsChannel)
+    public static NotificationRoutes Load(string path)
     {
         if (!File.Exists(path))
         {
