@@ -110,7 +110,7 @@ public sealed record IncidentFacts
 /// <summary>A routing rule: the first rule (in file order) whose <see cref="Match"/> holds picks the new incident's workflow.</summary>
 public sealed record WorkflowRoute
 {
-    /// <summary>The rule's name (<c>name:</c>, else <c>routes[N]</c>), recorded on the incident that it routed.</summary>
+    /// <summary>The rule's name (<c>name:</c>, else <c>routing.rules[N]</c>), recorded on the incident that it routed.</summary>
     public required string Name { get; init; }
 
     public required IncidentMatch Match { get; init; }
