@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Agents.Contracts.Context;
 using Agents.Hosting.Catalog;
+using Agents.Hosting.Kubernetes;
 using k8s;
 using k8s.Exceptions;
 using k8s.Models;
@@ -55,7 +56,10 @@ public sealed class KubernetesSource : IContextSource, IDisposable
         _options = options.Value;
         try
         {
-            _client = new k8s.Kubernetes(KubernetesClientSetup.Configure(_options, time, logger));
+            // The client's own request timeout is only a backstop (the source's timeout plus 30 s): the collector cancels
+            // the source at its timeout.
+            _client = new k8s.Kubernetes(KubernetesClientSetup.Configure(
+                _options, _options.Timeout + TimeSpan.FromSeconds(30), time, logger, "Kubernetes source", "Context:Sources:Kubernetes"));
         }
         catch (Exception e) when (e is KubeConfigException or InvalidOperationException or IOException or UriFormatException)
         {

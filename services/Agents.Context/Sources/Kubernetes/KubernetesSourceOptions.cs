@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Agents.Hosting.Kubernetes;
 
 namespace Agents.Context.Sources.Kubernetes;
 
@@ -9,11 +10,11 @@ namespace Agents.Context.Sources.Kubernetes;
 /// <para>
 /// Credentials: <see cref="Token"/> (a bearer token, e.g. from a Secret through the environment) or
 /// <see cref="TokenFile"/> (a file holding it, such as a projected ServiceAccount token, read again whenever it
-/// changes). The server's certificate is checked against <see cref="CaFile"/> when given, else against the system's
+/// changes). The connection is made by <see cref="KubernetesClientSetup"/> (shared with the remediation executor). The server's certificate is checked against <see cref="CaFile"/> when given, else against the system's
 /// trusted roots; <see cref="SkipTlsVerify"/> turns the check off (logged as a warning).
 /// </para>
 /// </summary>
-public sealed class KubernetesSourceOptions : ContextSourceOptions, IValidatableObject
+public sealed class KubernetesSourceOptions : ContextSourceOptions, IValidatableObject, IKubernetesConnection
 {
     /// <summary>A bearer token for the API server; never logged.</summary>
     public string? Token { get; set; }
@@ -35,26 +36,5 @@ public sealed class KubernetesSourceOptions : ContextSourceOptions, IValidatable
 
     public override bool IsEnabled => Url is not null || InCluster;
 
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        if (InCluster)
-        {
-            yield break;
-        }
-
-        if (Url is { } url && url.Scheme is not ("https" or "http"))
-        {
-            yield return new ValidationResult($"Url must be an http or https address, not '{url.Scheme}:'", [nameof(Url)]);
-        }
-
-        if (!string.IsNullOrEmpty(Token) && !string.IsNullOrEmpty(TokenFile))
-        {
-            yield return new ValidationResult("set Token or TokenFile, not both", [nameof(Token), nameof(TokenFile)]);
-        }
-
-        if (SkipTlsVerify && !string.IsNullOrEmpty(CaFile))
-        {
-            yield return new ValidationResult("set CaFile or SkipTlsVerify, not both", [nameof(CaFile), nameof(SkipTlsVerify)]);
-        }
-    }
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) => KubernetesConnectionChecks.Validate(this);
 }

@@ -1,3 +1,4 @@
+using Agents.Hosting.Prometheus;
 using Agents.Contracts.Context;
 using Agents.Hosting;
 using Agents.Hosting.Catalog;

@@ -1,3 +1,4 @@
+using Agents.Hosting.Prometheus;
 using System.ComponentModel.DataAnnotations;
 
 namespace Agents.Context.Sources.Prometheus;
@@ -9,8 +10,10 @@ namespace Agents.Context.Sources.Prometheus;
 /// Credentials are optional: a bearer token or basic auth, never both; they come from the environment or a Secret
 /// and are never logged.
 /// </summary>
-public sealed class PrometheusSourceOptions : ContextSourceOptions, IValidatableObject
+public sealed class PrometheusSourceOptions : ContextSourceOptions, IValidatableObject, IPrometheusEndpoint
 {
+    string IPrometheusEndpoint.SettingName => "Context:Sources:Prometheus";
+
     /// <summary>The query resolution used when <see cref="Step"/> is not set: at most this many points per series over the window.</summary>
     public const int TargetPoints = 240;
 

@@ -1,9 +1,9 @@
 using System.Text.Json.Serialization;
 
-namespace Agents.Context.Sources.Prometheus;
+namespace Agents.Hosting.Prometheus;
 
 /// <summary>The <c>data</c> of a range query's answer: <c>{"resultType":"matrix","result":[series...]}</c>.</summary>
-internal sealed record PrometheusMatrix
+public sealed record PrometheusMatrix
 {
     public const string MatrixType = "matrix";
 

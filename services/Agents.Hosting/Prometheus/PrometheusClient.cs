@@ -3,19 +3,19 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 
-namespace Agents.Context.Sources.Prometheus;
+namespace Agents.Hosting.Prometheus;
 
 /// <summary>
-/// The one Prometheus HTTP API call the source makes: <c>GET /api/v1/query_range?query=&amp;start=&amp;end=&amp;step=&amp;timeout=</c>
+/// The one Prometheus HTTP API call the context source and the remediation verification make: <c>GET /api/v1/query_range?query=&amp;start=&amp;end=&amp;step=&amp;timeout=</c>
 /// (times in unix seconds), with the configured bearer token or basic auth. Answers the matrix's series; a refusal or
 /// an answer that is not the documented shape throws <see cref="PrometheusQueryException"/>, a transport failure
 /// <see cref="HttpRequestException"/>. Neither ever carries a credential.
 /// </summary>
-internal sealed class PrometheusClient(HttpClient http, PrometheusSourceOptions options)
+public sealed class PrometheusClient(HttpClient http, IPrometheusEndpoint options)
 {
     private const int MaxErrorBodyChars = 2000;
 
-    private readonly Uri _root = Root(options.Url ?? throw new InvalidOperationException("Context:Sources:Prometheus:Url is not set."));
+    private readonly Uri _root = Root(options.Url ?? throw new InvalidOperationException($"{options.SettingName}:Url is not set."));
     private readonly AuthenticationHeaderValue? _authorization = Authorization(options);
 
     /// <summary>Where queries go (host and port only: never a credential), for messages.</summary>
@@ -100,7 +100,7 @@ internal sealed class PrometheusClient(HttpClient http, PrometheusSourceOptions 
         return builder.Uri;
     }
 
-    private static AuthenticationHeaderValue? Authorization(PrometheusSourceOptions options)
+    private static AuthenticationHeaderValue? Authorization(IPrometheusEndpoint options)
     {
         if (!string.IsNullOrEmpty(options.BearerToken))
         {

@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Agents.Context.Sources.Prometheus;
+namespace Agents.Hosting.Prometheus;
 
 /// <summary>Reads (and writes) a <see cref="PrometheusSample"/> as the two-element array <c>[1435781451.781, "1"]</c>.</summary>
-internal sealed class PrometheusSampleConverter : JsonConverter<PrometheusSample>
+public sealed class PrometheusSampleConverter : JsonConverter<PrometheusSample>
 {
     public override PrometheusSample Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {

@@ -1,13 +1,13 @@
 using System.Text.Json.Serialization;
 
-namespace Agents.Context.Sources.Prometheus;
+namespace Agents.Hosting.Prometheus;
 
 /// <summary>
 /// One sample as Prometheus writes it: <c>[&lt;unix seconds, a float&gt;, "&lt;value as text&gt;"]</c>. The value is text so
 /// that <c>NaN</c>, <c>+Inf</c> and <c>-Inf</c> can be written; <see cref="Value"/> is <see cref="double.NaN"/> or infinite then.
 /// </summary>
 [JsonConverter(typeof(PrometheusSampleConverter))]
-internal readonly record struct PrometheusSample(double UnixSeconds, double Value)
+public readonly record struct PrometheusSample(double UnixSeconds, double Value)
 {
     private static readonly double MaxUnixSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
 

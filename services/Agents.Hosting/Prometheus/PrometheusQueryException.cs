@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Agents.Context.Sources.Prometheus;
+namespace Agents.Hosting.Prometheus;
 
 /// <summary>
 /// Prometheus refused or botched one query: its status code and, when it said so in its documented error body, its

@@ -1,9 +1,9 @@
 using System.Text.Json.Serialization;
 
-namespace Agents.Context.Sources.Prometheus;
+namespace Agents.Hosting.Prometheus;
 
 /// <summary>One series of a matrix: <c>{"metric":{"__name__":...,"label":"value"},"values":[[&lt;unix seconds&gt;,"&lt;value&gt;"],...]}</c>.</summary>
-internal sealed record PrometheusRangeSeries
+public sealed record PrometheusRangeSeries
 {
     [JsonPropertyName("metric")]
     public IReadOnlyDictionary<string, string>? Metric { get; init; }

@@ -1,14 +1,14 @@
 using System.Net.Http.Headers;
 using k8s.Authentication;
 
-namespace Agents.Context.Sources.Kubernetes;
+namespace Agents.Hosting.Kubernetes;
 
 /// <summary>
 /// The bearer token kept in a file, such as a projected ServiceAccount token that the kubelet rotates: read again
 /// whenever the file's modification time or size changes, and at least once a minute (a rotation through a symlink
 /// swap may keep both).
 /// </summary>
-internal sealed class TokenFileProvider(string path, TimeProvider time) : ITokenProvider
+public sealed class TokenFileProvider(string path, TimeProvider time) : ITokenProvider
 {
     private static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(1);
 

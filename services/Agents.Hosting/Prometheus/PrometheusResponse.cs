@@ -1,12 +1,12 @@
 using System.Text.Json.Serialization;
 
-namespace Agents.Context.Sources.Prometheus;
+namespace Agents.Hosting.Prometheus;
 
 /// <summary>
 /// The envelope of every Prometheus HTTP API answer: <c>{"status":"success","data":...}</c>, or
 /// <c>{"status":"error","errorType":"bad_data","error":"..."}</c> (with 400, 422, 503 ...); <c>warnings</c> may come with either.
 /// </summary>
-internal sealed record PrometheusResponse
+public sealed record PrometheusResponse
 {
     public const string Success = "success";
 
