@@ -14,6 +14,11 @@ public static class IncidentSteps
     /// agent, so not one of <see cref="Agents"/>.
     /// </summary>
     public const string Approval = "approval";
+    /// <summary>
+    /// After an executed remediation, the incident waits for evidence that it worked (the source's resolved signal, or the
+    /// verification query checked by the remediation agent); an attempt is one check. Not a workflow step of its own.
+    /// </summary>
+    public const string Verification = "verification";
     public const string Notification = "notification";
     public const string Operator = "operator";
 

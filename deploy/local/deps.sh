@@ -12,6 +12,9 @@
 #   deps.sh pid     rabbitmq|postgres    print the server's main process id (for fault tests: kill -9)
 #   deps.sh ctl     ARGS...              rabbitmqctl against the local node (e.g. `deps.sh ctl stop_app`)
 #
+# `up` also installs redis-server when it is missing: the tests start their own on a free loopback port
+# (tests/Shared/RedisServer.cs), so no Redis daemon is started here.
+#
 # No second argument means both servers. Ports (environment overrides): AGENTS_RABBITMQ_PORT (AMQP, 5682),
 # AGENTS_RABBITMQ_MGMT_PORT (15682), AGENTS_RABBITMQ_DIST_PORT (Erlang distribution, 25682),
 # AGENTS_POSTGRES_PORT (5442); AGENTS_DEPS_TIMEOUT (seconds to wait for a server, 120).
@@ -124,6 +127,8 @@ ensure_packages() { # servers...
     local -a pkgs=()
     local s
     command -v curl >/dev/null 2>&1 || pkgs+=(curl)
+    # The tests start their own redis-server (tests/Shared/RedisServer.cs); only the binary is needed.
+    command -v redis-server >/dev/null 2>&1 || pkgs+=(redis-server)
     for s in "$@"; do
         case $s in
             rabbitmq) [[ -x $RMQ_BIN/rabbitmq-server && -x $RMQ_BIN/rabbitmqctl ]] || pkgs+=(rabbitmq-server) ;;

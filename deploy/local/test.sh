@@ -98,6 +98,9 @@ ensure_tool kubectl kubectl kubernetes-client
 # daemon in a container, and the tests never use a system one).
 ensure_tool prometheus prometheus
 ensure_tool prometheus-alertmanager prometheus-alertmanager
+# tests/Shared/RedisServer.cs runs a real Redis (loopback, a temp dir, no persistence) for the remediation executor's
+# tests; the package's own daemon is not used.
+ensure_tool redis-server redis-server
 # tests/Shared/SmtpServer.cs runs a real SMTP server (aiosmtpd, loopback, a temp Maildir) for the email channel's tests.
 ensure_python_module aiosmtpd python3-aiosmtpd
 

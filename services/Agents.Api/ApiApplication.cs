@@ -21,6 +21,7 @@ public static class ApiApplication
         app.MapClaimEndpoints();
         app.MapDeadLetterEndpoints();
         app.MapAuditEndpoints();
+        app.MapRemediationEndpoints();
         app.MapOpenApi(ApiDocument.Path).RequireRole(ApiRoles.Viewer);
         mapMore?.Invoke(app);
         app.RequireRoleOnEveryEndpoint();

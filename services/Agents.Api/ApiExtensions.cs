@@ -1,3 +1,4 @@
+using Agents.Hosting.Remediation;
 using Agents.Api.Security;
 using Agents.Contracts.Deliberation;
 using Agents.Contracts.Incidents;
@@ -16,6 +17,7 @@ public static class ApiExtensions
         builder.Logging.AddFilter("Microsoft.AspNetCore.Authentication", LogLevel.Warning);
         builder.Services.AddApiDocument();
         builder.Services.AddSingleton<DeadLetters>();
+        builder.AddRemediationKillSwitch();
         builder.AddAgentsMessaging(x =>
         {
             x.AddRequestClient<GetIncident>();

@@ -101,8 +101,15 @@ public static class IncidentEndpoints
     /// <summary>Body of <c>POST /incidents/{id}/resolve</c>: what was done (required).</summary>
     public sealed record ResolveBody(string? Note);
 
-    /// <summary>Body of <c>POST /incidents/{id}/approval</c>: <c>approve</c> or <c>deny</c>, and a note (required to deny).</summary>
-    public sealed record ApprovalBody(string? Decision, string? Note);
+    /// <summary>
+    /// Body of <c>POST /incidents/{id}/approval</c>: <c>approve</c> or <c>deny</c>, a note (required to deny), optionally the
+    /// parameters changed on approval (each within the request's choices) and the hash of the request the approver read.
+    /// </summary>
+    public sealed record ApprovalBody(string? Decision, string? Note, Dictionary<string, string>? Parameters = null, string? RequestHash = null);
+
+    /// <summary>Most parameters an approval may change, and the longest name or value.</summary>
+    public const int MaxApprovalParameters = 16;
+    public const int MaxParameterLength = 256;
 
     /// <summary>The decisions a human may take at a workflow's human approval gate, as <see cref="Agents.Contracts.Incidents.DecideApproval.Decision"/> carries them.</summary>
     public static IReadOnlyList<string> ApprovalDecisions { get; } = [RemediationApproval.Approve, RemediationApproval.Deny];
@@ -156,7 +163,8 @@ public static class IncidentEndpoints
     {
         var decision = body.Decision?.Trim().ToLowerInvariant();
         var note = string.IsNullOrWhiteSpace(body.Note) ? null : body.Note.Trim();
-        AuditMiddleware.Describe(http, note is null ? $"decision={decision}" : $"decision={decision} note={note}");
+        AuditMiddleware.Describe(http, (note is null ? $"decision={decision}" : $"decision={decision} note={note}")
+            + (body.Parameters is { Count: > 0 } p ? $" parameters={string.Join(",", p.Take(MaxApprovalParameters).Select(x => $"{x.Key}={x.Value}"))}" : ""));
         return (decision, note) switch
         {
             _ when decision is null || !ApprovalDecisions.Contains(decision) => Task.FromResult(Results.Problem(statusCode: 400, title: "Unknown decision",
@@ -164,7 +172,17 @@ public static class IncidentEndpoints
             (RemediationApproval.Deny, null) => Task.FromResult(Results.Problem(statusCode: 400, title: "A note is required",
                 detail: "Send {\"decision\": \"deny\", \"note\": \"...\"} saying why: it is kept in the incident's timeline and the audit trail.")),
             (_, { Length: > MaxNoteLength }) => Task.FromResult(NoteTooLong()),
-            _ => Operate(client, new DecideApproval { IncidentId = id, Decision = decision, Actor = ApiIdentity.Of(http.User).Actor, Note = note }, id, options, ct),
+            _ when body.Parameters is { } changes && (changes.Count > MaxApprovalParameters
+                || changes.Any(c => c.Key.Length > MaxParameterLength || c.Value is null || c.Value.Length > MaxParameterLength)) =>
+                Task.FromResult(Results.Problem(statusCode: 400, title: "Parameters out of bounds",
+                    detail: $"At most {MaxApprovalParameters} parameters, each name and value a string of at most {MaxParameterLength} characters.")),
+            _ when body.RequestHash is { Length: > 128 } => Task.FromResult(Results.Problem(statusCode: 400, title: "Request hash too long",
+                detail: "requestHash is the 64 hexadecimal digits of the approval request's hash.")),
+            _ => Operate(client, new DecideApproval
+            {
+                IncidentId = id, Decision = decision, Actor = ApiIdentity.Of(http.User).Actor, Note = note,
+                Parameters = body.Parameters, RequestHash = body.RequestHash,
+            }, id, options, ct),
         };
     }
 

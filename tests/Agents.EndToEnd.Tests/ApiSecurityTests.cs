@@ -46,6 +46,9 @@ public sealed class ApiSecurityTests(SystemFixture system, ITestOutputHelper out
         ("DELETE", "/dead-letters/{queue}", "admin"),
         ("GET", "/audit", "admin"),
         ("GET", "/audit/verify", "admin"),
+        ("GET", "/remediation/kill-switch", "viewer"),
+        ("POST", "/remediation/kill-switch/engage", "operator"),
+        ("POST", "/remediation/kill-switch/release", "admin"),
     ];
 
     private static IReadOnlyList<string> Allowed(string role) => role switch
@@ -441,12 +444,12 @@ public sealed class ApiSecurityTests(SystemFixture system, ITestOutputHelper out
 
     private sealed record World(IReadOnlyDictionary<(string, string), MatrixRequest> Requests);
 
-    /// <summary>An incident that ended Resolved, an escalated one, a claim, a dead letter: something for every endpoint to act on.</summary>
+    /// <summary>An incident that ran every step (handed over after its dry run), an escalated one, a claim, a dead letter: something for every endpoint to act on.</summary>
     private async Task<World> Prepare()
     {
         var resolved = await EndedIncident("critical", withDeploy: true);
         var escalated = await EndedIncident("critical", withDeploy: false);
-        Assert.True(resolved.Summary.Status == IncidentStatuses.Resolved, $"the incident with a deploy ended {resolved.Summary.Status}");
+        SystemFixture.AssertHandedOverAfterDryRun(resolved);
         Assert.True(escalated.Summary.Status == IncidentStatuses.Escalated, $"the incident without a deploy ended {escalated.Summary.Status}");
         var id = resolved.Summary.IncidentId;
         var claimId = $"CLM-M-{Guid.NewGuid():N}"[..20];
@@ -465,7 +468,8 @@ public sealed class ApiSecurityTests(SystemFixture system, ITestOutputHelper out
             // Rolls back what the re-run from triage wrote, once it has run.
             [("POST", "/incidents/{id}/rollback")] = new($"incidents/{id}/rollback", new { segment = "alert" },
                 () => system.WaitForIncident(resolved.Summary.Fingerprint,
-                    i => i.Timeline.Count(t => t.Event == "resolved") >= 2 && IncidentStatuses.Terminal.Contains(i.Summary.Status), "the re-run done", Patience)),
+                    i => i.Timeline.Count(t => t.Event == "escalated" && t.Step == IncidentSteps.Notification) >= 2
+                        && IncidentStatuses.Terminal.Contains(i.Summary.Status), "the re-run done", Patience)),
             [("POST", "/incidents/{id}/acknowledge")] = new($"incidents/{escalated.Summary.IncidentId}/acknowledge", new { note = "on it" }),
             [("POST", "/incidents/{id}/resolve")] = new($"incidents/{escalated.Summary.IncidentId}/resolve", new { note = "fixed by hand" }),
             // No workflow of this system has a human approval gate: the orchestrator refuses the decision (ApprovalApiTests has the 202).
@@ -482,6 +486,10 @@ public sealed class ApiSecurityTests(SystemFixture system, ITestOutputHelper out
             // Replayed, the unreadable command fails again and is back in the error queue.
             [("POST", "/dead-letters/{queue}/replay")] = new($"dead-letters/{AgentQueues.Triage}/replay", new { messageId }),
             [("DELETE", "/dead-letters/{queue}")] = new($"dead-letters/{AgentQueues.Triage}"),
+            [("GET", "/remediation/kill-switch")] = new("remediation/kill-switch"),
+            // Engaged, then released (only admins may): every service here is in dry-run mode, which the switch does not stop.
+            [("POST", "/remediation/kill-switch/engage")] = new("remediation/kill-switch/engage", new { reason = "security matrix" }),
+            [("POST", "/remediation/kill-switch/release")] = new("remediation/kill-switch/release", new { reason = "security matrix done" }),
             [("GET", "/audit")] = new("audit?limit=5"),
             [("GET", "/audit/verify")] = new("audit/verify"),
         };

@@ -31,7 +31,7 @@ public sealed partial class EvidenceTests(SystemFixture system)
         Assert.InRange(series.Points.Count, 10, 60);
 
         var hypothesis = incident.Hypothesis!;
-        Assert.True(incident.Summary.Status == IncidentStatuses.Resolved, $"ended {incident.Summary.Status}: {incident.EscalationReason}");
+        SystemFixture.AssertHandedOverAfterDryRun(incident);
         Assert.Equal("regression", hypothesis.Category);
         Assert.Equal(("v5.2.0", "v5.1.9"), (hypothesis.SuspectVersion, hypothesis.LastGoodVersion));
         Assert.Matches(MeasuredStep(), hypothesis.Summary);

@@ -25,7 +25,7 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
         await system.PublishRaw(AgentQueues.AlertsExchange, Alertmanager(service, fingerprint, "critical", alertTime), "prometheus.critical");
         var incident = await WaitForTerminal(fingerprint);
 
-        Assert.True(incident.Summary.Status == IncidentStatuses.Resolved, $"ended {incident.Summary.Status}: {incident.EscalationReason}");
+        SystemFixture.AssertHandedOverAfterDryRun(incident);
         Assert.Equal("critical", incident.Triage?.Severity);
         Assert.Equal(service, incident.Triage?.Service);
         Assert.Contains(incident.Context!.RecentDeploys, d => d.Version == "v2.8.0");
@@ -94,7 +94,7 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
     }
 
     [Fact]
-    public async Task An_operator_reruns_a_resolved_incident_from_each_step_and_rolls_a_segment_back()
+    public async Task An_operator_reruns_an_ended_incident_from_each_step_and_rolls_a_segment_back()
     {
         var service = $"ledger-{Guid.NewGuid():N}"[..18];
         var fingerprint = Guid.NewGuid().ToString("N")[..16];
@@ -102,15 +102,16 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
         await system.PublishDeploy(service, "v5.1.0", "v5.0.9", alertTime.AddMinutes(-5));
         await system.PublishRaw(AgentQueues.AlertsExchange, Alertmanager(service, fingerprint, "critical", alertTime));
         var incident = await WaitForTerminal(fingerprint);
-        Assert.Equal(IncidentStatuses.Resolved, incident.Summary.Status);
+        SystemFixture.AssertHandedOverAfterDryRun(incident);
         var id = incident.Summary.IncidentId;
 
         foreach (var step in IncidentSteps.Agents.Reverse())
         {
-            var runs = incident.Timeline.Count(t => t.Event == "resolved");
+            // The end of each run: "escalated" once the escalation is sent (the notification step's entry).
+            var runs = incident.Timeline.Count(IsEnd);
             using var rerun = await system.Api.PostAsJsonAsync($"incidents/{id}/rerun", new { fromStep = step });
             Assert.Equal(HttpStatusCode.Accepted, rerun.StatusCode);
-            incident = await WaitFor(fingerprint, i => i.Timeline.Count(t => t.Event == "resolved") == runs + 1, $"resolved again after a re-run from {step}");
+            incident = await WaitFor(fingerprint, i => i.Timeline.Count(IsEnd) == runs + 1, $"ended again after a re-run from {step}");
             Assert.Contains(incident.Timeline, t => t.Event == "dispatched" && t.Step == step && t.At > incident.Timeline.Last(e => e.Event == "re-run requested").At.AddTicks(-1));
         }
 
@@ -176,8 +177,9 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
         // Thirty incidents on two cold orchestrators, each of which resends the commands of every incident in flight.
         var final = await WaitForStore(fingerprints, rows => rows.Count == alerts && rows.All(IncidentStatuses.Terminal.Contains), "every incident ended",
             TimeSpan.FromSeconds(180));
-        output.WriteLine($"after the restart: {final.Count(s => s == IncidentStatuses.Resolved)} of {alerts} Resolved");
-        Assert.All(final, s => Assert.Equal(IncidentStatuses.Resolved, s));
+        // Every service here is in the default dry-run mode: each incident ends handed to a human after its dry run.
+        output.WriteLine($"after the restart: {final.Count(s => s == IncidentStatuses.Escalated)} of {alerts} Escalated after their dry run");
+        Assert.All(final, s => Assert.Equal(IncidentStatuses.Escalated, s));
         Assert.True(inFlight + (alerts - atKill.Count) > 0, "nothing was in flight when the orchestrators were killed: the test proved nothing");
     }
 
@@ -310,7 +312,7 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
         Assert.Equal(1, (await replay.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("replayed").GetInt32());
 
         var incident = await WaitForTerminal(fingerprint);
-        Assert.True(incident.Summary.Status == IncidentStatuses.Resolved, $"ended {incident.Summary.Status}: {incident.EscalationReason}");
+        SystemFixture.AssertHandedOverAfterDryRun(incident);
         Assert.Equal(incidentId, incident.Summary.IncidentId);
         Assert.Equal(1, await system.EmergencyPages(incidentId));
         Assert.DoesNotContain(await DeadLetters(AgentQueues.Orchestrator), d => d.GetProperty("body").GetString()!.Contains(fingerprint, StringComparison.Ordinal));
@@ -412,6 +414,8 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
     }
+
+    private static bool IsEnd(TimelineEntry entry) => entry.Event == "escalated" && entry.Step == IncidentSteps.Notification;
 
     private Task<IncidentDetails> WaitForTerminal(string fingerprint) =>
         WaitFor(fingerprint, i => IncidentStatuses.Terminal.Contains(i.Summary.Status), "a terminal status");

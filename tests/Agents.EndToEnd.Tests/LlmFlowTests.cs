@@ -115,7 +115,7 @@ public sealed class LlmFlowTests(LlmFixture system, ITestOutputHelper output)
         await system.PublishRaw(AgentQueues.AlertsExchange, IncidentFlowTests.Alertmanager(service, fingerprint, "critical", alertTime), "prometheus.critical");
         var incident = await system.WaitForIncident(fingerprint, i => IncidentStatuses.Terminal.Contains(i.Summary.Status), "a terminal status", TimeSpan.FromSeconds(90));
 
-        Assert.True(incident.Summary.Status == IncidentStatuses.Resolved, $"ended {incident.Summary.Status}: {incident.EscalationReason}");
+        SystemFixture.AssertHandedOverAfterDryRun(incident);
         Assert.Equal("v4.1.9", incident.Remediation?.Parameters["to_version"]);
         Assert.Equal($"[critical] {service}: rolled back to v4.1.9 (dry run)", incident.Notifications.Single().Title);
 

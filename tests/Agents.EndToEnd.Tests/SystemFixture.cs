@@ -342,6 +342,18 @@ public class SystemFixture : IAsyncLifetime
         throw new InvalidOperationException();
     }
 
+    /// <summary>
+    /// Asserts that <paramref name="incident"/> ran every step and was handed to a human because its service's remediation
+    /// mode is the default, dry-run: Escalated, "human action required: dry run of …", with the remediation recorded.
+    /// </summary>
+    public static void AssertHandedOverAfterDryRun(IncidentDetails incident)
+    {
+        Assert.True(incident.Summary.Status == IncidentStatuses.Escalated
+            && incident.EscalationReason?.StartsWith("human action required: dry run", StringComparison.Ordinal) == true,
+            $"ended {incident.Summary.Status}: {incident.EscalationReason}");
+        Assert.Equal(Agents.Contracts.Remediation.RemediationExecutions.DryRun, incident.Remediation?.Execution);
+    }
+
     /// <summary>Emergency pages the notification agent has written to its sink, for <paramref name="incidentId"/> or for any incident.</summary>
     public async Task<int> EmergencyPages(Guid? incidentId = null)
     {

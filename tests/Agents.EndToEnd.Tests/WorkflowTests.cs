@@ -19,7 +19,7 @@ public sealed class WorkflowTests(SystemFixture system, ITestOutputHelper output
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     [Fact]
-    public async Task The_payments_database_runs_the_plug_in_freeze_check_and_remediates_once_an_operator_approves()
+    public async Task The_payments_database_runs_the_plug_in_freeze_check_and_its_remediation_plan_waits_for_an_operators_approval()
     {
         var fingerprint = Guid.NewGuid().ToString("N")[..16];
         var alertTime = DateTimeOffset.UtcNow.AddMinutes(-1);
@@ -48,6 +48,9 @@ public sealed class WorkflowTests(SystemFixture system, ITestOutputHelper output
         Assert.Equal("payments-db", freeze.GetProperty("service").GetString());
         Assert.Contains(waiting.Timeline, t => t.Step == "change-freeze" && t.Event == "change-freeze segment written" && t.Segment == "change-freeze");
         Assert.Equal(("human", RemediationApprovalStatuses.Pending), (waiting.Approval!.Kind, waiting.Approval.Status));
+        // What the operator approves is the remediation agent's concrete plan, sealed with its hash.
+        Assert.Equal(("rollback", "v5.1.4"), (waiting.Approval.Plan!.ActionId, waiting.Approval.Plan.Parameters["to_version"]));
+        Assert.Matches("^[0-9a-f]{64}$", waiting.Approval.Plan.Hash);
         Assert.Null(waiting.Remediation);
         var history = await system.Api.GetFromJsonAsync<List<SegmentRevision>>($"incidents/{waiting.Summary.IncidentId}/segments/change-freeze/history", Json);
         Assert.Equal(1, Assert.Single(history!).Version);
@@ -59,8 +62,9 @@ public sealed class WorkflowTests(SystemFixture system, ITestOutputHelper output
             new { decision = "approve", note = "rollback to v5.1.4 is safe" });
         Assert.True(approved.IsSuccessStatusCode, $"{(int)approved.StatusCode}: {await approved.Content.ReadAsStringAsync()}");
 
+        // Approved, it runs in the service's mode: the default dry-run hands it to a human with the approved plan recorded.
         var resolved = await system.WaitForIncident(fingerprint, IsEnded, "ended after the approval", TimeSpan.FromSeconds(60));
-        Assert.True(resolved.Summary.Status == IncidentStatuses.Resolved, $"ended {resolved.Summary.Status}: {resolved.EscalationReason}");
+        SystemFixture.AssertHandedOverAfterDryRun(resolved);
         Assert.Equal(("rollback", "v5.1.4"), (resolved.Remediation!.ActionId, resolved.Remediation.Parameters["to_version"]));
         Assert.Equal(RemediationApprovalStatuses.Approved, resolved.Approval!.Status);
         Assert.Contains(resolved.Timeline, t => t.Event == "remediation approved" && t.Actor == "apikey:e2e-operator");

@@ -101,7 +101,8 @@ static async Task<(TimeSpan Elapsed, (double OneQueryMs, double LoadingEachMs) L
         while (true)
         {
             await using var db = await factory.CreateDbContextAsync();
-            var done = await db.Incidents.CountAsync(i => i.CurrentState == IncidentStatuses.Resolved);
+            // The instant agents' remediation is a dry run: every incident ends handed to a human (Escalated).
+            var done = await db.Incidents.CountAsync(i => i.CurrentState == IncidentStatuses.Escalated);
             if (done == incidents)
             {
                 var elapsed = clock.Elapsed;
@@ -137,7 +138,7 @@ static async Task<(double OneQueryMs, double LoadingEachMs)> TimeLists(IServiceP
         for (var i = 0; i < 5; i++)
         {
             var clock = Stopwatch.StartNew();
-            var page = await list.Newest(s => s.CurrentState == IncidentStatuses.Resolved, s => s.CreatedAt, 50, CancellationToken.None);
+            var page = await list.Newest(s => s.CurrentState == IncidentStatuses.Escalated, s => s.CreatedAt, 50, CancellationToken.None);
             times.Add(clock.Elapsed.TotalMilliseconds);
             if (page.Count != 50)
             {

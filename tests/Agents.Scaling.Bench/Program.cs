@@ -45,7 +45,9 @@ foreach (var count in counts)
         var fingerprints = Enumerable.Range(0, batch).Select(_ => $"scale{Guid.NewGuid():N}"[..16]).ToList();
         await Task.WhenAll(fingerprints.Select(f => system.Publish(AgentQueues.AlertsExchange, alert.Replace("a3f1c2d4e5b60718", f, StringComparison.Ordinal))));
         var incidents = await system.WaitAllEnded(fingerprints, TimeSpan.FromMinutes(5));
-        if (incidents.FirstOrDefault(i => i.Summary.Status != IncidentStatuses.Resolved) is { } odd)
+        // Every service is in the default dry-run mode: an incident that ran every step ends handed to a human.
+        if (incidents.FirstOrDefault(i => i.Summary.Status != IncidentStatuses.Escalated
+            || i.EscalationReason?.StartsWith(Agents.Contracts.Remediation.RemediationEscalations.HumanActionRequired, StringComparison.Ordinal) != true) is { } odd)
         {
             throw new InvalidOperationException($"incident {odd.Summary.IncidentId} ended {odd.Summary.Status}: {odd.EscalationReason}");
         }

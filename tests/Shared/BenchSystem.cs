@@ -132,8 +132,11 @@ internal sealed class BenchSystem : IAsyncDisposable
     public async Task Publish(string exchange, string body) =>
         await _channel.BasicPublishAsync(exchange, "bench", false, new BasicProperties { Persistent = true }, Encoding.UTF8.GetBytes(body));
 
-    /// <summary>Publishes the alert and answers the milliseconds from just before the publish to the incident's last update.</summary>
-    public async Task<double> PublishToResolved(string alertJson)
+    /// <summary>
+    /// Publishes the alert and answers the milliseconds from just before the publish to the incident's last update, once it
+    /// ran every step: Resolved, or (the default dry-run mode) Escalated for a human to carry the remediation out.
+    /// </summary>
+    public async Task<double> PublishToEnd(string alertJson)
     {
         var fingerprint = JsonDocument.Parse(alertJson).RootElement.GetProperty("alerts")[0].GetProperty("fingerprint").GetString()!;
         _lastFingerprint = fingerprint;
@@ -145,9 +148,9 @@ internal sealed class BenchSystem : IAsyncDisposable
             var list = await _api.GetFromJsonAsync<List<IncidentSummary>>($"incidents?fingerprint={fingerprint}", Json);
             if (list is [var incident, ..] && IncidentStatuses.Terminal.Contains(incident.Status))
             {
-                return incident.Status == IncidentStatuses.Resolved
+                return incident.Status is IncidentStatuses.Resolved or IncidentStatuses.Escalated
                     ? (incident.UpdatedAt - published).TotalMilliseconds
-                    : throw new InvalidOperationException($"{Name}: incident {fingerprint} ended {incident.Status}, not Resolved");
+                    : throw new InvalidOperationException($"{Name}: incident {fingerprint} ended {incident.Status}, not Resolved or handed over");
             }
 
             await Task.Delay(50);

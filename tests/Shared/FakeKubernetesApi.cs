@@ -24,6 +24,16 @@ namespace Agents.Testing;
 /// forbidden (403), missing (404), failing (500) or malformed, and every answer can be slowed down. Plain HTTP, or HTTPS
 /// with a certificate issued by a CA made here (<see cref="StartTls"/>, <see cref="CaPem"/>). Compiled into each test
 /// project that needs it.
+/// <para>
+/// Writes: <c>PATCH</c> of deployments and replicasets (<c>/apis/apps/v1/namespaces/{ns}/…/{name}</c>) as JSON patch
+/// (replace/add/remove/test), merge patch or strategic merge patch (treated as a merge patch, enough for maps and whole
+/// lists). <c>dryRun=All</c> answers the patched object without storing it; a patch that sets
+/// <c>metadata.resourceVersion</c> to anything but the stored one answers 409 Conflict, as the API server does. A
+/// stored change bumps the object's resourceVersion and generation. <see cref="ConflictPatches"/> and
+/// <see cref="FailPatches"/> make the next patches answer 409 or a failure (403 …) while reads still work. Every
+/// patch is recorded in <see cref="Mutations"/> on arrival (dry run or not, then its status code), so a test can count
+/// executions; <see cref="HoldPatches"/> keeps the real patches of one workload in flight until released.
+/// </para>
 /// </summary>
 internal sealed partial class FakeKubernetesApi : IAsyncDisposable
 {
@@ -62,7 +72,12 @@ internal sealed partial class FakeKubernetesApi : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, ConcurrentQueue<JsonObject>> _objects = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Failure> _failures = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Failure> _patchFailures = new(StringComparer.Ordinal);
+    private readonly Lock _writes = new();
     private long _resourceVersion = 48_000_000;
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _holds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _held = new(StringComparer.Ordinal);
+    private int _conflicts;
 
     private FakeKubernetesApi(WebApplication app) => _app = app;
 
@@ -90,6 +105,27 @@ internal sealed partial class FakeKubernetesApi : IAsyncDisposable
     public int? MaxPageSize { get; set; }
 
     public ConcurrentQueue<Request> Requests { get; } = new();
+
+    /// <summary>Every PATCH received, in order, with its outcome.</summary>
+    public ConcurrentQueue<Mutation> Mutations { get; } = new();
+
+    /// <summary>The patches stored for real (not dry runs, not refused): what a test counts as executions.</summary>
+    public IReadOnlyList<Mutation> Applied => Mutations.Where(m => !m.DryRun && m.Status == 200).ToList();
+
+    /// <summary>
+    /// One PATCH, recorded when it arrives: what it named, its content type and body, whether it was a dry run, and the
+    /// status answered (0 while it is held, see <see cref="HoldPatches"/>).
+    /// </summary>
+    public sealed record Mutation(string Resource, string Namespace, string Name, string ContentType, string Body, bool DryRun)
+    {
+        private int _status;
+
+        public int Status
+        {
+            get => Volatile.Read(ref _status);
+            set => Volatile.Write(ref _status, value);
+        }
+    }
 
     /// <summary>One request as received: its path, its decoded query parameters and its Authorization header.</summary>
     public sealed record Request(string Method, string Path, IReadOnlyDictionary<string, string> Query, string? Authorization)
@@ -173,6 +209,55 @@ internal sealed partial class FakeKubernetesApi : IAsyncDisposable
 
     /// <summary>Answers every request for <paramref name="resource"/> (e.g. <c>pods</c>) with <paramref name="failure"/>.</summary>
     public void Fail(string resource, Failure failure) => _failures[resource] = failure;
+
+    /// <summary>Answers every PATCH of <paramref name="resource"/> with <paramref name="failure"/> (reads still answer).</summary>
+    public void FailPatches(string resource, Failure failure) => _patchFailures[resource] = failure;
+
+    /// <summary>The next <paramref name="count"/> PATCH requests (dry run or not) answer 409 Conflict.</summary>
+    public void ConflictPatches(int count) => Interlocked.Exchange(ref _conflicts, count);
+
+    /// <summary>
+    /// Holds every real (not dry-run) PATCH of the deployment or replicaset named <paramref name="name"/>: recorded on
+    /// arrival, neither applied nor answered until <see cref="ReleasePatches"/> (then applied, even when the client went
+    /// away meanwhile, as an API server that received it would). For tests that act while an execution is in flight.
+    /// </summary>
+    public void HoldPatches(string name) => _holds.TryAdd(name, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    /// <summary>Lets the held patches of <paramref name="name"/> (and later ones) through.</summary>
+    public void ReleasePatches(string name)
+    {
+        if (_holds.TryRemove(name, out var hold))
+        {
+            hold.TrySetResult();
+        }
+    }
+
+    /// <summary>How many patches of <paramref name="name"/> are held right now.</summary>
+    public int Held(string name) => _held.TryGetValue(name, out var count) ? count : 0;
+
+    /// <summary>Runs once before the next PATCH is applied: another client's change between a read and a patch.</summary>
+    public Action? BeforeNextPatch { get; set; }
+
+    /// <summary>A copy of the stored object, or null.</summary>
+    public JsonObject? Get(string resource, string ns, string name)
+    {
+        lock (_writes)
+        {
+            return Stored(resource).FirstOrDefault(o => Meta(o, "namespace") == ns && Meta(o, "name") == name)?.DeepClone().AsObject();
+        }
+    }
+
+    /// <summary>Changes a stored object as another client would (its resourceVersion is bumped).</summary>
+    public void Change(string resource, string ns, string name, Action<JsonObject> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        lock (_writes)
+        {
+            var stored = Stored(resource).First(o => Meta(o, "namespace") == ns && Meta(o, "name") == name);
+            change(stored);
+            stored["metadata"]!["resourceVersion"] = Interlocked.Increment(ref _resourceVersion).ToString(CultureInfo.InvariantCulture);
+        }
+    }
 
     /// <summary>A Deployment selecting <paramref name="matchLabels"/> (and the expressions given); returns its uid.</summary>
     public string AddDeployment(
@@ -467,7 +552,15 @@ internal sealed partial class FakeKubernetesApi : IAsyncDisposable
         });
     }
 
-    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var name in _holds.Keys)
+        {
+            ReleasePatches(name);
+        }
+
+        await _app.DisposeAsync();
+    }
 
     private async Task Handle(HttpContext context)
     {
@@ -489,6 +582,12 @@ internal sealed partial class FakeKubernetesApi : IAsyncDisposable
         if (request.Headers.Authorization.ToString() != $"Bearer {Token}")
         {
             await Status(context, HttpStatusCode.Unauthorized, "Unauthorized", "Unauthorized");
+            return;
+        }
+
+        if (request.Method == HttpMethods.Patch)
+        {
+            await Patch(context, query);
             return;
         }
 
@@ -521,14 +620,19 @@ internal sealed partial class FakeKubernetesApi : IAsyncDisposable
 
         if (route.Name is { } objectName)
         {
-            var found = Stored(route.resource).FirstOrDefault(o => Meta(o, "namespace") == route.ns && Meta(o, "name") == objectName);
+            JsonObject? found;
+            lock (_writes)
+            {
+                found = Stored(route.resource).FirstOrDefault(o => Meta(o, "namespace") == route.ns && Meta(o, "name") == objectName)?.DeepClone().AsObject();
+            }
+
             if (found is null)
             {
                 await Status(context, HttpStatusCode.NotFound, "NotFound", $"{qualified} \"{objectName}\" not found", Details(objectName, known.Group, route.resource));
                 return;
             }
 
-            var single = (JsonObject)found.DeepClone();
+            var single = found;
             single.Insert(0, "apiVersion", ApiVersion(known.Group));
             single.Insert(0, "kind", known.Kind);
             await Json(context, HttpStatusCode.OK, single);
@@ -570,11 +674,17 @@ internal sealed partial class FakeKubernetesApi : IAsyncDisposable
             return;
         }
 
-        var matching = Stored(resource)
-            .Where(o => Meta(o, "namespace") == ns && labelRequirements.All(r => r(o)) && fieldRequirements.All(r => r(o)))
-            .OrderBy(o => Meta(o, "name"), StringComparer.Ordinal)
-            .ToList();
-        var page = matching.Skip(offset).Take(limit).Select(o => (JsonNode)o.DeepClone()).ToArray();
+        List<JsonObject> matching;
+        JsonNode[] page;
+        lock (_writes)
+        {
+            matching = Stored(resource)
+                .Where(o => Meta(o, "namespace") == ns && labelRequirements.All(r => r(o)) && fieldRequirements.All(r => r(o)))
+                .OrderBy(o => Meta(o, "name"), StringComparer.Ordinal)
+                .ToList();
+            page = matching.Skip(offset).Take(limit).Select(o => (JsonNode)o.DeepClone()).ToArray();
+        }
+
         var metadata = new JsonObject { ["resourceVersion"] = Interlocked.Increment(ref _resourceVersion).ToString(CultureInfo.InvariantCulture) };
         var remaining = matching.Count - offset - page.Length;
         if (remaining > 0)
@@ -592,9 +702,208 @@ internal sealed partial class FakeKubernetesApi : IAsyncDisposable
         });
     }
 
-    private Task Refuse(HttpContext context, Failure failure, string qualified, string resource, string group, string ns, string? name)
+
+    /// <summary>A PATCH of a deployment or replicaset: applied to a copy, checked, stored unless a dry run.</summary>
+    private async Task Patch(HttpContext context, Dictionary<string, string> query)
     {
-        var verb = name is null ? "list" : "get";
+        var route = (context.Request.Path.Value ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries) switch
+        {
+            ["apis", "apps", "v1", "namespaces", var ns, var resource and ("deployments" or "replicasets"), var name] => (ns, resource, name),
+            _ => default,
+        };
+        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+        var body = await reader.ReadToEndAsync(context.RequestAborted);
+        var contentType = context.Request.ContentType?.Split(';')[0].Trim() ?? "";
+        var dryRun = query.TryGetValue("dryRun", out var dry) && dry == "All";
+        if (query.TryGetValue("dryRun", out var other) && other != "All")
+        {
+            await Status(context, HttpStatusCode.BadRequest, "BadRequest", $"dryRun: Unsupported value: \"{other}\": supported values: \"All\"");
+            return;
+        }
+
+        if (route.resource is null)
+        {
+            await Status(context, HttpStatusCode.MethodNotAllowed, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+            return;
+        }
+
+        var mutation = new Mutation(route.resource, route.ns, route.name, contentType, body, dryRun);
+        Mutations.Enqueue(mutation);
+        if (!dryRun && _holds.TryGetValue(route.name, out var hold))
+        {
+            _held.AddOrUpdate(route.name, 1, (_, n) => n + 1);
+            try
+            {
+                await hold.Task;
+            }
+            finally
+            {
+                _held.AddOrUpdate(route.name, 0, (_, n) => n - 1);
+            }
+        }
+
+        var (code, answer) = Apply(route.ns, route.resource, route.name, contentType, body, dryRun);
+        mutation.Status = (int)code;
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+
+        if (answer is not null)
+        {
+            await Json(context, code, answer);
+        }
+        else
+        {
+            await Refuse(context, Failure.Forbidden, $"{route.resource}.apps", route.resource, "apps", route.ns, route.name, "patch");
+        }
+    }
+
+    private (HttpStatusCode Code, JsonObject? Answer) Apply(string ns, string resource, string name, string contentType, string body, bool dryRun)
+    {
+        var qualified = $"{resource}.apps";
+        if (_patchFailures.TryGetValue(resource, out var failure))
+        {
+            return failure == Failure.Forbidden
+                ? (HttpStatusCode.Forbidden, null)
+                : (HttpStatusCode.InternalServerError, StatusObject(HttpStatusCode.InternalServerError, "InternalError", "Internal error occurred: etcdserver: request timed out"));
+        }
+
+        if (Interlocked.Decrement(ref _conflicts) >= 0)
+        {
+            return (HttpStatusCode.Conflict, StatusObject(HttpStatusCode.Conflict, "Conflict",
+                $"Operation cannot be fulfilled on {qualified} \"{name}\": the object has been modified; please apply your changes to the latest version and try again"));
+        }
+
+        Interlocked.Exchange(ref _conflicts, 0);
+        if (BeforeNextPatch is { } before)
+        {
+            BeforeNextPatch = null;
+            before();
+        }
+
+        lock (_writes)
+        {
+            var stored = Stored(resource).FirstOrDefault(o => Meta(o, "namespace") == ns && Meta(o, "name") == name);
+            if (stored is null)
+            {
+                return (HttpStatusCode.NotFound, StatusObject(HttpStatusCode.NotFound, "NotFound", $"{qualified} \"{name}\" not found"));
+            }
+
+            var patched = stored.DeepClone().AsObject();
+            try
+            {
+                var patch = JsonNode.Parse(body);
+                switch (contentType)
+                {
+                    case "application/json-patch+json" when patch is JsonArray operations:
+                        ApplyJsonPatch(patched, operations);
+                        break;
+                    case "application/merge-patch+json" or "application/strategic-merge-patch+json" when patch is JsonObject merge:
+                        MergePatch(patched, merge);
+                        break;
+                    default:
+                        return (HttpStatusCode.UnsupportedMediaType, StatusObject(HttpStatusCode.UnsupportedMediaType, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml (got {contentType})"));
+                }
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
+            {
+                return (HttpStatusCode.UnprocessableEntity, StatusObject(HttpStatusCode.UnprocessableEntity, "Invalid", $"the server rejected our request due to an error in our request: {e.Message}"));
+            }
+
+            if (Meta(patched, "resourceVersion") != Meta(stored, "resourceVersion"))
+            {
+                return (HttpStatusCode.Conflict, StatusObject(HttpStatusCode.Conflict, "Conflict",
+                    $"Operation cannot be fulfilled on {qualified} \"{name}\": the object has been modified; please apply your changes to the latest version and try again"));
+            }
+
+            if (!dryRun && !JsonNode.DeepEquals(patched, stored))
+            {
+                patched["metadata"]!["resourceVersion"] = Interlocked.Increment(ref _resourceVersion).ToString(CultureInfo.InvariantCulture);
+                if (!JsonNode.DeepEquals(patched["spec"], stored["spec"]))
+                {
+                    patched["metadata"]!["generation"] = (stored["metadata"]?["generation"]?.GetValue<int>() ?? 1) + 1;
+                }
+
+                stored.Clear();
+                foreach (var (key, value) in patched.ToList())
+                {
+                    patched.Remove(key);
+                    stored[key] = value;
+                }
+
+                patched = stored.DeepClone().AsObject();
+            }
+
+            patched.Insert(0, "apiVersion", "apps/v1");
+            patched.Insert(0, "kind", Resources[resource].Kind);
+            return (HttpStatusCode.OK, patched);
+        }
+    }
+
+    private static void ApplyJsonPatch(JsonObject target, JsonArray operations)
+    {
+        foreach (var operation in operations.OfType<JsonObject>())
+        {
+            var op = (string?)operation["op"];
+            var path = ((string?)operation["path"] ?? throw new InvalidOperationException("a JSON patch operation has no path"))
+                .Split('/').Skip(1).Select(p => p.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)).ToArray();
+            JsonNode parent = target;
+            foreach (var step in path[..^1])
+            {
+                parent = (parent is JsonArray list ? list[int.Parse(step, CultureInfo.InvariantCulture)] : parent[step])
+                    ?? throw new InvalidOperationException($"doc is missing path: {operation["path"]}");
+            }
+
+            var last = path[^1];
+            var value = operation["value"]?.DeepClone();
+            switch (op)
+            {
+                case "test" when !JsonNode.DeepEquals(parent[last], value):
+                    throw new InvalidOperationException($"testing value {operation["path"]} failed");
+                case "test":
+                    break;
+                case "replace" when parent is JsonObject o && !o.ContainsKey(last):
+                    throw new InvalidOperationException($"replace operation does not apply: doc is missing key: {operation["path"]}");
+                case "replace" or "add" when parent is JsonObject o:
+                    o[last] = value;
+                    break;
+                case "remove" when parent is JsonObject o:
+                    if (!o.Remove(last))
+                    {
+                        throw new InvalidOperationException($"remove operation does not apply: doc is missing key: {operation["path"]}");
+                    }
+
+                    break;
+                default:
+                    throw new InvalidOperationException($"unsupported JSON patch operation '{op}' on {operation["path"]}");
+            }
+        }
+    }
+
+    /// <summary>RFC 7386: objects merge, null removes, anything else replaces.</summary>
+    private static void MergePatch(JsonObject target, JsonObject patch)
+    {
+        foreach (var (key, value) in patch)
+        {
+            if (value is null)
+            {
+                target.Remove(key);
+            }
+            else if (value is JsonObject nested && target[key] is JsonObject existing)
+            {
+                MergePatch(existing, nested);
+            }
+            else
+            {
+                target[key] = value.DeepClone();
+            }
+        }
+    }
+
+    private Task Refuse(HttpContext context, Failure failure, string qualified, string resource, string group, string ns, string? name, string? verb = null)
+    {
+        verb ??= name is null ? "list" : "get";
         var target = name is null ? qualified : $"{qualified} \"{name}\"";
         return failure switch
         {
@@ -810,7 +1119,10 @@ internal sealed partial class FakeKubernetesApi : IAsyncDisposable
 
     private static string MicroTime(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
 
-    private static Task Status(HttpContext context, HttpStatusCode code, string reason, string message, JsonObject? details = null)
+    private static Task Status(HttpContext context, HttpStatusCode code, string reason, string message, JsonObject? details = null) =>
+        Json(context, code, StatusObject(code, reason, message, details));
+
+    private static JsonObject StatusObject(HttpStatusCode code, string reason, string message, JsonObject? details = null)
     {
         var status = new JsonObject
         {
@@ -827,7 +1139,7 @@ internal sealed partial class FakeKubernetesApi : IAsyncDisposable
         }
 
         status["code"] = (int)code;
-        return Json(context, code, status);
+        return status;
     }
 
     private static Task Json(HttpContext context, HttpStatusCode code, JsonObject body) => WriteRaw(context, code, body.ToJsonString());

@@ -318,6 +318,9 @@ internal sealed class ScrapeTarget : IAsyncDisposable
         }
     }
 
+    /// <summary>What <c>/metrics</c> answers, asked at each scrape (default <see cref="MetricsBody"/>).</summary>
+    public Func<string> Body { get; set; } = () => MetricsBody;
+
     /// <summary>How many times <c>/metrics</c> was fetched while serving.</summary>
     public int Scrapes => Volatile.Read(ref _scrapes);
 
@@ -349,7 +352,7 @@ internal sealed class ScrapeTarget : IAsyncDisposable
 
             Interlocked.Increment(ref _scrapes);
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-            await context.Response.WriteAsync(MetricsBody, context.RequestAborted);
+            await context.Response.WriteAsync(Body(), context.RequestAborted);
         });
 
         // Release the reservation only now: the port is unowned for the moment between this and Kestrel's bind.

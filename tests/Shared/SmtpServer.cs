@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -24,23 +23,9 @@ internal sealed class SmtpServer : IAsyncDisposable
 
     private const int MaxAttempts = 5;
 
-    // "$@" runs in the background; a watcher kills it when the wrapper's stdin (held by the test process) closes.
-    private const string Wrapper = """
-        exec 3<&0
-        "$@" 3<&- </dev/null &
-        child=$!
-        ( while read -r _ <&3; do :; done; kill -KILL "$child" 2>/dev/null ) >/dev/null 2>&1 &
-        watcher=$!
-        exec 3<&-
-        wait "$child"
-        status=$?
-        kill "$watcher" 2>/dev/null
-        exit "$status"
-        """;
-
     private readonly string _directory;
     private readonly ConcurrentQueue<string> _output = new();
-    private Process? _process;
+    private WatchedProcess? _process;
     private int _disposed;
 
     private SmtpServer(string directory) => _directory = directory;
@@ -190,33 +175,10 @@ internal sealed class SmtpServer : IAsyncDisposable
     private void Launch(string python, int port, IReadOnlyList<string> arguments)
     {
         Port = port;
-        var start = new ProcessStartInfo("/bin/sh")
-        {
-            WorkingDirectory = _directory,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(Wrapper);
-        start.ArgumentList.Add("aiosmtpd");
-        start.ArgumentList.Add(python);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // Unbuffered, so that an early error reaches the output before the process exits.
-        start.Environment["PYTHONUNBUFFERED"] = "1";
         _output.Enqueue($"[test] {python} {string.Join(' ', arguments)}");
-        var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => Keep(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _process = process;
+        // Unbuffered, so that an early error reaches the output before the process exits.
+        _process = WatchedProcess.Start("aiosmtpd", python, arguments, _directory, line => WatchedProcess.Keep(_output, line),
+            new Dictionary<string, string> { ["PYTHONUNBUFFERED"] = "1" });
     }
 
     /// <summary>True once the server greets with 220 on the port; false when the port was taken (try another).</summary>
@@ -283,53 +245,10 @@ internal sealed class SmtpServer : IAsyncDisposable
 
     private async Task Stop()
     {
-        if (_process is not { } process)
+        if (_process is { } process)
         {
-            return;
-        }
-
-        _process = null;
-        try
-        {
-            process.StandardInput.Close();
-        }
-        catch (IOException)
-        {
-            // The wrapper is gone already.
-        }
-
-        using (var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
-        {
-            try
-            {
-                await process.WaitForExitAsync(cancel.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                try
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-                catch (InvalidOperationException)
-                {
-                    // Exited meanwhile.
-                }
-            }
-        }
-
-        process.Dispose();
-    }
-
-    private void Keep(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        _output.Enqueue(line);
-        while (_output.Count > 200 && _output.TryDequeue(out _))
-        {
+            _process = null;
+            await process.StopAsync();
         }
     }
 }

@@ -44,6 +44,9 @@ public sealed record IncidentDetails
     /// <summary>The latest approval deliberation before remediation (when the workflow has the approval gate), or null.</summary>
     public RemediationApprovalRecord? Approval { get; init; }
 
+    /// <summary>The verification of the executed remediation: what is awaited, the checks so far, and how it ended.</summary>
+    public RemediationVerificationRecord? Verification { get; init; }
+
     public RemediationResult? Remediation { get; init; }
 
     /// <summary>The results of the workflow's plug-in steps, by step name (each one that step's segment).</summary>

@@ -13,6 +13,8 @@ public static class IncidentStatuses
     public const string RunningStep = "RunningStep";
 
     public const string Remediating = "Remediating";
+    /// <summary>A remediation was executed; the incident waits for evidence that it worked (or escalates at the deadline).</summary>
+    public const string Verifying = "Verifying";
     public const string Notifying = "Notifying";
     public const string Resolved = "Resolved";
     public const string Closed = "Closed";
@@ -22,7 +24,7 @@ public static class IncidentStatuses
     public const string Failed = "Failed";
 
     public static IReadOnlyList<string> All { get; } =
-        [Triaging, CollectingContext, Investigating, RunningStep, AwaitingApproval, Remediating, Notifying, Resolved, Closed, Escalated, Failed];
+        [Triaging, CollectingContext, Investigating, RunningStep, AwaitingApproval, Remediating, Verifying, Notifying, Resolved, Closed, Escalated, Failed];
 
     public static IReadOnlyList<string> Terminal { get; } = [Resolved, Closed, Escalated, Failed];
 }

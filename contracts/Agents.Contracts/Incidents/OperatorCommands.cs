@@ -123,4 +123,10 @@ public sealed record DecideApproval
 
     /// <summary>Why; required for a denial, recorded in the timeline.</summary>
     public string? Note { get; init; }
+
+    /// <summary>An approval's changes to the plan's parameters, each within the values the request allows (recorded).</summary>
+    public IReadOnlyDictionary<string, string>? Parameters { get; init; }
+
+    /// <summary>The hash of the approval request the approver saw; when given, a request that differs is refused.</summary>
+    public string? RequestHash { get; init; }
 }

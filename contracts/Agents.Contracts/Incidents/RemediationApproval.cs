@@ -63,6 +63,9 @@ public static class RemediationApprovalStatuses
 
     /// <summary>The deliberation did not conclude within the approval step's timeout: the incident escalated.</summary>
     public const string TimedOut = "TimedOut";
+
+    /// <summary>Nobody approved or denied a human approval request before its deadline: the system decided, the incident escalated.</summary>
+    public const string Expired = "Expired";
 }
 
 /// <summary>An incident's approval request and, once it concluded, its outcome (shown by <c>GET /incidents/{id}</c>).</summary>
@@ -101,4 +104,55 @@ public sealed record RemediationApprovalRecord
 
     /// <summary>The stances of the last round, silent ones included.</summary>
     public IReadOnlyList<Stance> Stances { get; init; } = [];
+
+    /// <summary>A human's approval of a concrete plan (the service's mode is approve): what exactly would be done. Never changed once requested.</summary>
+    public RemediationApprovalPlan? Plan { get; init; }
+
+    /// <summary>The parameters the approver approved (the plan's, with their changes), once approved.</summary>
+    public IReadOnlyDictionary<string, string>? ApprovedParameters { get; init; }
+
+    /// <summary>Each parameter the approver changed: <c>to_version: v5.1.9 → v5.1.8</c>.</summary>
+    public IReadOnlyList<string> Changes { get; init; } = [];
+
+    /// <summary>Who approved or denied.</summary>
+    public string? DecidedBy { get; init; }
+
+    /// <summary>The remediation attempt dispatched on the approval: it carries the approved plan.</summary>
+    public int? ExecutionAttempt { get; init; }
+}
+
+/// <summary>
+/// The immutable request a human approves or denies: the action, its parameters and target, the hypothesis with its
+/// evidence, the deadline, and the hash of all of them (what the approver saw is what runs).
+/// </summary>
+public sealed record RemediationApprovalPlan
+{
+    public required string ActionId { get; init; }
+
+    public required string Description { get; init; }
+
+    public required IReadOnlyDictionary<string, string> Parameters { get; init; }
+
+    /// <summary>What the action acts on (<c>kubernetes prod/orders deployment/orders</c>).</summary>
+    public string? Target { get; init; }
+
+    /// <summary>What would be done, one line per step.</summary>
+    public IReadOnlyList<string> Steps { get; init; } = [];
+
+    /// <summary>Why the planner chose the action.</summary>
+    public required string Rationale { get; init; }
+
+    /// <summary><c>regression (0.90): …</c>: the hypothesis the action acts on.</summary>
+    public required string Hypothesis { get; init; }
+
+    /// <summary>The hypothesis's evidence, one line each.</summary>
+    public IReadOnlyList<string> Evidence { get; init; } = [];
+
+    /// <summary>What the approver may change each parameter to.</summary>
+    public IReadOnlyList<Remediation.ParameterChoice> Choices { get; init; } = [];
+
+    public required DateTimeOffset Deadline { get; init; }
+
+    /// <summary>SHA-256 (hex) of the fields above: an approval may name it to be sure it approves what it saw.</summary>
+    public required string Hash { get; init; }
 }

@@ -27,6 +27,12 @@ public sealed record IncidentSnapshot
 
     public RemediationResult? Remediation { get; init; }
 
+    /// <summary>The verification of an executed remediation (what proved it worked, or what was measured when it did not).</summary>
+    public Incidents.RemediationVerificationRecord? Verification { get; init; }
+
+    /// <summary>The approval request of the incident, when a human was (or is) asked to approve a plan.</summary>
+    public Incidents.RemediationApprovalRecord? Approval { get; init; }
+
     public string? EscalationReason { get; init; }
 
     public DateTimeOffset? CreatedAt { get; init; }

@@ -47,6 +47,6 @@ public sealed record CatalogEntry
     /// <summary>Where notifications about this service go; read by the notification work that follows (kept as written).</summary>
     public IReadOnlyList<IReadOnlyDictionary<string, string>> Notifications { get; init; } = [];
 
-    /// <summary>Which runbook actions may act on this service and how; read by the remediation work that follows (kept as written).</summary>
-    public IReadOnlyList<IReadOnlyDictionary<string, string>> Remediation { get; init; } = [];
+    /// <summary>How the remediation service may act on this service (mode, allowed actions, cooldown, verification, freeze windows); null: the defaults.</summary>
+    public RemediationSettings? Remediation { get; init; }
 }

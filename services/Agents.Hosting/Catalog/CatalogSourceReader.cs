@@ -256,7 +256,7 @@ internal static partial class CatalogSourceReader
         return text;
     }
 
-    private static void CheckPlaceholders(CatalogSection section, string path, YamlNode node, string template, TemplateScope scope)
+    public static void CheckPlaceholders(CatalogSection section, string path, YamlNode node, string template, TemplateScope scope)
     {
         foreach (var name in Placeholder().Matches(template).Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal))
         {

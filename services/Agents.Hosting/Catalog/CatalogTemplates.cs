@@ -3,7 +3,7 @@ namespace Agents.Hosting.Catalog;
 /// <summary>
 /// Expands the placeholders of an entry's query templates: <c>$service</c> (the entry's name), <c>$selector</c> (its
 /// Prometheus selector, itself expanded first), <c>$namespace</c> and <c>$workload</c> (the workload's name, from
-/// <c>kubernetes</c>). A placeholder with nothing to stand for is left as written (the loader refuses that in a file).
+/// <c>kubernetes</c>), in the telemetry queries and the remediation verify query. A placeholder with nothing to stand for is left as written (the loader refuses that in a file).
 /// </summary>
 public static class CatalogTemplates
 {
@@ -55,6 +55,9 @@ public static class CatalogTemplates
                     Logs = Fill(dd.Logs),
                 }
                 : null,
+            Remediation = entry.Remediation is { Verify.Query: { } query } remediation
+                ? remediation with { Verify = remediation.Verify with { Query = Fill(query) } }
+                : entry.Remediation,
         };
     }
 }

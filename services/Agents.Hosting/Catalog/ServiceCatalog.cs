@@ -115,7 +115,11 @@ public sealed class ServiceCatalog
 
         return IsQueryableName(service)
             ? CatalogTemplates.Expand(DefaultEntry with { Name = service, IsDefault = true })
-            : DefaultEntry with { Name = service, IsDefault = true, Prometheus = null, Loki = null, Datadog = null, CloudWatch = null, PagerDuty = null, Kubernetes = null };
+            : DefaultEntry with
+            {
+                Name = service, IsDefault = true, Prometheus = null, Loki = null, Datadog = null, CloudWatch = null, PagerDuty = null, Kubernetes = null,
+                Remediation = DefaultEntry.Remediation is { Verify: { } verify } remediation ? remediation with { Verify = verify with { Query = null, Below = null, Above = null } } : DefaultEntry.Remediation,
+            };
     }
 
     /// <summary>Letters, digits, <c>.</c>, <c>_</c>, <c>-</c> and <c>/</c>, at most 253 characters: safe inside any query's quoted string.</summary>

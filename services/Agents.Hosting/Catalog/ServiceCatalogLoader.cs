@@ -11,7 +11,7 @@ namespace Agents.Hosting.Catalog;
 internal static partial class ServiceCatalogLoader
 {
     private static readonly string[] FileKeys = ["default", "services"];
-    private static readonly string[] DefaultKeys = ["team", "tier", "environment", "prometheus", "loki", "datadog"];
+    private static readonly string[] DefaultKeys = ["team", "tier", "environment", "prometheus", "loki", "datadog", "remediation"];
 
     private static readonly string[] ServiceKeys =
     [
@@ -94,6 +94,7 @@ internal static partial class ServiceCatalogLoader
             Prometheus = CatalogSourceReader.Prometheus(section, builtIn.Prometheus, scope),
             Loki = CatalogSourceReader.Loki(section, builtIn.Loki, scope),
             Datadog = CatalogSourceReader.Datadog(section, builtIn.Datadog, scope),
+            Remediation = CatalogRemediationReader.Read(section, builtIn.Remediation, scope),
         };
     }
 
@@ -143,7 +144,7 @@ internal static partial class ServiceCatalogLoader
                 ? CatalogSourceReader.PagerDuty(section)
                 : matchers.Select(m => m.Matcher.PagerDutyServiceId).OfType<string>().Select(id => new PagerDutyTarget { ServiceId = id }).FirstOrDefault(),
             Notifications = ReadBindings(section, "notifications"),
-            Remediation = ReadBindings(section, "remediation"),
+            Remediation = CatalogRemediationReader.Read(section, defaults.Remediation, scope),
         };
         return name is null ? null : new ServiceDefinition(entry, path, names, matchers, dependsOn);
     }

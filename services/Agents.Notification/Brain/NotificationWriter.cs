@@ -1,3 +1,4 @@
+using Agents.Contracts.Remediation;
 using System.Globalization;
 using System.Text;
 using Agents.Contracts;
@@ -58,6 +59,7 @@ public sealed class NotificationWriter(TimeProvider timeProvider) : INotificatio
         {
             NotificationKinds.Resolution => "Resolved",
             NotificationKinds.LowPriority => "Low priority",
+            NotificationKinds.Escalation when IsActionRequired(command) => "ACTION REQUIRED",
             NotificationKinds.Escalation => "ESCALATED",
             NotificationKinds.ApprovalRequest => "APPROVAL NEEDED",
             _ => "EMERGENCY",
@@ -68,6 +70,10 @@ public sealed class NotificationWriter(TimeProvider timeProvider) : INotificatio
         return title.Length <= MaxTitleLength ? title : string.Concat(title.AsSpan(0, MaxTitleLength - 1), "…");
     }
 
+    /// <summary>An escalation that only says nothing was executed: a dry run or a blocked action a human must carry out.</summary>
+    private static bool IsActionRequired(NotifyIncident command) =>
+        (command.Reason ?? command.Incident.EscalationReason)?.StartsWith(RemediationEscalations.HumanActionRequired, StringComparison.Ordinal) == true;
+
     private static string Summary(NotifyIncident command)
     {
         var incident = command.Incident;
@@ -76,7 +82,11 @@ public sealed class NotificationWriter(TimeProvider timeProvider) : INotificatio
         {
             NotificationKinds.Resolution when incident.Remediation?.DryRun == true =>
                 "The incident workflow completed. The remediation was a DRY RUN: nothing was executed, carry it out by hand if it is right.",
+            NotificationKinds.Resolution when incident.Verification?.Detail is { } verified =>
+                $"RESOLVED: the remediation was carried out and verified: {OneLine(verified)}",
             NotificationKinds.Resolution => "The incident workflow completed and the remediation was carried out.",
+            NotificationKinds.Escalation when IsActionRequired(command) =>
+                "ACTION REQUIRED: nothing was fixed automatically (a dry run, or a control stopped the action). A human must carry out the remediation below, or decide another.",
             NotificationKinds.LowPriority => "A low-severity alert, closed without running the full workflow. For information only.",
             NotificationKinds.Escalation => "ESCALATED: the automated workflow gave up on this incident. A human needs to take over.",
             NotificationKinds.ApprovalRequest =>
@@ -136,7 +146,13 @@ public sealed class NotificationWriter(TimeProvider timeProvider) : INotificatio
 
         if (incident.Remediation is { } remediation)
         {
-            var mode = remediation.DryRun ? "DRY RUN, nothing was executed" : "executed";
+            var mode = remediation.Execution switch
+            {
+                RemediationExecutions.Blocked => "BLOCKED, nothing was executed",
+                RemediationExecutions.Executed => "executed",
+                _ when !remediation.DryRun => "executed",
+                _ => "DRY RUN, nothing was executed",
+            };
             text.AppendLine($"Remediation: {remediation.ActionId} ({mode}): {remediation.Description}");
             foreach (var step in remediation.Steps)
             {
@@ -144,6 +160,10 @@ public sealed class NotificationWriter(TimeProvider timeProvider) : INotificatio
             }
 
             text.AppendLine($"  Outcome: {remediation.Outcome}");
+            if (incident.Verification is { } verification)
+            {
+                text.AppendLine($"  Verification: {verification.Status}{(verification.Detail is { } detail ? $": {OneLine(detail)}" : "")}");
+            }
         }
         else if (command.Kind != NotificationKinds.LowPriority)
         {

@@ -119,6 +119,15 @@ public sealed class IncidentState : SagaStateMachineInstance, ISagaVersion
 
     public RemediationResult? Remediation { get; set; }
 
+    /// <summary>
+    /// How many remediation commands the incident has dispatched over its life (planning, an approved execution, a
+    /// re-run): each dispatch is the next attempt, never reused, so the execution ledger tells decisions apart.
+    /// </summary>
+    public int RemediationAttempts { get; set; }
+
+    /// <summary>The verification of the executed remediation, or null.</summary>
+    public RemediationVerificationRecord? Verification { get; set; }
+
     public IReadOnlyList<NotificationRecord> Notifications { get; set; } = [];
 
     public IReadOnlyList<TimelineEntry> Timeline { get; set; } = [];

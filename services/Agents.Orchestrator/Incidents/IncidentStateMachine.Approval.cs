@@ -18,12 +18,14 @@ namespace Agents.Orchestrator.Incidents;
 /// </summary>
 public sealed partial class IncidentStateMachine
 {
-    /// <summary>Remediation, behind the approval gate when the workflow has one (the reviewers' deliberation or a human).</summary>
+    /// <summary>
+    /// Remediation, behind the reviewers' approval gate when the workflow has one. A human's approval (<c>approval: human</c>,
+    /// or the service's mode approve) comes after it, on the concrete plan the remediation agent proposes.
+    /// </summary>
     private Task StartRemediation(BehaviorContext<IncidentState> ctx) =>
         WorkflowOf(ctx.Saga) switch
         {
             { Approval: { } policy } => RequestApproval(ctx, policy),
-            { HumanApprovalTimeout: { } wait } => RequestHumanApproval(ctx, wait),
             _ => StartStep(ctx, IncidentSteps.Remediation, 1, null),
         };
 
@@ -129,14 +131,17 @@ public sealed partial class IncidentStateMachine
     {
         var incident = ctx.Saga;
         var now = _clock.GetUtcNow();
-        var detail = incident.Approval?.Kind == HumanApprovalKind
-            ? $"no human approved or denied remediation within {Hosting.Durations.Format(StepTimeoutOf(incident))}"
+        var human = incident.Approval?.Kind == HumanApprovalKind;
+        var detail = human
+            ? $"no human approved or denied {incident.Approval!.Plan?.ActionId ?? "remediation"} within {Hosting.Durations.Format(incident.Approval.Timeout)}: "
+                + $"the request expired at {now:u}"
             : $"the approval deliberation {incident.ApprovalDeliberationId} did not conclude within " + Hosting.Durations.Format(StepTimeoutOf(incident));
         IncidentTelemetry.StepEnded(ctx, incident, Outcomes.TimedOut, detail, now);
-        Record(incident, IncidentSteps.Approval, incident.StepAttempt, "step failed", detail);
+        Record(incident, IncidentSteps.Approval, incident.StepAttempt, human ? "approval expired" : "step failed", detail);
         if (incident.Approval is { } approval)
         {
-            incident.Approval = approval with { Status = RemediationApprovalStatuses.TimedOut, ConcludedAt = now, Detail = detail };
+            var status = human ? RemediationApprovalStatuses.Expired : RemediationApprovalStatuses.TimedOut;
+            incident.Approval = approval with { Status = status, ConcludedAt = now, Detail = detail, DecidedBy = human ? "system" : null };
         }
 
         return Escalate(ctx, $"remediation not approved: {detail}");
@@ -157,9 +162,17 @@ public sealed partial class IncidentStateMachine
 
     /// <summary>How long the awaited step may take: the approval's own timeout (kept with the request), else the workflow's.</summary>
     private TimeSpan StepTimeoutOf(IncidentState incident) =>
-        incident.CurrentStep == IncidentSteps.Approval && incident.Approval is { } approval
-            ? approval.Timeout
-            : WorkflowOf(incident).Step(incident.CurrentStep).Timeout;
+        incident.CurrentStep switch
+        {
+            // A human's request keeps its deadline through restarts and resumes.
+            IncidentSteps.Approval when incident.Approval is { Kind: HumanApprovalKind } human =>
+                Max(human.RequestedAt + human.Timeout - _clock.GetUtcNow(), TimeSpan.FromSeconds(1)),
+            IncidentSteps.Approval when incident.Approval is { } approval => approval.Timeout,
+            IncidentSteps.Verification => NextVerificationTick(incident),
+            _ => WorkflowOf(incident).Step(incident.CurrentStep).Timeout,
+        };
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     /// <summary>
     /// One line on the conclusion: "deny by 2 of 3 in round 1 (change-policy: service frozen; ...)" with the reasons of those

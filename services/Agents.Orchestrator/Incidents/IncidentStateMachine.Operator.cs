@@ -87,6 +87,12 @@ public sealed partial class IncidentStateMachine
             Revise(incident, segment, version, IncidentSteps.Operator, 1, "cleared by a re-run", null);
         }
 
+        if (cleared.Contains(IncidentSegments.Remediation))
+        {
+            // The verification was of the remediation cleared: the one to come is verified afresh (or never executed).
+            incident.Verification = null;
+        }
+
         var detail = $"re-running from {fromStep} (was {previousOutcome}); cleared: {string.Join(", ", cleared)}";
         Record(incident, IncidentSteps.Operator, 1, RerunRecorded, detail, OperatorText.Actor(ctx.Message.Actor));
         OrchestratorLog.OperatorCommand(_logger, incident.CorrelationId, detail);

@@ -142,10 +142,16 @@ public sealed partial class IncidentStateMachine
         StepSucceeded(ctx);
 
         var result = ctx.Message.Result;
+        if (ExecutionOf(result) == RemediationExecutions.ApprovalRequired)
+        {
+            // A plan, not an action: the segment is written by what is done with it once a human decided.
+            return RequestPlanApproval(ctx, result);
+        }
+
         ctx.Saga.Remediation = result;
         Written(ctx.Saga, IncidentSegments.Remediation, result, ctx.Message.Attempt, "remediation segment written",
-            $"{result.ActionId}{(result.DryRun ? " (dry run)" : "")}: {result.Outcome}");
-        return Advance(ctx, IncidentSteps.Remediation);
+            $"{result.ActionId} ({ExecutionOf(result)}): {result.Outcome}");
+        return AfterRemediation(ctx, result);
     }
 
     private Task OnNotified(BehaviorContext<IncidentState, IncidentNotified> ctx)
@@ -224,11 +230,17 @@ public sealed partial class IncidentStateMachine
     private async Task StartStep(BehaviorContext<IncidentState> ctx, string step, int attempt, string? previousFailure)
     {
         var incident = ctx.Saga;
+        if (step == IncidentSteps.Remediation)
+        {
+            // Every remediation dispatch is a decision of its own in the execution ledger: its attempt is never reused.
+            attempt = ++incident.RemediationAttempts;
+        }
+
         incident.CurrentStep = step;
         incident.StepAttempt = attempt;
         incident.StepStartedAt = _clock.GetUtcNow();
         Record(incident, step, attempt, "dispatched", previousFailure is null ? null : $"retry; previous attempt: {previousFailure}");
-        if (attempt > 1)
+        if (attempt > 1 && step != IncidentSteps.Remediation)
         {
             IncidentTelemetry.Retried(ctx, step);
         }
@@ -280,9 +292,21 @@ public sealed partial class IncidentStateMachine
                 Attempt = EmergencyAttempt,
                 Kind = NotificationKinds.ApprovalRequest,
                 Incident = Snapshot(incident, incident.CurrentState),
-                Reason = $"remediation waits for your approval until {(incident.Approval.RequestedAt + incident.Approval.Timeout):u}",
+                Reason = incident.Approval.Plan is { } plan
+                    ? $"{plan.ActionId}{(plan.Target is { } target ? $" on {target}" : "")} with {Describe(plan.Parameters)} waits for your approval until {plan.Deadline:u} (request {plan.Hash[..12]}…)"
+                    : $"remediation waits for your approval until {(incident.Approval.RequestedAt + incident.Approval.Timeout):u}",
                 EventKey = $"{NotificationKinds.ApprovalRequest}-{incident.ApprovalRequests}",
             });
+            return;
+        }
+
+        if (incident.CurrentStep == IncidentSteps.Verification)
+        {
+            if (VerificationCheck(incident) is { } check)
+            {
+                await Send(ctx, AgentQueues.Remediation, check);
+            }
+
             return;
         }
 
@@ -311,7 +335,11 @@ public sealed partial class IncidentStateMachine
             IncidentSteps.Remediation => (AgentQueues.Remediation, new RemediateIncident
             {
                 IncidentId = incident.CorrelationId, Attempt = attempt, Service = incident.Triage!.Service,
-                Hypothesis = incident.Hypothesis!, Context = incident.Context!,
+                Hypothesis = incident.Hypothesis!, Context = incident.Context!, Fingerprint = incident.Fingerprint,
+                // The step's timeout is scheduled from now, right after this send: a command consumed later never acts.
+                NotAfter = _clock.GetUtcNow() + StepTimeoutOf(incident),
+                RequireApproval = WorkflowOf(incident).HumanApprovalTimeout is not null,
+                Approved = ApprovedPlan(incident, attempt),
             }),
             IncidentSteps.Notification => (AgentQueues.Notification, new NotifyIncident
             {
@@ -363,7 +391,7 @@ public sealed partial class IncidentStateMachine
 
     private void RecordIgnored(BehaviorContext<IncidentState> ctx, string step, int attempt, string what)
     {
-        if (attempt == EmergencyAttempt)
+        if (attempt == EmergencyAttempt && step == IncidentSteps.Notification)
         {
             Record(ctx.Saga, step, attempt, "emergency page answered", what);
             return;
@@ -446,6 +474,8 @@ public sealed partial class IncidentStateMachine
         Context = incident.Context,
         Hypothesis = incident.Hypothesis,
         Remediation = incident.Remediation,
+        Verification = incident.Verification,
+        Approval = incident.Approval,
         EscalationReason = incident.EscalationReason,
         CreatedAt = incident.CreatedAt,
         AcknowledgedBy = incident.AcknowledgedBy,

@@ -66,6 +66,8 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
         Reply(() => Remediated, m => m.IncidentId);
         Reply(() => RemediationFailed, m => m.IncidentId);
         Reply(() => RemediationFaulted, m => m.Message.IncidentId);
+        Reply(() => RemediationCheckAnswered, m => m.IncidentId);
+        Reply(() => RemediationCheckFaulted, m => m.Message.IncidentId);
         Reply(() => Notified, m => m.IncidentId);
         Reply(() => NotificationFailed, m => m.IncidentId);
         Reply(() => NotificationFaulted, m => m.Message.IncidentId);
@@ -121,7 +123,8 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
                     inFlight => Route(inFlight, OpenedAgain),
                     ended => ended.Then(_ => { })),
                 repeat => repeat.Then(AttachDuplicate)),
-            When(AlertStatusReported).Then(RecordSourceStatus),
+            When(AlertStatusReported).Then(RecordSourceStatus)
+                .If(ctx => ctx.Message.Status == "resolved" && IsVerifying(ctx.Saga), verified => Route(verified, SourceVerified)),
             When(ResumeRequested).IfElse(ctx => !IsEnded(ctx.Saga),
                 inFlight => Route(inFlight, Resume),
                 ended => ended.Then(_ => { })),
@@ -133,14 +136,17 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
             // None of these touches the awaited step (its timeout stays scheduled, or was cancelled when the incident ended): not routed.
             When(AcknowledgeRequested).ThenAsync(Acknowledge),
             When(ResolveRequested).ThenAsync(ResolveByOperator),
-            When(ApprovalDecided).IfElse(ctx => IsAwaitingHuman(ctx.Saga),
+            When(ApprovalDecided).IfElse(ctx => DecisionRefusal(ctx.Saga, ctx.Message) is null,
                 awaited => Route(awaited, OnApprovalDecided),
-                refused => refused.ThenAsync(ctx => Refuse(ctx, ctx.Message.IncidentId, HumanApprovalRefusal(ctx.Saga), OperatorText.Actor(ctx.Message.Actor)))),
+                refused => refused.ThenAsync(ctx => Refuse(ctx, ctx.Message.IncidentId, DecisionRefusal(ctx.Saga, ctx.Message)!, OperatorText.Actor(ctx.Message.Actor)))),
             When(StaleCloseRequested).ThenAsync(CloseStale),
             When(StepTimeout.Received).IfElse(ctx => IsAwaited(ctx.Saga, ctx.Message.Step, ctx.Message.Attempt),
-                awaited => Route(awaited, ctx => ctx.Saga.CurrentStep == IncidentSteps.Approval
-                    ? ApprovalTimedOut(ctx)
-                    : StepFailed(ctx, $"no reply within {Hosting.Durations.Format(StepTimeoutOf(ctx.Saga))}", Outcomes.TimedOut)),
+                awaited => Route(awaited, ctx => ctx.Saga.CurrentStep switch
+                {
+                    IncidentSteps.Approval => ApprovalTimedOut(ctx),
+                    IncidentSteps.Verification => VerificationTick(ctx),
+                    _ => StepFailed(ctx, $"no reply within {Hosting.Durations.Format(StepTimeoutOf(ctx.Saga))}", Outcomes.TimedOut),
+                }),
                 stale => stale.Then(ctx => RecordIgnored(ctx, ctx.Message.Step, ctx.Message.Attempt, "timeout"))),
             When(ApprovalConcluded).IfElse(ctx => IsAwaitedApproval(ctx.Saga, ctx.Message.DeliberationId),
                 awaited => Route(awaited, OnApprovalConcluded),
@@ -158,6 +164,16 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
         Step(IncidentSteps.Remediation, Remediated, m => m.Attempt, OnRemediated);
         Step(IncidentSteps.Remediation, RemediationFailed, m => m.Attempt, ctx => StepFailed(ctx, ctx.Message.Reason, Outcomes.Failed));
         Step(IncidentSteps.Remediation, RemediationFaulted, m => m.Message.Attempt, ctx => StepFailed(ctx, Describe(ctx.Message), Outcomes.Failed));
+        // A check that did not verify only keeps its values: the next tick (already scheduled) checks again or gives up.
+        DuringAny(
+            // Checks are numbered from 1: attempt 0 is the wait before the first check, which no answer can be for.
+            When(RemediationCheckAnswered).IfElse(ctx => ctx.Message.Attempt > 0 && IsAwaited(ctx.Saga, IncidentSteps.Verification, ctx.Message.Attempt),
+                awaited => awaited.IfElse(ctx => ctx.Message.Verified,
+                    verified => Route(verified, OnChecked),
+                    notYet => notYet.Then(RecordCheck)),
+                stale => stale.Then(ctx => RecordIgnored(ctx, IncidentSteps.Verification, ctx.Message.Attempt, nameof(RemediationChecked)))),
+            When(RemediationCheckFaulted).Then(ctx => RecordIgnored(ctx, IncidentSteps.Verification, ctx.Message.Message.Attempt,
+                $"a faulted check ({Describe(ctx.Message)})")));
         Step(IncidentSteps.Notification, Notified, m => m.Attempt, OnNotified);
         Step(IncidentSteps.Notification, NotificationFailed, m => m.Attempt, ctx => StepFailed(ctx, ctx.Message.Reason, Outcomes.Failed));
         Step(IncidentSteps.Notification, NotificationFaulted, m => m.Message.Attempt, ctx => StepFailed(ctx, Describe(ctx.Message), Outcomes.Failed));
@@ -176,6 +192,9 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
     /// <summary>The approval gate (<c>approval:</c> of the workflow): remediation waits for the reviewers' deliberation.</summary>
     public State AwaitingApproval { get; } = null!;
     public State Remediating { get; } = null!;
+
+    /// <summary>A remediation was executed; the incident waits for evidence that it worked.</summary>
+    public State Verifying { get; } = null!;
     public State Notifying { get; } = null!;
 
     /// <summary>A plug-in step of the workflow runs (<see cref="IncidentState.CurrentStep"/> names it).</summary>
@@ -200,6 +219,8 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
     public Event<IncidentRemediated> Remediated { get; } = null!;
     public Event<IncidentRemediationFailed> RemediationFailed { get; } = null!;
     public Event<Fault<RemediateIncident>> RemediationFaulted { get; } = null!;
+    public Event<RemediationChecked> RemediationCheckAnswered { get; } = null!;
+    public Event<Fault<CheckRemediation>> RemediationCheckFaulted { get; } = null!;
     public Event<IncidentNotified> Notified { get; } = null!;
     public Event<IncidentNotificationFailed> NotificationFailed { get; } = null!;
     public Event<Fault<NotifyIncident>> NotificationFaulted { get; } = null!;

@@ -69,6 +69,8 @@ public sealed class IncidentDbContext(DbContextOptions<IncidentDbContext> option
         Json(incident.Property(i => i.Hypothesis).HasColumnName("hypothesis"));
         Json(incident.Property(i => i.Approval).HasColumnName("approval"));
         Json(incident.Property(i => i.Remediation).HasColumnName("remediation"));
+        incident.Property(i => i.RemediationAttempts).HasColumnName("remediation_attempts");
+        Json(incident.Property(i => i.Verification).HasColumnName("verification"));
         Json(incident.Property(i => i.Notifications).HasColumnName("notifications").IsRequired());
         Json(incident.Property(i => i.Timeline).HasColumnName("timeline").IsRequired());
         Json(incident.Property(i => i.Revisions).HasColumnName("revisions").IsRequired());

@@ -34,6 +34,7 @@ internal static class IncidentViews
         Context = incident.Context,
         Hypothesis = incident.Hypothesis,
         Approval = incident.Approval,
+        Verification = incident.Verification,
         Remediation = incident.Remediation,
         Steps = incident.StepResults,
         Notifications = incident.Notifications,

@@ -16,12 +16,6 @@ public sealed class RemediationOptions
     [Required]
     public string CatalogPath { get; set; } = "deploy/runbooks.yaml";
 
-    /// <summary>
-    /// Only record what would be done. This version ships dry runs only: with <c>false</c> every remediation is
-    /// refused ("live execution is not enabled in this version").
-    /// </summary>
-    public bool DryRun { get; set; } = true;
-
     /// <summary>The catalog's full path (the first existing candidate; else the path from the current directory).</summary>
     public string ResolveCatalogPath() => RepositoryFiles.Resolve(CatalogPath);
 }

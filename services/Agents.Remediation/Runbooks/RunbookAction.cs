@@ -14,4 +14,13 @@ public sealed record RunbookAction
 
     /// <summary>Step templates; <c>{name}</c> stands for a parameter's value.</summary>
     public required IReadOnlyList<string> Steps { get; init; }
+
+    /// <summary>
+    /// The executor steps (<c>run:</c>), each one action step claimed separately. Empty: the action cannot be
+    /// executed, only dry-run or done by a human.
+    /// </summary>
+    public IReadOnlyList<ExecutorStep> Run { get; init; } = [];
+
+    /// <summary>Whether an executor can carry the action out.</summary>
+    public bool IsExecutable => Run.Count > 0;
 }

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
 using Agents.Contracts.Remediation;
 using Agents.Hosting.Agents;
 
@@ -9,11 +7,11 @@ namespace Agents.Remediation.Runbooks;
 /// Carries out a <see cref="RemediationPlan"/> against the <see cref="RunbookCatalog"/>, as a dry run only: the
 /// rendered steps are recorded, nothing is executed. Before that, the guardrail refuses (a failure outcome naming
 /// every problem) a plan whose action is not in the catalog or does not apply to the hypothesis's category, that
-/// lacks a required parameter or gives an undeclared one, whose integer is not a whole number or is out of range,
+/// lacks a required parameter or gives an undeclared one, whose value has the wrong shape (<see cref="ParameterRules"/>), whose integer is not a whole number or is out of range,
 /// whose <c>service</c> parameter is not the incident's service, or whose <c>version</c> parameter is neither the
 /// version nor the previous version of one of the service's recent deploys.
 /// </summary>
-public sealed partial class RunbookExecutor(RunbookCatalog catalog)
+public sealed class RunbookExecutor(RunbookCatalog catalog)
 {
     /// <summary>Why the guardrail refuses <paramref name="plan"/> for <paramref name="command"/>, or null when it may run.</summary>
     public string? Check(RemediationPlan plan, RemediateIncident command)
@@ -74,6 +72,13 @@ public sealed partial class RunbookExecutor(RunbookCatalog catalog)
 
     private static string? CheckValue(RunbookParameter parameter, string value, RemediateIncident command)
     {
+        // The shape first (a DNS-1123 name, a version without whitespace or shell characters, an integer in range,
+        // safe free text), whatever the incident says.
+        if (ParameterRules.Problem(parameter, value) is { } problem)
+        {
+            return problem;
+        }
+
         switch (parameter.Type)
         {
             case RunbookParameterType.Service when !string.Equals(value.Trim(), command.Service, StringComparison.OrdinalIgnoreCase):
@@ -91,28 +96,8 @@ public sealed partial class RunbookExecutor(RunbookCatalog catalog)
                     : $"{parameter.Name} '{value}' is not a version among the recent deploys of {command.Service} "
                         + (known.Count == 0 ? "(there are none)" : $"(known: {string.Join(", ", known)})");
 
-            case RunbookParameterType.Integer:
-                if (!long.TryParse(value, NumberStyles.AllowLeadingSign | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite, CultureInfo.InvariantCulture, out var number))
-                {
-                    return $"{parameter.Name} '{value}' is not a whole number";
-                }
-
-                if (number < parameter.Min || number > parameter.Max)
-                {
-                    return $"{parameter.Name} {number} is outside the allowed range {parameter.Min?.ToString(CultureInfo.InvariantCulture) ?? "…"}..{parameter.Max?.ToString(CultureInfo.InvariantCulture) ?? "…"}";
-                }
-
-                return null;
-
             default:
-                // Free text never reaches a step as it is: a value that could be read as a command, a path trick or
-                // markup (anything beyond letters, digits and . _ : / - , at most 128 characters) is refused.
-                return SafeText().IsMatch(value)
-                    ? null
-                    : $"{parameter.Name} has characters a runbook parameter may not contain (allowed: letters, digits, . _ : / -; at most 128)";
+                return null;
         }
     }
-
-    [GeneratedRegex("^[A-Za-z0-9._:/-]{1,128}$")]
-    private static partial Regex SafeText();
 }

@@ -110,7 +110,7 @@ public sealed class ServiceCatalogParseTests
                   saturation: { metricName: CPUUtilization, stat: Average, namespace: AWS/EC2, dimensions: { AutoScalingGroupName: x } }
                 notifications:
                   - { channel: slack, target: "#payments" }
-                remediation: []
+                remediation: { mode: auto, actions: [rollback] }
             """, "all.yaml");
 
         var checkout = catalog.Resolve("checkout");
@@ -134,7 +134,8 @@ public sealed class ServiceCatalogParseTests
         Assert.Equal("AWS/EC2", cloudWatch.Saturation?.Namespace);
         Assert.Equal("x", cloudWatch.Saturation?.Dimensions?["AutoScalingGroupName"]);
         Assert.Equal("#payments", Assert.Single(checkout.Notifications)["target"]);
-        Assert.Empty(checkout.Remediation);
+        Assert.Equal("auto", checkout.Remediation?.Mode);
+        Assert.Equal(["rollback"], checkout.Remediation?.Actions);
         Assert.Null(catalog.Resolve("payments").PagerDuty);
         Assert.Null(catalog.Resolve("payments").CloudWatch);
     }

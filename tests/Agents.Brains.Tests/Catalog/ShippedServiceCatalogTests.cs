@@ -20,7 +20,12 @@ public sealed class ShippedServiceCatalogTests
         Assert.Equal(new KubernetesTarget { Cluster = "prod-eu", Namespace = "shop", Workload = "deployment/checkout" }, checkout.Kubernetes);
         Assert.Equal(["payments"], checkout.DependsOn);
         Assert.Empty(checkout.Notifications);
-        Assert.Empty(checkout.Remediation);
+        Assert.Equal("approve", checkout.Remediation?.Mode);
+        Assert.Equal(["rollback", "restart-pods", "scale-out"], checkout.Remediation?.Actions);
+        Assert.Contains("service_name=\"checkout\"", checkout.Remediation?.Verify?.Query, StringComparison.Ordinal);
+        Assert.Equal(2, checkout.Remediation?.Freeze.Count);
+        Assert.Equal("dry-run", Shipped.Services[1].Remediation?.Mode);
+        Assert.Equal("dry-run", Shipped.Resolve("orders").Remediation?.Mode);
         Assert.Equal("P1CHK7Q", checkout.PagerDuty?.ServiceId);
         Assert.Equal(3, checkout.Match.Count);
         Assert.NotNull(checkout.Loki);
@@ -34,7 +39,8 @@ public sealed class ShippedServiceCatalogTests
     {
         Assert.True(Shipped.DefaultEntry.IsDefault);
         Assert.Equal(ServiceCatalog.OpenTelemetryPrometheus, Shipped.DefaultEntry.Prometheus);
-        Assert.Equal(ServiceCatalog.BuiltIn.Resolve("orders"), Shipped.Resolve("orders"));
+        Assert.Equal(ServiceCatalog.BuiltIn.Resolve("orders"), Shipped.Resolve("orders") with { Remediation = null });
+        Assert.Equal("dry-run", Shipped.DefaultEntry.Remediation?.Mode);
     }
 
     [Fact]

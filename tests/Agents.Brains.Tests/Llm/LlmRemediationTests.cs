@@ -15,13 +15,11 @@ namespace Agents.Brains.Tests.Llm;
 /// </summary>
 public sealed class LlmRemediationTests
 {
-    private static RemediationAgent Agent(FakeAzureOpenAI fake) => new(
+    private static RemediationAgent Agent(FakeAzureOpenAI fake) => AgentBuilder.DryRun(
         new LlmRemediationPlanner(new StructuredChat(LlmClients.Create(new LlmOptions
         {
             Endpoint = fake.Endpoint, Deployment = "remediation", ApiKey = "k", MaxRetries = 0,
-        })), CatalogFixture.Catalog),
-        new RunbookExecutor(CatalogFixture.Catalog),
-        Options.Create(new RemediationOptions()));
+        })), CatalogFixture.Catalog));
 
     [Fact]
     public async Task The_model_picks_a_catalog_action_which_is_dry_run_with_its_tokens()

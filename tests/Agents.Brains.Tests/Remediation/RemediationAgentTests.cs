@@ -89,18 +89,34 @@ public sealed class RemediationAgentTests
     }
 
     [Fact]
-    public async Task Live_execution_is_refused_without_asking_the_planner()
+    public async Task A_command_consumed_after_its_not_after_time_is_refused_without_asking_the_planner()
     {
         var planner = new FixedPlanner(AgentOutcome<RemediationPlan>.Failure("should not be asked"));
+        var late = Samples.Remediate() with { NotAfter = DateTimeOffset.UtcNow.AddSeconds(-1) };
 
-        var outcome = await Agent(planner, dryRun: false).DecideAsync(Samples.Remediate(), default);
+        var outcome = await Agent(planner).DecideAsync(late, default);
 
-        Assert.Equal("live execution is not enabled in this version", outcome.FailureReason);
+        Assert.StartsWith("refused: the command waited past its step's timeout (not after ", outcome.FailureReason, StringComparison.Ordinal);
+        Assert.EndsWith("nothing was executed", outcome.FailureReason, StringComparison.Ordinal);
         Assert.Equal(0, planner.Calls);
     }
 
-    private static RemediationAgent Agent(IAgentBrain<RemediateIncident, RemediationPlan> planner, bool dryRun = true) =>
-        new(planner, new RunbookExecutor(CatalogFixture.Catalog), Options.Create(new RemediationOptions { DryRun = dryRun }));
+    [Fact]
+    public async Task A_workflow_that_asks_a_human_gets_the_plan_with_what_each_parameter_may_be_changed_to()
+    {
+        var outcome = await Agent(new RuleBasedRemediationBrain()).DecideAsync(Samples.Remediate() with { RequireApproval = true }, default);
+
+        var result = Assert.IsType<RemediationResult>(outcome.Result);
+        Assert.Equal(RemediationExecutions.ApprovalRequired, result.Execution);
+        Assert.True(result.DryRun);
+        Assert.Equal("v7.4.1", result.Parameters["to_version"]);
+        var choice = Assert.Single(result.Proposal!.Choices);
+        Assert.Equal(("to_version", "version"), (choice.Name, choice.Type));
+        Assert.Contains("v7.4.1", choice.Values);
+        Assert.Equal(TimeSpan.FromMinutes(15), result.Proposal.Timeout);
+    }
+
+    private static RemediationAgent Agent(IAgentBrain<RemediateIncident, RemediationPlan> planner) => AgentBuilder.DryRun(planner);
 
     private sealed class FixedPlanner(AgentOutcome<RemediationPlan> outcome) : IAgentBrain<RemediateIncident, RemediationPlan>
     {

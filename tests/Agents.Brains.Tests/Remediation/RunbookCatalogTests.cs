@@ -35,12 +35,161 @@ public sealed class RunbookCatalogTests
     }
 
     [Fact]
+    public void Repository_catalog_runs_kubernetes_steps()
+    {
+        var catalog = CatalogFixture.Catalog;
+
+        Assert.True(catalog.TryGet("rollback", out var rollback));
+        Assert.Equal(
+            new KubernetesStep { Operation = KubernetesOperation.Rollback, ToVersion = "{to_version}", Index = 0 },
+            Assert.Single(rollback.Run));
+        Assert.True(catalog.TryGet("scale-out", out var scaleOut));
+        Assert.Equal(
+            new KubernetesStep { Operation = KubernetesOperation.Scale, Add = "{replicas_added}", MaxReplicas = 20 },
+            Assert.Single(scaleOut.Run));
+        Assert.True(catalog.TryGet("restart-pods", out var restart));
+        Assert.Equal(KubernetesOperation.Restart, Assert.IsType<KubernetesStep>(Assert.Single(restart.Run)).Operation);
+        Assert.All(catalog.Actions, a => Assert.True(a.IsExecutable));
+    }
+
+    [Fact]
+    public void Redis_step_loads_with_its_patterns_and_no_flush_unless_written()
+    {
+        var catalog = RunbookCatalog.Parse(RunAction, "test");
+
+        var redis = Assert.IsType<RedisStep>(catalog.Actions[0].Run[1]);
+        Assert.Equal((1, false), (redis.Index, redis.Flush));
+        Assert.Equal(["{service}:cache:*"], redis.Unlink);
+        var flush = RunbookCatalog.Parse(RunAction.Replace("unlink: [\"{service}:cache:*\"]", "flush: true", StringComparison.Ordinal), "test");
+        Assert.Equal((true, 0), (Assert.IsType<RedisStep>(flush.Actions[0].Run[1]).Flush, Assert.IsType<RedisStep>(flush.Actions[0].Run[1]).Unlink.Count));
+    }
+
+    [Fact]
+    public void Action_without_run_loads_and_cannot_be_executed()
+    {
+        var catalog = RunbookCatalog.Parse(ValidAction, "test");
+
+        Assert.Empty(catalog.Actions[0].Run);
+        Assert.False(catalog.Actions[0].IsExecutable);
+    }
+
+    [Fact]
+    public void Http_step_loads_with_its_method_url_body_and_secret_names()
+    {
+        var catalog = RunbookCatalog.Parse(HttpAction("""body: '{"id": {revision}, "app": "{service}"}'""", "auth: { hmac: DEPLOY_HMAC_KEY, header: X-Hub-Signature-256 }"), "test");
+
+        var step = Assert.IsType<HttpStep>(Assert.Single(catalog.Actions[0].Run));
+        Assert.Equal(("POST", "https://argocd.example.internal/api/v1/applications/{service}/rollback"), (step.Method, step.Url));
+        Assert.Equal("""{"id": {revision}, "app": "{service}"}""", step.Body);
+        Assert.Equal(new HttpStepAuth { Hmac = "DEPLOY_HMAC_KEY", Header = "X-Hub-Signature-256" }, step.Auth);
+        Assert.Equal("DEPLOY_HMAC_KEY", step.Auth!.SecretName);
+    }
+
+    [Theory]
+    [InlineData("- kubernetes: { operation: rollback, toVersion: \"{to_version}\" }", "- kubernetes: { operation: delete }", "run[0]: kubernetes operation 'delete' is not one of rollback, restart, scale")]
+    [InlineData("- kubernetes: { operation: rollback, toVersion: \"{to_version}\" }", "- kubernetes: { operation: rollback }", "run[0]: rollback needs toVersion")]
+    [InlineData("- kubernetes: { operation: rollback, toVersion: \"{to_version}\" }", "- kubernetes: { operation: rollback, toVersion: \"{service}\" }", "toVersion '{service}' must be one parameter of type version")]
+    [InlineData("- kubernetes: { operation: rollback, toVersion: \"{to_version}\" }", "- kubernetes: { operation: rollback, toVersion: \"{release}\" }", "uses '{release}', which is not a declared parameter")]
+    [InlineData("- kubernetes: { operation: rollback, toVersion: \"{to_version}\" }", "- kubernetes: { operation: restart, toVersion: \"{to_version}\" }", "toVersion applies to rollback only, not to restart")]
+    [InlineData("- kubernetes: { operation: rollback, toVersion: \"{to_version}\" }", "- kubernetes: { operation: scale, add: \"2\" }", "scale needs maxReplicas")]
+    [InlineData("- kubernetes: { operation: rollback, toVersion: \"{to_version}\" }", "- kubernetes: { operation: scale, add: \"-2\", maxReplicas: 5 }", "add '-2' must be a positive whole number")]
+    [InlineData("- kubernetes: { operation: rollback, toVersion: \"{to_version}\" }", "- kubernetes: { operation: scale, add: \"{service}\", maxReplicas: 5 }", "add '{service}' must be an integer parameter with min 1 or more")]
+    [InlineData("- kubernetes: { operation: rollback, toVersion: \"{to_version}\" }", "- kubernetes: { operation: rollback, toVersion: \"{to_version}\", namespace: kube-system }", "namespace")]
+    [InlineData("- kubernetes: { operation: rollback, toVersion: \"{to_version}\" }", "- {}", "run[0] must be exactly one of kubernetes, redis, http")]
+    [InlineData("- kubernetes: { operation: rollback, toVersion: \"{to_version}\" }", "- { redis: { flush: true }, kubernetes: { operation: restart } }", "run[0] must be exactly one of kubernetes, redis, http")]
+    [InlineData("- kubernetes: { operation: rollback, toVersion: \"{to_version}\" }", "- redis: { unlink: [] }", "redis needs unlink (key patterns) or flush: true")]
+    [InlineData("- kubernetes: { operation: rollback, toVersion: \"{to_version}\" }", "- redis: { unlink: [\"*\"] }", "matches every key; write flush: true")]
+    [InlineData("- kubernetes: { operation: rollback, toVersion: \"{to_version}\" }", "- redis: { unlink: [\"{svc}:*\"] }", "uses '{svc}', which is not a declared parameter")]
+    public void Invalid_run_step_is_refused_at_load(string replace, string with, string expected)
+    {
+        var yaml = RunAction.Replace(replace, with, StringComparison.Ordinal);
+        Assert.NotEqual(RunAction, yaml);
+
+        var ex = Assert.Throws<InvalidOperationException>(() => RunbookCatalog.Parse(yaml, "runbooks.yaml"));
+
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("", "auth: { bearer: ARGOCD_TOKEN }", "url: \"https://argocd.example.internal/api/v1/applications/{service}/rollback\"", "url: \"/api/v1/applications/{service}/rollback\"", "is not an absolute http or https address")]
+    [InlineData("", "auth: { bearer: ARGOCD_TOKEN }", "url: \"https://argocd.example.internal/api/v1/applications/{service}/rollback\"", "url: \"file:///etc/{service}\"", "is not an absolute http or https address")]
+    [InlineData("", "auth: { bearer: ARGOCD_TOKEN }", "method: POST", "method: TRACE", "http method 'TRACE' is not one of GET, POST, PUT, PATCH, DELETE")]
+    [InlineData("body: '{\"id\": {service}}'", "auth: { bearer: ARGOCD_TOKEN }", "", "", "http body is not valid JSON once the parameters are filled in")]
+    [InlineData("body: '{\"id\": {revision}'", "auth: { bearer: ARGOCD_TOKEN }", "", "", "http body is not valid JSON")]
+    [InlineData("body: '{\"id\": {rev}}'", "auth: { bearer: ARGOCD_TOKEN }", "", "", "uses '{rev}', which is not a declared parameter")]
+    [InlineData("", "auth: { bearer: ARGOCD_TOKEN, hmac: KEY }", "", "", "auth must name exactly one of bearer (a token) or hmac (a signing key)")]
+    [InlineData("", "auth: { bearer: \"argocd token\" }", "", "", "it must be an environment variable name")]
+    [InlineData("", "auth: { bearer: ARGOCD_TOKEN, header: X-Sig }", "", "", "auth header 'X-Sig' applies to hmac only")]
+    [InlineData("", "auth: { token: ARGOCD_TOKEN }", "", "", "token")]
+    public void Invalid_http_step_is_refused_at_load(string body, string auth, string replace, string with, string expected)
+    {
+        var yaml = HttpAction(body, auth);
+        if (replace.Length > 0)
+        {
+            var changed = yaml.Replace(replace, with, StringComparison.Ordinal);
+            Assert.NotEqual(yaml, changed);
+            yaml = changed;
+        }
+
+        var ex = Assert.Throws<InvalidOperationException>(() => RunbookCatalog.Parse(yaml, "runbooks.yaml"));
+
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_problem_of_the_run_steps_is_reported_at_once()
+    {
+        var yaml = RunAction.Replace(
+            "- redis: { unlink: [\"{service}:cache:*\"] }",
+            "- redis: { unlink: [\"{nope}:*\"] }\n      - kubernetes: { operation: scale, add: \"0\", maxReplicas: 0 }",
+            StringComparison.Ordinal);
+
+        var ex = Assert.Throws<InvalidOperationException>(() => RunbookCatalog.Parse(yaml, "runbooks.yaml"));
+
+        Assert.Contains("run[1] uses '{nope}'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("run[2]: add '0' must be a positive whole number", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("run[2]: scale needs maxReplicas", ex.Message, StringComparison.Ordinal);
+    }
+
+    private const string RunAction = """
+        actions:
+          - id: rollback
+            description: Roll back
+            appliesTo: [regression]
+            parameters:
+              service: { type: service }
+              to_version: { type: version }
+            steps:
+              - "roll back {service} to {to_version}"
+            run:
+              - kubernetes: { operation: rollback, toVersion: "{to_version}" }
+              - redis: { unlink: ["{service}:cache:*"] }
+        """;
+
+    private static string HttpAction(string body, string auth) => $$"""
+        actions:
+          - id: argo-rollback
+            description: Roll back through Argo CD
+            appliesTo: [regression]
+            parameters:
+              service: { type: service }
+              revision: { type: integer, min: 1 }
+            steps:
+              - "roll {service} back to revision {revision} in Argo CD"
+            run:
+              - http:
+                  method: POST
+                  url: "https://argocd.example.internal/api/v1/applications/{service}/rollback"
+                  {{body}}
+                  {{auth}}
+        """;
+
+    [Fact]
     public void Default_catalog_path_is_found_by_walking_up_to_the_repository()
     {
         var options = new RemediationOptions();
 
         Assert.Equal("Remediation", RemediationOptions.SectionName);
-        Assert.True(options.DryRun);
         Assert.Equal(Path.GetFullPath(RepositoryRoot.File("deploy/runbooks.yaml")), Path.GetFullPath(options.ResolveCatalogPath()));
     }
 

@@ -44,9 +44,33 @@ public sealed class RunbookExecutorTests
     }
 
     [Fact]
-    public void Service_is_compared_ignoring_case()
+    public void Service_that_is_not_a_kubernetes_name_is_refused_even_when_it_names_the_service_in_other_case()
     {
-        Assert.Null(_executor.Check(Plan("rollback", "service=Auth-Service;to_version=v7.4.1"), Samples.Remediate()));
+        var reason = _executor.Check(Plan("rollback", "service=Auth-Service;to_version=v7.4.1"), Samples.Remediate());
+
+        Assert.Contains("service 'Auth-Service' is not a valid Kubernetes name (DNS-1123", reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("v7.4.1;rm -rf /")]
+    [InlineData("v7.4.1 && curl evil")]
+    [InlineData("$(reboot)")]
+    [InlineData("v7.4.1`id`")]
+    [InlineData("v7.4.1|sh")]
+    [InlineData("v7.4.1\nx")]
+    [InlineData("-v7.4.1")]
+    public void Version_with_whitespace_or_shell_characters_is_refused_before_the_deploy_lookup(string version)
+    {
+        var plan = new RemediationPlan
+        {
+            ActionId = "rollback",
+            Parameters = new Dictionary<string, string> { ["service"] = "auth-service", ["to_version"] = version },
+            Rationale = "test",
+        };
+
+        var reason = _executor.Check(plan, Samples.Remediate());
+
+        Assert.Contains("is not a valid version", reason, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -51,10 +51,10 @@ internal static partial class Services
     public static readonly IReadOnlyList<string> All = ["orchestrator", "scheduler", "api", Ingress, .. Scalable];
 
     /// <summary>
-    /// The services with a database connection (the API for its audit trail, the notification agent for its delivery
-    /// ledger); the others use none.
+    /// The services with a database connection (the API for its audit trail and the kill switch, the notification agent
+    /// for its delivery ledger, the remediation agent for its execution ledger); the others use none.
     /// </summary>
-    public static readonly IReadOnlyList<string> UsingPostgres = ["orchestrator", "context", "scheduler", "api", "notification"];
+    public static readonly IReadOnlyList<string> UsingPostgres = ["orchestrator", "context", "scheduler", "api", "notification", "remediation"];
 
     /// <summary>
     /// The services whose schema is migrated before they start, by an init container <c>migrate</c> of their

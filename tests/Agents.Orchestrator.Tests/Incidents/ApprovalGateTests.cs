@@ -79,7 +79,8 @@ public sealed class ApprovalGateTests
         await h.InState(id, h.Machine.Remediating);
         var remediate = await h.WaitSent<RemediateIncident>(m => m.IncidentId == id);
         Assert.Equal("v7.4.2", remediate.Hypothesis.SuspectVersion);
-        await h.Publish(new IncidentRemediated { IncidentId = id, Attempt = 1, Result = Samples.Remediation() });
+        await h.Publish(new IncidentRemediated { IncidentId = id, Attempt = 1, Result = Samples.Executed() });
+        await h.VerifyByCheck(id, Samples.ErrorRatio.Every);
         await h.WaitSent<NotifyIncident>(m => m.IncidentId == id);
         await h.Publish(new IncidentNotified { IncidentId = id, Attempt = 1, Notification = Samples.Notification(NotificationKinds.Resolution) });
 

@@ -50,11 +50,15 @@ public sealed class IncidentStateMachineTests
         await h.InState(id, h.Machine.Remediating);
         var remediate = await h.WaitSent<RemediateIncident>(m => m.IncidentId == id);
         Assert.Equal("v7.4.2", remediate.Hypothesis.SuspectVersion);
-        await h.Publish(new IncidentRemediated { IncidentId = id, Attempt = 1, Result = Samples.Remediation() });
-        await h.InState(id, h.Machine.Notifying);
+        await h.Publish(new IncidentRemediated { IncidentId = id, Attempt = 1, Result = Samples.Executed() });
+        // Executed: resolved only once the verification says the action worked.
+        var verifying = await h.InState(id, h.Machine.Verifying);
+        Assert.Equal((IncidentSteps.Verification, VerificationStatuses.Pending), (verifying.CurrentStep, verifying.Verification!.Status));
+        await h.VerifyByCheck(id, Samples.ErrorRatio.Every);
         var notify = await h.WaitSent<NotifyIncident>(m => m.IncidentId == id);
         Assert.Equal(NotificationKinds.Resolution, notify.Kind);
         Assert.Equal("rollback", notify.Incident.Remediation?.ActionId);
+        Assert.Equal(VerificationStatuses.Verified, notify.Incident.Verification?.Status);
         await h.Publish(new IncidentNotified { IncidentId = id, Attempt = 1, Notification = Samples.Notification(NotificationKinds.Resolution) });
 
         var incident = await h.InState(id, h.Machine.Resolved);

@@ -31,12 +31,17 @@ public sealed class OperatorCommandTests
         Assert.All(cleared, s => Assert.Null(Value(incident, s)));
         Assert.All(IncidentSegments.All.Except(cleared), s => Assert.NotNull(Value(incident, s)));
         Assert.All(cleared, s => Assert.Equal("cleared by a re-run", incident.Revisions.Last(r => r.Segment == s).Change));
+        // The verification of the cleared remediation goes with it; a re-run of the notification keeps it.
+        var remediatesAgain = cleared.Contains(IncidentSegments.Remediation);
+        Assert.Equal(remediatesAgain ? null : VerificationStatuses.Verified, incident.Verification?.Status);
 
-        // The re-run goes through to the end again, each step with attempt 1.
+        // The re-run goes through to the end again, each step with attempt 1 but remediation, whose attempts are never reused.
         await FinishFrom(h, id, fromStep);
         incident = await h.InState(id, h.Machine.Resolved);
         Assert.All(IncidentSegments.All, s => Assert.NotNull(Value(incident, s)));
         Assert.Equal(3, incident.Revisions.Count(r => r.Segment == IncidentSegments.Notifications));
+        Assert.Equal(VerificationStatuses.Verified, incident.Verification!.Status);
+        Assert.Equal(remediatesAgain ? [1, 2] : [1], h.Sent<RemediateIncident>(m => m.IncidentId == id).Select(m => m.Attempt));
     }
 
     [Fact]
@@ -145,10 +150,19 @@ public sealed class OperatorCommandTests
                 IncidentSteps.Triage => new IncidentTriaged { IncidentId = id, Attempt = 1, Result = Samples.Triage() },
                 IncidentSteps.Context => new IncidentContextCollected { IncidentId = id, Attempt = 1, Context = Samples.Context() },
                 IncidentSteps.Investigation => new IncidentInvestigated { IncidentId = id, Attempt = 1, Hypothesis = hypothesis ?? Samples.Hypothesis() },
-                IncidentSteps.Remediation => new IncidentRemediated { IncidentId = id, Attempt = 1, Result = Samples.Remediation() },
+                // Remediation attempts are never reused: a re-run's remediation is the incident's next one.
+                IncidentSteps.Remediation => new IncidentRemediated
+                {
+                    IncidentId = id, Attempt = h.Saga.Sagas.Contains(id)!.StepAttempt, Result = Samples.Executed(),
+                },
                 _ => new IncidentNotified { IncidentId = id, Attempt = 1, Notification = Samples.Notification(NotificationKinds.Resolution) },
             };
             await h.Harness.Bus.Publish(reply);
+            if (step == IncidentSteps.Remediation)
+            {
+                // The action was executed: the incident resolves only once the verification says it worked.
+                await h.VerifyByCheck(id, Samples.ErrorRatio.Every);
+            }
         }
     }
 

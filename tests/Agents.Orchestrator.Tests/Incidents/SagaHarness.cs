@@ -1,5 +1,7 @@
 using Agents.Contracts.Alerts;
+using Agents.Contracts;
 using Agents.Contracts.Incidents;
+using Agents.Contracts.Remediation;
 using Agents.Orchestrator.Incidents;
 using Agents.Orchestrator.Workflows;
 using MassTransit;
@@ -94,6 +96,20 @@ internal sealed class SagaHarness : IAsyncDisposable
         where T : class =>
         Harness.Sent.Select<T>().Select(s => s.Context.Message).Where(m => filter?.Invoke(m) ?? true).ToList();
 
+    /// <summary>The commands of type <typeparamref name="T"/> sent so far that match, without waiting for the bus to go quiet.</summary>
+    public List<T> SentNow<T>(Func<T, bool>? filter = null)
+        where T : class =>
+        Harness.Sent.Select<T>(_ => true, HeldNow).Select(s => s.Context.Message).Where(m => filter?.Invoke(m) ?? true).ToList();
+
+    /// <summary>Waits until <paramref name="count"/> commands of type <typeparamref name="T"/> matching <paramref name="filter"/> were sent; returns the last.</summary>
+    public async Task<T> WaitSentCount<T>(int count, Func<T, bool> filter)
+        where T : class
+    {
+        Assert.True(await HarnessWaits.Eventually(() => SentNow(filter).Count >= count),
+            $"fewer than {count} {typeof(T).Name} matching the filter were sent within {HarnessWaits.Patience.TotalSeconds:0} s");
+        return SentNow(filter)[^1];
+    }
+
     /// <summary>Waits for a sent command matching <paramref name="filter"/>.</summary>
     public async Task<T> WaitSent<T>(Func<T, bool> filter)
         where T : class
@@ -111,22 +127,50 @@ internal sealed class SagaHarness : IAsyncDisposable
     /// in between leaves it waiting: then the clock is moved again (no later timeout of this step exists yet, since it
     /// is scheduled only once this one has been consumed).
     /// </summary>
-    public async Task AdvancePastTimeout(Guid id, string step, int attempt, TimeSpan by)
+    /// <remarks>
+    /// <paramref name="occurrence"/> names which timeout of that step and attempt when an incident schedules it more than
+    /// once (a re-run runs its steps with the same attempts again, a resume schedules the awaited timeout anew): the
+    /// clock moves until that many have been consumed.
+    /// </remarks>
+    public async Task AdvancePastTimeout(Guid id, string step, int attempt, TimeSpan by, int occurrence = 1)
     {
-        await WaitSent<StepTimedOut>(m => m.IncidentId == id && m.Step == step && m.Attempt == attempt);
+        bool Matches(StepTimedOut m) => m.IncidentId == id && m.Step == step && m.Attempt == attempt;
+        Assert.True(await HarnessWaits.Eventually(() => SentNow<StepTimedOut>(Matches).Count >= occurrence),
+            $"the timeout #{occurrence} of {step} attempt {attempt} was not scheduled within {HarnessWaits.Patience.TotalSeconds:0} s");
         for (var moves = 0; moves < 5; moves++)
         {
             await AdvanceTime(by);
             // Long enough that a loaded machine has consumed the timeout before the clock moves again (a second move
             // could fire the next attempt's timeout too); a move the scheduler missed costs only this wait.
-            if (await HarnessWaits.Eventually(() => Harness.HasConsumed<StepTimedOut>(c =>
-                    c.Context.Message.IncidentId == id && c.Context.Message.Step == step && c.Context.Message.Attempt == attempt), TimeSpan.FromSeconds(5)))
+            if (await HarnessWaits.Eventually(() => Harness.Consumed.Select<StepTimedOut>(c => Matches(c.Context.Message), HeldNow).Count() >= occurrence,
+                    TimeSpan.FromSeconds(5)))
             {
                 return;
             }
         }
 
         Assert.Fail($"the timeout of {step} attempt {attempt} was not consumed after moving the clock five times");
+    }
+
+    /// <summary>
+    /// Verifies the executed remediation the incident waits on, as the remediation agent would: moves the clock past the
+    /// next verification tick (every <paramref name="every"/>), waits for the check it sends and answers it verified.
+    /// Returns the incident once it notifies its resolution.
+    /// </summary>
+    public async Task<IncidentState> VerifyByCheck(Guid id, TimeSpan every)
+    {
+        var verifying = await InState(id, Machine.Verifying);
+        Assert.Equal(0, verifying.StepAttempt);
+        bool FirstTick(StepTimedOut m) => m.IncidentId == id && m.Step == IncidentSteps.Verification && m.Attempt == 0;
+        // A re-run verifies again with the same attempts: this is the next one of them.
+        var occurrence = Harness.Consumed.Select<StepTimedOut>(c => FirstTick(c.Context.Message), HeldNow).Count() + 1;
+        await AdvancePastTimeout(id, IncidentSteps.Verification, 0, every + TimeSpan.FromSeconds(1), occurrence);
+        var check = await WaitSentCount<CheckRemediation>(occurrence, m => m.IncidentId == id && m.Attempt == 1);
+        await Publish(new RemediationChecked
+        {
+            IncidentId = id, Attempt = check.Attempt, Verified = true, Detail = "error ratio max 0.004 below 0.01 for 5m", Value = 0.004,
+        });
+        return await InState(id, Machine.Notifying);
     }
 
     /// <summary>
@@ -139,11 +183,16 @@ internal sealed class SagaHarness : IAsyncDisposable
         await AdvanceTime(by);
     }
 
-    private async Task AdvanceTime(TimeSpan by)
+    /// <summary>Moves the saga's clock and the scheduler's on together (the saga's clock first: what fires sees the moved time).</summary>
+    public async Task AdvanceTime(TimeSpan by)
     {
+        Clock.Advance(by);
         var delay = Harness.Scope.ServiceProvider.GetRequiredService<IInMemoryDelayProvider>();
         await delay.Advance(by);
     }
+
+    // A cancelled token makes the harness lists answer with what they hold now, without waiting.
+    private static readonly CancellationToken HeldNow = new(canceled: true);
 
     public static IReadOnlyList<string> Events(IncidentState incident) => incident.Timeline.Select(t => $"{t.Step}:{t.Event}").ToList();
 

@@ -63,15 +63,66 @@ internal static class Samples
         ErrorsObserved = errorsObserved,
     };
 
-    public static RemediationResult Remediation() => new()
+    /// <summary>A dry run (mode dry-run, or a result from before execution existed): nothing executed, a human must act.</summary>
+    public static RemediationResult Remediation(string service = "auth-service") => new()
     {
         ActionId = "rollback",
         Description = "Roll back to the last good version",
-        Parameters = new Dictionary<string, string> { ["service"] = "auth-service", ["to_version"] = "v7.4.1" },
+        Parameters = new Dictionary<string, string> { ["service"] = service, ["to_version"] = "v7.4.1" },
         DryRun = true,
-        Steps = ["would: roll back auth-service to v7.4.1"],
+        Steps = [$"would: roll back {service} to v7.4.1"],
         Outcome = "dry-run: 1 steps recorded, nothing executed",
         Rationale = "regression with a known last good version",
+    };
+
+    /// <summary>The error ratio of the service back under 1% for 5 minutes, checked every 30 seconds, within 10 minutes.</summary>
+    public static readonly RemediationVerification ErrorRatio = new()
+    {
+        Query = "sum(rate(http_requests_total{service=\"auth-service\",code=~\"5..\"}[1m])) / sum(rate(http_requests_total{service=\"auth-service\"}[1m]))",
+        Below = 0.01,
+        For = TimeSpan.FromMinutes(5),
+        Within = TimeSpan.FromMinutes(10),
+        Every = TimeSpan.FromSeconds(30),
+    };
+
+    /// <summary>The rollback executed on the real system (mode auto), to be verified by <paramref name="verification"/> (default <see cref="ErrorRatio"/>).</summary>
+    public static RemediationResult Executed(RemediationVerification? verification = null, string service = "auth-service") => Remediation(service) with
+    {
+        DryRun = false,
+        Execution = RemediationExecutions.Executed,
+        Mode = RemediationModes.Auto,
+        Target = $"kubernetes prod/{service} deployment/{service}",
+        Steps = [$"rolled back deployment/{service} in prod to revision 3 (image {service}:v7.4.1)"],
+        Outcome = "executed: 1 of 1 steps succeeded",
+        Verification = verification ?? ErrorRatio,
+        ExecutedAt = DateTimeOffset.UtcNow,
+    };
+
+    /// <summary>A control refused to act (the result names it); nothing was executed.</summary>
+    public static RemediationResult Blocked(string refusal = "cooldown: deployment/auth-service was rolled back 3m ago (cooldown 5m)") => Remediation() with
+    {
+        Execution = RemediationExecutions.Blocked,
+        Mode = RemediationModes.Auto,
+        Target = "kubernetes prod/auth-service deployment/auth-service",
+        Outcome = $"not executed: {refusal}",
+    };
+
+    /// <summary>What the approver may change: the version to one of two, and the replicas within 1..10.</summary>
+    public static IReadOnlyList<ParameterChoice> Choices { get; } =
+    [
+        new ParameterChoice { Name = "to_version", Type = "version", Values = ["v7.4.1", "v7.4.0"] },
+        new ParameterChoice { Name = "replicas_added", Type = "integer", Min = 1, Max = 10 },
+    ];
+
+    /// <summary>A plan put to a human (mode approve): nothing executed, the approver may change what <see cref="Choices"/> allows.</summary>
+    public static RemediationResult Proposal(string service = "auth-service", TimeSpan? timeout = null) => Remediation(service) with
+    {
+        Parameters = new Dictionary<string, string> { ["service"] = service, ["to_version"] = "v7.4.1", ["replicas_added"] = "2" },
+        Execution = RemediationExecutions.ApprovalRequired,
+        Mode = RemediationModes.Approve,
+        Target = $"kubernetes prod/{service} deployment/{service}",
+        Outcome = "approval required: nothing executed",
+        Proposal = new RemediationProposal { Choices = Choices, Timeout = timeout ?? TimeSpan.FromMinutes(15) },
     };
 
     public static NotificationRecord Notification(string kind) => new()

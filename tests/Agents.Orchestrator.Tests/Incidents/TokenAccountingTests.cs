@@ -29,8 +29,8 @@ public sealed class TokenAccountingTests
         await h.WaitSent<InvestigateIncident>(m => m.IncidentId == id && m.Attempt == 2);
         await h.Publish(new IncidentInvestigated { IncidentId = id, Attempt = 2, Hypothesis = Samples.Hypothesis(), Tokens = Tokens(600, 90) });
         await h.InState(id, h.Machine.Remediating);
-        await h.Publish(new IncidentRemediated { IncidentId = id, Attempt = 1, Result = Samples.Remediation(), Tokens = Tokens(50, 10) });
-        await h.InState(id, h.Machine.Notifying);
+        await h.Publish(new IncidentRemediated { IncidentId = id, Attempt = 1, Result = Samples.Executed(), Tokens = Tokens(50, 10) });
+        await h.VerifyByCheck(id, Samples.ErrorRatio.Every);
         await h.Publish(new IncidentNotified
         {
             IncidentId = id, Attempt = 1, Notification = Samples.Notification(NotificationKinds.Resolution), Tokens = Tokens(30, 40),

@@ -114,11 +114,12 @@ public sealed class WorkflowRoutingTests
         Assert.Contains(remediating.Timeline, t => t.Event == "change-freeze segment written" && t.Segment == "change-freeze");
         await h.WaitSent<RemediateIncident>(m => m.IncidentId == id);
 
-        // The rest of the workflow as before: remediated, then resolved.
-        await h.Publish(new IncidentRemediated { IncidentId = id, Attempt = 1, Result = Samples.Remediation() });
-        await h.InState(id, h.Machine.Notifying);
+        // The rest of the workflow as before: remediated, verified, then resolved.
+        await h.Publish(new IncidentRemediated { IncidentId = id, Attempt = 1, Result = Samples.Executed() });
+        await h.VerifyByCheck(id, Samples.ErrorRatio.Every);
         var resolution = await h.WaitSent<NotifyIncident>(m => m.IncidentId == id);
-        Assert.Equal((NotificationKinds.Resolution, "remediation", "resolution-1"), (resolution.Kind, resolution.Step, resolution.EventKey));
+        // The last step that ran is the verification of the executed remediation.
+        Assert.Equal((NotificationKinds.Resolution, IncidentSteps.Verification, "resolution-1"), (resolution.Kind, resolution.Step, resolution.EventKey));
     }
 
     [Fact]
@@ -202,8 +203,8 @@ public sealed class WorkflowRoutingTests
         await h.InState(id, h.Machine.RunningStep);
         await h.Publish(new IncidentStepCompleted { IncidentId = id, Attempt = 1, Step = "change-freeze", Result = Json("""{"frozen": false, "run": 1}""") });
         await h.InState(id, h.Machine.Remediating);
-        await h.Publish(new IncidentRemediated { IncidentId = id, Attempt = 1, Result = Samples.Remediation() });
-        await h.InState(id, h.Machine.Notifying);
+        await h.Publish(new IncidentRemediated { IncidentId = id, Attempt = 1, Result = Samples.Executed() });
+        await h.VerifyByCheck(id, Samples.ErrorRatio.Every);
         await h.Publish(new IncidentNotified { IncidentId = id, Attempt = 1, Notification = Samples.Notification(NotificationKinds.Resolution) });
         await h.InState(id, h.Machine.Resolved);
 
@@ -213,7 +214,7 @@ public sealed class WorkflowRoutingTests
         await h.WaitSent<RunIncidentStep>(m => m.IncidentId == id && m.Attempt == 1 && h.Sent<RunIncidentStep>(c => c.IncidentId == id).Count == 2);
         await h.Publish(new IncidentStepCompleted { IncidentId = id, Attempt = 1, Step = "change-freeze", Result = Json("""{"frozen": false, "run": 2}""") });
         await h.InState(id, h.Machine.Remediating);
-        await h.Publish(new IncidentRemediationFailed { IncidentId = id, Attempt = 1, Reason = "kubectl refused" });
+        await h.Publish(new IncidentRemediationFailed { IncidentId = id, Attempt = 2, Reason = "kubectl refused" });
         await h.InState(id, h.Machine.Notifying);
         await h.Publish(new IncidentNotified { IncidentId = id, Attempt = 1, Notification = Samples.Notification(NotificationKinds.Escalation) });
         await h.InState(id, h.Machine.Escalated);
@@ -252,27 +253,45 @@ public sealed class WorkflowRoutingTests
     }
 
     [Fact]
-    public async Task The_human_gate_pages_for_a_decision_and_runs_remediation_only_once_approved()
+    public async Task The_human_gate_has_remediation_propose_then_pages_for_a_decision_and_executes_only_the_approved_plan()
     {
         await using var h = await SagaHarness.Start(Catalog());
         var id = await ToInvestigated(h, service: "payments-db");
 
+        // approval: human no longer waits before remediation: the agent is asked to plan without acting.
+        var remediating = await h.InState(id, h.Machine.Remediating);
+        Assert.Equal(("human-approved", "payments-db"), (remediating.WorkflowName, remediating.WorkflowRule));
+        var planning = await h.WaitSent<RemediateIncident>(m => m.IncidentId == id);
+        Assert.Equal((1, true, null), (planning.Attempt, planning.RequireApproval, planning.Approved));
+        Assert.Empty(h.SentNow<NotifyIncident>(m => m.IncidentId == id));
+
+        await h.Publish(new IncidentRemediated { IncidentId = id, Attempt = 1, Result = Samples.Proposal("payments-db") });
+
         var waiting = await h.InState(id, h.Machine.AwaitingApproval);
-        Assert.Equal(("human-approved", "payments-db"), (waiting.WorkflowName, waiting.WorkflowRule));
         Assert.Equal(("human", RemediationApprovalStatuses.Pending, TimeSpan.FromMinutes(20)), (waiting.Approval!.Kind, waiting.Approval.Status, waiting.Approval.Timeout));
+        var plan = waiting.Approval.Plan!;
+        Assert.Equal(("rollback", "v7.4.1"), (plan.ActionId, plan.Parameters["to_version"]));
+        Assert.Equal(waiting.Approval.RequestedAt + TimeSpan.FromMinutes(20), plan.Deadline);
+        Assert.Null(waiting.Remediation);
         var page = await h.WaitSent<NotifyIncident>(m => m.IncidentId == id && m.Kind == NotificationKinds.ApprovalRequest);
         Assert.Equal(IncidentStateMachine.EmergencyAttempt, page.Attempt);
-        Assert.StartsWith("remediation waits for your approval until ", page.Reason);
-        Assert.Empty(h.Sent<RemediateIncident>(m => m.IncidentId == id));
+        Assert.StartsWith("rollback on kubernetes prod/payments-db deployment/payments-db with ", page.Reason);
+        Assert.Contains($"waits for your approval until {plan.Deadline:u}", page.Reason);
+        Assert.Single(h.SentNow<RemediateIncident>(m => m.IncidentId == id));
 
         var accepted = await OperatorCommandTests.Operate(h,
-            new DecideApproval { IncidentId = id, Decision = "Approve", Actor = "oidc:alice@example.com", Note = "rollback is safe" });
+            new DecideApproval { IncidentId = id, Decision = "Approve", Actor = "oidc:alice@example.com", Note = "rollback is safe", RequestHash = plan.Hash });
 
         Assert.Equal("remediation approved: approve by oidc:alice@example.com: rollback is safe", accepted);
-        var remediating = await h.InState(id, h.Machine.Remediating);
+        remediating = await h.InState(id, h.Machine.Remediating);
         Assert.Equal(RemediationApprovalStatuses.Approved, remediating.Approval!.Status);
         Assert.Contains(remediating.Timeline, t => t.Event == "remediation approved" && t.Actor == "oidc:alice@example.com");
-        await h.WaitSent<RemediateIncident>(m => m.IncidentId == id);
+        // The next attempt executes exactly the plan approved.
+        var execute = await h.WaitSent<RemediateIncident>(m => m.IncidentId == id && m.Attempt == 2);
+        Assert.NotNull(execute.Approved);
+        Assert.Equal(("rollback", plan.Hash, "oidc:alice@example.com"), (execute.Approved.ActionId, execute.Approved.RequestHash, execute.Approved.ApprovedBy));
+        Assert.Equal(plan.Parameters, execute.Approved.Parameters);
+        Assert.Equal(2, remediating.Approval.ExecutionAttempt);
 
         // Nothing waits for a decision any more: a second one is refused.
         var again = await h.Harness.GetRequestClient<DecideApproval>().GetResponse<OperatorCommandAccepted, OperatorCommandRefused>(
@@ -281,10 +300,12 @@ public sealed class WorkflowRoutingTests
     }
 
     [Fact]
-    public async Task A_denial_or_no_decision_in_time_escalates_without_remediating()
+    public async Task A_denial_or_no_decision_in_time_escalates_without_executing()
     {
         await using var h = await SagaHarness.Start(Catalog());
         var denied = await ToInvestigated(h, service: "payments-db");
+        await h.InState(denied, h.Machine.Remediating);
+        await h.Publish(new IncidentRemediated { IncidentId = denied, Attempt = 1, Result = Samples.Proposal("payments-db") });
         await h.InState(denied, h.Machine.AwaitingApproval);
         await OperatorCommandTests.Operate(h, new DecideApproval { IncidentId = denied, Decision = "deny", Actor = "apikey:oncall", Note = "failover in progress" });
         await h.InState(denied, h.Machine.Notifying);
@@ -292,13 +313,21 @@ public sealed class WorkflowRoutingTests
             (await h.WaitSent<NotifyIncident>(m => m.IncidentId == denied && m.Kind == NotificationKinds.Escalation)).Reason);
 
         var silent = await ToInvestigated(h, "fp-silent", service: "payments-db");
+        await h.InState(silent, h.Machine.Remediating);
+        await h.Publish(new IncidentRemediated { IncidentId = silent, Attempt = 1, Result = Samples.Proposal("payments-db") });
         await h.InState(silent, h.Machine.AwaitingApproval);
         await h.AdvancePastTimeout(silent, IncidentSteps.Approval, 1, TimeSpan.FromMinutes(21));
         await h.InState(silent, h.Machine.Notifying);
-        Assert.Equal("remediation not approved: no human approved or denied remediation within 20m",
+        Assert.StartsWith("remediation not approved: no human approved or denied rollback within 20m: the request expired at ",
             (await h.WaitSent<NotifyIncident>(m => m.IncidentId == silent && m.Kind == NotificationKinds.Escalation)).Reason);
-        Assert.Equal(RemediationApprovalStatuses.TimedOut, h.Saga.Sagas.Contains(silent)!.Approval!.Status);
-        Assert.Empty(h.Sent<RemediateIncident>());
+        var expired = h.Saga.Sagas.Contains(silent)!.Approval!;
+        Assert.Equal((RemediationApprovalStatuses.Expired, "system"), (expired.Status, expired.DecidedBy));
+        // Only the two plans were asked for: nothing was sent to execute.
+        var sent = h.Sent<RemediateIncident>();
+        Assert.Equal(2, sent.Count);
+        Assert.Equal([denied, silent], sent.Select(m => m.IncidentId).ToHashSet());
+        Assert.All(sent, m => Assert.Equal(1, m.Attempt));
+        Assert.All(h.Sent<RemediateIncident>(), m => Assert.Null(m.Approved));
     }
 
     private static async Task<Guid> ToInvestigated(SagaHarness h, string fingerprint = "fp-auth-errors", string service = "auth-service")

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Agents.Contracts;
 using Agents.Contracts.Incidents;
 using Agents.Contracts.Notification;
+using Agents.Contracts.Remediation;
 using Agents.Orchestrator.Incidents;
 using Agents.Orchestrator.Persistence;
 using Agents.Orchestrator.Tests.Incidents;
@@ -57,6 +58,57 @@ public sealed class IncidentDbContextTests(StoreDatabase database) : IClassFixtu
         Assert.Equal("v7.4.2", revision.Value!.Value.GetProperty("SuspectVersion").GetString());
         Assert.Equal(incident.CreatedAt, loaded.CreatedAt);
         Assert.NotEqual(0u, loaded.RowVersion);
+    }
+
+    [Fact]
+    public async Task The_remediation_attempts_the_verification_and_a_human_approval_plan_survive_a_round_trip()
+    {
+        var incident = Incident("fp-remediation-roundtrip");
+        incident.Remediation = Samples.Executed();
+        incident.RemediationAttempts = 3;
+        incident.Verification = new RemediationVerificationRecord
+        {
+            Spec = Samples.ErrorRatio,
+            ExecutedAt = new DateTimeOffset(2026, 11, 24, 2, 20, 1, 250, TimeSpan.Zero),
+            StartedAt = new DateTimeOffset(2026, 11, 24, 2, 20, 2, 0, TimeSpan.Zero),
+            Deadline = new DateTimeOffset(2026, 11, 24, 2, 30, 2, 0, TimeSpan.Zero),
+            Status = VerificationStatuses.Pending,
+            Checks = 2,
+            Detail = "error ratio max 0.21, not below 0.01",
+            Value = 0.21,
+        };
+        var plan = IncidentStateMachine.Sealed(new RemediationApprovalPlan
+        {
+            ActionId = "rollback",
+            Description = "Roll back to the last good version",
+            Parameters = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["service"] = "auth-service", ["to_version"] = "v7.4.1" },
+            Target = "kubernetes prod/auth-service deployment/auth-service",
+            Steps = ["would: roll back auth-service to v7.4.1"],
+            Rationale = "regression with a known last good version",
+            Hypothesis = "regression (0.90): Regression introduced by deploy v7.4.2 of auth-service",
+            Evidence = ["{\"kind\":\"deploy\"}"],
+            Choices = Samples.Choices,
+            Deadline = new DateTimeOffset(2026, 11, 24, 2, 35, 0, 123, TimeSpan.Zero),
+            Hash = "",
+        });
+        incident.Approval = new RemediationApprovalRecord
+        {
+            DeliberationId = Guid.Empty, Kind = IncidentStateMachine.HumanApprovalKind, Request = 1, Status = RemediationApprovalStatuses.Approved,
+            RequestedAt = new DateTimeOffset(2026, 11, 24, 2, 20, 0, 123, TimeSpan.Zero), Timeout = TimeSpan.FromMinutes(15), Plan = plan,
+            ApprovedParameters = new Dictionary<string, string> { ["service"] = "auth-service", ["to_version"] = "v7.4.0" },
+            Changes = ["to_version: v7.4.1 → v7.4.0"], DecidedBy = "oidc:alice@example.com", ExecutionAttempt = 3,
+        };
+        await Save(incident);
+
+        await using var db = database.NewContext();
+        var loaded = await db.Incidents.AsNoTracking().SingleAsync(i => i.CorrelationId == incident.CorrelationId);
+
+        Assert.Equal(3, loaded.RemediationAttempts);
+        Assert.Equivalent(incident.Verification, loaded.Verification, strict: true);
+        Assert.Equivalent(incident.Remediation, loaded.Remediation, strict: true);
+        Assert.Equivalent(incident.Approval, loaded.Approval, strict: true);
+        // After a restart the request is still the one hashed: an approver naming its hash approves what runs.
+        Assert.Equal(plan.Hash, IncidentStateMachine.Sealed(loaded.Approval!.Plan! with { Hash = "" }).Hash);
     }
 
     [Fact]

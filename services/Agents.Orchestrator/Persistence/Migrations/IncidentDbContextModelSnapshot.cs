@@ -245,6 +245,10 @@ namespace Agents.Orchestrator.Persistence.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("remediation");
 
+                    b.Property<int>("RemediationAttempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("remediation_attempts");
+
                     b.Property<string>("Revisions")
                         .IsRequired()
                         .HasColumnType("jsonb")
@@ -309,6 +313,10 @@ namespace Agents.Orchestrator.Persistence.Migrations
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
+
+                    b.Property<string>("Verification")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("verification");
 
                     b.Property<string>("Workflow")
                         .HasColumnType("jsonb")
