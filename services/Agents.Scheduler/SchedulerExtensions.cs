@@ -48,9 +48,11 @@ public static class SchedulerExtensions
 
         builder.AddAgentsMessaging(x => x.AddConsumer<SchedulerConsumer, SchedulerConsumerDefinition>());
 
-        // After the bus (registered above): due messages are sent only once the bus is connected, and on
-        // SIGTERM the scheduler stops firing and lets sends in hand finish before the bus goes.
+        // After the bus (registered above): due messages are sent only once the bus is connected. On SIGTERM the
+        // hosted services stop in reverse order: SchedulerShutdown (last registered) stops firing, lets the sends in
+        // hand finish and stops the bus's consumers while Quartz still stores what they hold; then Quartz shuts down.
         builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        builder.Services.AddHostedService<SchedulerShutdown>();
         builder.Services.AddHealthChecks().AddCheck<SchedulerHealthCheck>("quartz", tags: ["ready"]);
         return builder;
     }

@@ -23,6 +23,9 @@ internal static partial class SchedulerLog
     [LoggerMessage(LogLevel.Error, "Dropped {TokenId} when due: its destination {Destination} is not allowed ({Reason}); nothing sent")]
     public static partial void DroppedAtFire(ILogger logger, string tokenId, string destination, string reason);
 
+    [LoggerMessage(LogLevel.Information, "Stopping: this node fires nothing more and its sends in hand are done; schedules in hand are stored, the rest go back to the queue")]
+    public static partial void StoppingConsumption(ILogger logger);
+
     [LoggerMessage(LogLevel.Information, "Scheduler job store schema is up to date")]
     public static partial void StoreMigrated(ILogger logger);
 }

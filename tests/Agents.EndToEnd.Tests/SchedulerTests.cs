@@ -148,6 +148,57 @@ public sealed class SchedulerTests(SchedulerFixture system) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SIGTERM_of_every_scheduler_while_schedules_stream_in_returns_the_ones_in_hand_to_the_queue_and_dead_letters_none()
+    {
+        // 400 schedules, due after both nodes are back: some are stored, some in hand, the rest queued when SIGTERM comes.
+        var due = DateTimeOffset.UtcNow.AddSeconds(40);
+        var markers = Enumerable.Range(0, 400).Select(i => $"term-{i}").ToList();
+        await Task.WhenAll(markers.Select(m => Schedule(Guid.NewGuid(), due, m)));
+        var errorsBefore = await ErrorQueueCount();
+        await WaitUntil(async () => await StoredCount("term-") > 0, "the first schedules to be stored");
+
+        var codes = await system.Terminate("scheduler", TimeSpan.FromSeconds(45));
+        var stored = await StoredCount("term-");
+        Assert.True(stored < markers.Count, $"all {stored} schedules were stored before SIGTERM: nothing was in hand, the test proves nothing");
+        Assert.All(codes, code => Assert.Equal(0, code));
+        await system.Start("scheduler", 2);
+
+        await system.WaitUntil(async () => await StoredCount("term-") + DeliveredCount("term-") >= markers.Count,
+            () => $"every schedule stored or sent ({StoredCount("term-").GetAwaiter().GetResult()} stored, {DeliveredCount("term-")} sent, "
+                + $"{ErrorQueueCount().GetAwaiter().GetResult() - errorsBefore} in scheduler_error; {stored} were stored at SIGTERM)", TimeSpan.FromSeconds(60));
+        await system.WaitUntil(() => Task.FromResult(markers.All(m => _deliveries.Any(d => d.Marker == m))), "every message delivered when due", TimeSpan.FromSeconds(90));
+        Assert.All(markers, m => Assert.Single(_deliveries, d => d.Marker == m));
+        Assert.Equal(errorsBefore, await ErrorQueueCount());
+    }
+
+    private int DeliveredCount(string prefix) => _deliveries.Count(d => d.Marker.StartsWith(prefix, StringComparison.Ordinal));
+
+    /// <summary>Triggers stored whose message holds <paramref name="prefix"/>.</summary>
+    private async Task<long> StoredCount(string prefix)
+    {
+        await using var connection = new NpgsqlConnection(system.DatabaseConnection);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT count(*) FROM qrtz_triggers WHERE convert_from(job_data, 'UTF8') LIKE @pattern", connection);
+        command.Parameters.AddWithValue("pattern", $"%{prefix}%");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Messages in <c>scheduler_error</c> (0 when MassTransit never declared it).</summary>
+    private async Task<uint> ErrorQueueCount()
+    {
+        await using var channel = await system.Broker.CreateChannelAsync();
+        try
+        {
+            return (await channel.QueueDeclarePassiveAsync("scheduler_error")).MessageCount;
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+        {
+            return 0;
+        }
+    }
+
+    [Fact]
     public async Task Fifty_messages_on_two_nodes_each_arrive_exactly_once()
     {
         var due = DateTimeOffset.UtcNow.AddSeconds(2);
