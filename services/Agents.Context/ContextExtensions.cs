@@ -33,6 +33,8 @@ public static class ContextExtensions
         builder.Services.AddSingleton<PostgresDeployLog>();
         builder.Services.AddSingleton<IDeployLog>(sp => sp.GetRequiredService<PostgresDeployLog>());
         builder.Services.AddHostedService<DeployLogSchemaService>();
+        builder.AddValidatedOptions<DeployEventRetentionOptions>(DeployEventRetentionOptions.SectionName);
+        builder.Services.AddHostedService<DeployEventRetention>();
         builder.Services.AddSingleton<IContextSource, AlertDetailsSource>();
         builder.Services.AddSingleton<IContextSource, DeployLogSource>();
         builder.Services.AddSingleton(sp => RunbookActionNames.Load(

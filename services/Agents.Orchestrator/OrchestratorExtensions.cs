@@ -55,6 +55,8 @@ public static class OrchestratorExtensions
         });
         builder.Services.AddHostedService<IncidentResumer>();
         builder.Services.AddHostedService<StaleIncidentSweeper>();
+        builder.AddValidatedOptions<RetentionOptions>(RetentionOptions.SectionName);
+        builder.Services.AddHostedService<RetentionSweeper>();
         return builder;
     }
 

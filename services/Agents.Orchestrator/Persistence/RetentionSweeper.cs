@@ -1,0 +1,98 @@
+using Agents.Hosting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Agents.Orchestrator.Persistence;
+
+/// <summary>
+/// Deletes what ended longer ago than <see cref="RetentionOptions"/> keeps: incidents (with their notification and
+/// remediation ledger rows and emergency pages) and deliberations, in batches of short transactions. Every orchestrator
+/// runs one; the lease (<see cref="LeasedSweeper"/>) lets one sweep at a time. An incident still open to repeats
+/// (escalated, its source not resolved) is never deleted, however old.
+/// </summary>
+internal sealed class RetentionSweeper(
+    AgentsConnections connections,
+    IOptions<RetentionOptions> options,
+    TimeProvider clock,
+    ILogger<RetentionSweeper> logger) : LeasedSweeper(connections, clock, logger)
+{
+    /// <summary>The advisory lock key of the sweep's lease.</summary>
+    public const string Lease = "agents.orchestrator.retention";
+
+    protected override string LeaseName => Lease;
+
+    protected override TimeSpan Interval => options.Value.Interval;
+
+    protected override bool Enabled => options.Value.Incidents > TimeSpan.Zero || options.Value.Deliberations > TimeSpan.Zero;
+
+    /// <summary>The incidents and deliberations the last round deleted (for tests).</summary>
+    internal (int Incidents, int Deliberations) LastDeleted { get; private set; }
+
+    protected override async Task<string?> SweepAsync(NpgsqlConnection connection, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var incidents = settings.Incidents > TimeSpan.Zero ? await DeleteIncidents(connection, now - settings.Incidents, settings.BatchSize, cancellationToken) : 0;
+        var deliberations = settings.Deliberations > TimeSpan.Zero
+            ? await DeleteInBatches(connection, """
+                DELETE FROM orchestrator.deliberations WHERE deliberation_id IN (
+                    SELECT deliberation_id FROM orchestrator.deliberations
+                    WHERE status IN ('Decided', 'Escalated', 'Refused') AND updated_at < @before LIMIT @batch)
+                """, now - settings.Deliberations, settings.BatchSize, cancellationToken)
+            : 0;
+        LastDeleted = (incidents, deliberations);
+        return incidents + deliberations > 0
+            ? $"deleted {incidents} ended incident(s) (with their ledger rows) and {deliberations} ended deliberation(s)"
+            : null;
+    }
+
+    private static async Task<int> DeleteIncidents(NpgsqlConnection connection, DateTimeOffset before, int batch, CancellationToken ct)
+    {
+        // One batch per transaction: the incidents and every row that names them, so a ledger never outlives its incident
+        // (the ledgers' tables exist once the migrations ran; to_regclass keeps a partial database working).
+        const string sql = """
+            WITH gone AS (
+                DELETE FROM orchestrator.incidents WHERE incident_id IN (
+                    SELECT incident_id FROM orchestrator.incidents
+                    WHERE NOT is_open AND status IN ('Resolved', 'Closed', 'Failed', 'Escalated') AND updated_at < @before
+                    ORDER BY updated_at LIMIT @batch)
+                RETURNING incident_id)
+            SELECT array_agg(incident_id) FROM gone
+            """;
+        var total = 0;
+        while (true)
+        {
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            Guid[] ids;
+            await using (var delete = new NpgsqlCommand(sql, connection, transaction))
+            {
+                delete.Parameters.AddWithValue("before", before);
+                delete.Parameters.AddWithValue("batch", batch);
+                ids = await delete.ExecuteScalarAsync(ct) as Guid[] ?? [];
+            }
+
+            foreach (var table in new[] { "orchestrator.emergency_pages", NotificationLedgerSchema.Table, RemediationLedgerSchema.Table })
+            {
+                if (ids.Length == 0)
+                {
+                    break;
+                }
+
+                await using var exists = new NpgsqlCommand($"SELECT to_regclass('{table}') IS NOT NULL", connection, transaction);
+                if (await exists.ExecuteScalarAsync(ct) is true)
+                {
+                    await using var related = new NpgsqlCommand($"DELETE FROM {table} WHERE incident_id = ANY(@ids)", connection, transaction);
+                    related.Parameters.AddWithValue("ids", ids);
+                    await related.ExecuteNonQueryAsync(ct);
+                }
+            }
+
+            await transaction.CommitAsync(ct);
+            total += ids.Length;
+            if (ids.Length < batch)
+            {
+                return total;
+            }
+        }
+    }
+}
