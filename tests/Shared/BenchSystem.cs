@@ -31,6 +31,9 @@ internal sealed class BenchSystem : IAsyncDisposable
 
     public required string Name { get; init; }
 
+    /// <summary>The run's database (the store, for benchmarks that read it directly).</summary>
+    public string DatabaseConnection => _database.ConnectionString;
+
     public required string VirtualHost { get; init; }
 
     private Dictionary<string, string> _environment = [];

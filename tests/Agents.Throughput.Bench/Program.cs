@@ -1,0 +1,250 @@
+// Throughput of the whole system against this machine's ceiling, in one run (every service its own process, rule
+// brains, remediation in its default dry-run mode, one orchestrator, a virtual host and database of their own):
+//
+//   1. the ceiling: a raw RabbitMQ probe (persistent messages, publisher confirms, consumed with acks) and a raw
+//      PostgreSQL probe (single-row UPDATEs in autocommit); an incident costs about 12 messages and 8 row writes, so
+//      the ceiling is min(messages/s / 12, updates/s / 8) incidents/s;
+//   2. a burst: INCIDENTS distinct critical alerts published at once; incidents/s from the first publish to the last
+//      incident's end, per-step latency (dispatched → answer recorded) p50/p99, the store's writes and bytes per incident;
+//   3. a steady rate: RATE alerts a second for SECONDS; the same figures.
+//
+//   dotnet run -c Release --project tests/Agents.Throughput.Bench -- [incidents=300] [rate=20] [seconds=20]
+//
+// Needs what deploy/local/deps.sh env prints (RabbitMQ with management, PostgreSQL) and a Release build.
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Agents.Contracts;
+using Agents.Contracts.Incidents;
+using Agents.EndToEnd.Tests;
+using Agents.Testing;
+using Npgsql;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+var incidents = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 300;
+var rate = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
+var seconds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20;
+const int MessagesPerIncident = 12;
+const int WritesPerIncident = 8;
+string[] steps = [IncidentSteps.Triage, IncidentSteps.Context, IncidentSteps.Investigation, IncidentSteps.Remediation, IncidentSteps.Notification];
+
+var alert = await File.ReadAllTextAsync(Path.Combine(TestEnvironment.RepositoryRoot, "deploy", "samples", "alertmanager-firing.json"));
+var deploy = await File.ReadAllTextAsync(Path.Combine(TestEnvironment.RepositoryRoot, "deploy", "samples", "deploy-auth-service.json"));
+await using var system = await BenchSystem.Start("throughput", []);
+await system.Publish(AgentQueues.DeploysExchange, deploy);
+
+// 1. The ceiling, before any load of the system's own.
+var messagesPerSecond = await RabbitProbe(system.VirtualHost, 20_000);
+var updatesPerSecond = await PostgresProbe(system.DatabaseConnection, 8_000);
+var ceiling = Math.Min(messagesPerSecond / MessagesPerIncident, updatesPerSecond / WritesPerIncident);
+Console.WriteLine(Invariant($"rabbitmq probe: {messagesPerSecond:0} messages/s (persistent, confirms, acked) / {MessagesPerIncident} = {messagesPerSecond / MessagesPerIncident:0} incidents/s"));
+Console.WriteLine(Invariant($"postgresql probe: {updatesPerSecond:0} single-row updates/s / {WritesPerIncident} = {updatesPerSecond / WritesPerIncident:0} incidents/s"));
+Console.WriteLine(Invariant($"ceiling: {ceiling:0.0} incidents/s"));
+
+// A warm-up incident: the first one of every process pays for its compilation and pools.
+await Run("warm-up", 1, perSecond: null, quiet: true);
+
+// 2. A burst.
+var burst = await Run("burst", incidents, perSecond: null, quiet: false);
+Console.WriteLine(Invariant($"incidents/s: {burst:0.0}"));
+Console.WriteLine(Invariant($"ratio to ceiling: {burst / ceiling:0.000}"));
+
+// 3. A steady rate.
+await Run($"steady {rate}/s for {seconds}s", rate * seconds, perSecond: rate, quiet: false);
+return;
+
+async Task<double> Run(string name, int count, int? perSecond, bool quiet)
+{
+    var fingerprints = Enumerable.Range(0, count).Select(_ => $"tp{Guid.NewGuid():N}"[..16]).ToList();
+    var (writesBefore, _) = await StoreStats(system.DatabaseConnection);
+    var clock = Stopwatch.StartNew();
+    var started = DateTimeOffset.UtcNow;
+    if (perSecond is { } r)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var due = TimeSpan.FromSeconds((double)i / r);
+            if (clock.Elapsed < due)
+            {
+                await Task.Delay(due - clock.Elapsed);
+            }
+
+            await system.Publish(AgentQueues.AlertsExchange, alert.Replace("a3f1c2d4e5b60718", fingerprints[i], StringComparison.Ordinal));
+        }
+    }
+    else
+    {
+        await Task.WhenAll(fingerprints.Select(f => system.Publish(AgentQueues.AlertsExchange, alert.Replace("a3f1c2d4e5b60718", f, StringComparison.Ordinal))));
+    }
+
+    var rows = await WaitEnded(system.DatabaseConnection, fingerprints, TimeSpan.FromMinutes(30));
+    var (writesAfter, bytes) = await StoreStats(system.DatabaseConnection);
+    var last = rows.Max(row => row.UpdatedAt);
+    var throughput = count / (last - started).TotalSeconds;
+    if (quiet)
+    {
+        return throughput;
+    }
+
+    var statuses = string.Join(", ", rows.GroupBy(row => row.Status).Select(g => $"{g.Key} {g.Count()}"));
+    Console.WriteLine(Invariant($"{name}: {count} incidents in {(last - started).TotalSeconds:0.0} s = {throughput:0.0} incidents/s; statuses: {statuses}"));
+    foreach (var step in steps)
+    {
+        var latencies = rows.SelectMany(row => StepLatencies(row.Timeline, step)).Order().ToList();
+        if (latencies.Count > 0)
+        {
+            Console.WriteLine(Invariant($"  {step,-13} latency p50 {Percentile(latencies, 0.5):0} ms, p99 {Percentile(latencies, 0.99):0} ms"));
+        }
+    }
+
+    Console.WriteLine(Invariant($"  store: {(double)(writesAfter - writesBefore) / count:0.0} row writes per incident, {bytes:0} bytes per incident row on average"));
+    return throughput;
+}
+
+// From a step's dispatch to the answer the incident recorded for it (its segment written, or the notification sent), in ms.
+static IEnumerable<double> StepLatencies(JsonElement timeline, string step)
+{
+    DateTimeOffset? dispatched = null;
+    foreach (var entry in timeline.EnumerateArray())
+    {
+        if (entry.GetProperty("step").GetString() != step)
+        {
+            continue;
+        }
+
+        var what = entry.GetProperty("event").GetString() ?? "";
+        var at = entry.GetProperty("at").GetDateTimeOffset();
+        if (what == "dispatched")
+        {
+            dispatched = at;
+        }
+        else if (dispatched is { } from && (what.EndsWith(" written", StringComparison.Ordinal) || what is "notification sent" or "approval requested"))
+        {
+            yield return (at - from).TotalMilliseconds;
+            dispatched = null;
+        }
+    }
+}
+
+static double Percentile(IReadOnlyList<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+static async Task<List<(string Status, DateTimeOffset UpdatedAt, JsonElement Timeline)>> WaitEnded(string database, IReadOnlyList<string> fingerprints, TimeSpan timeout)
+{
+    var deadline = Stopwatch.StartNew();
+    await using var connection = new NpgsqlConnection(database);
+    await connection.OpenAsync();
+    while (true)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT status, updated_at, timeline FROM orchestrator.incidents WHERE fingerprint = ANY(@fingerprints) AND status = ANY(@ended)", connection);
+        command.Parameters.AddWithValue("fingerprints", fingerprints.ToArray());
+        command.Parameters.AddWithValue("ended", IncidentStatuses.Terminal.ToArray());
+        var rows = new List<(string, DateTimeOffset, JsonElement)>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                rows.Add((reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), JsonDocument.Parse(reader.GetString(2)).RootElement.Clone()));
+            }
+        }
+
+        if (rows.Count >= fingerprints.Count)
+        {
+            return rows;
+        }
+
+        if (deadline.Elapsed > timeout)
+        {
+            throw new TimeoutException($"{fingerprints.Count - rows.Count} of {fingerprints.Count} incidents did not end within {timeout}");
+        }
+
+        await Task.Delay(250);
+    }
+}
+
+// Rows inserted and updated in the incident table so far, and the average stored size of an incident row.
+static async Task<(long Writes, double Bytes)> StoreStats(string database)
+{
+    await using var connection = new NpgsqlConnection(database);
+    await connection.OpenAsync();
+    await using (var flush = new NpgsqlCommand("SELECT pg_stat_force_next_flush()", connection))
+    {
+        await flush.ExecuteNonQueryAsync();
+    }
+
+    await using var command = new NpgsqlCommand("""
+        SELECT (SELECT coalesce(n_tup_ins + n_tup_upd, 0) FROM pg_stat_user_tables WHERE schemaname = 'orchestrator' AND relname = 'incidents'),
+               (SELECT coalesce(avg(pg_column_size(i.*)), 0) FROM orchestrator.incidents i)
+        """, connection);
+    await using var reader = await command.ExecuteReaderAsync();
+    await reader.ReadAsync();
+    return (reader.IsDBNull(0) ? 0 : reader.GetInt64(0), Convert.ToDouble(reader.GetValue(1), CultureInfo.InvariantCulture));
+}
+
+// Persistent messages published with confirms by 8 publishers at once into a queue of its own, consumed with acks.
+static async Task<double> RabbitProbe(string virtualHost, int messages)
+{
+    var factory = new ConnectionFactory { Uri = new Uri(TestEnvironment.RabbitMqUrl), VirtualHost = virtualHost };
+    await using var connection = await factory.CreateConnectionAsync("throughput-probe");
+    var queue = $"probe-{Guid.NewGuid():N}";
+    await using var consumerChannel = await connection.CreateChannelAsync();
+    await consumerChannel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+    await consumerChannel.BasicQosAsync(0, 200, false);
+    var consumed = 0;
+    var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    var consumer = new AsyncEventingBasicConsumer(consumerChannel);
+    consumer.ReceivedAsync += async (_, delivery) =>
+    {
+        await consumerChannel.BasicAckAsync(delivery.DeliveryTag, false);
+        if (Interlocked.Increment(ref consumed) == messages)
+        {
+            done.TrySetResult();
+        }
+    };
+    await consumerChannel.BasicConsumeAsync(queue, autoAck: false, consumer);
+    var body = Encoding.UTF8.GetBytes(new string('x', 1024));
+    var clock = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, 8).Select(async publisher =>
+    {
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
+        for (var i = publisher; i < messages; i += 8)
+        {
+            await channel.BasicPublishAsync("", queue, false, new BasicProperties { Persistent = true }, body);
+        }
+    }));
+    await done.Task.WaitAsync(TimeSpan.FromMinutes(5));
+    var elapsed = clock.Elapsed;
+    await consumerChannel.QueueDeleteAsync(queue);
+    return messages / elapsed.TotalSeconds;
+}
+
+// Single-row UPDATEs in autocommit, 8 connections at once, each on its own row.
+static async Task<double> PostgresProbe(string database, int updates)
+{
+    await using (var setup = new NpgsqlConnection(database))
+    {
+        await setup.OpenAsync();
+        await using var create = new NpgsqlCommand(
+            "CREATE TABLE IF NOT EXISTS throughput_probe (id int PRIMARY KEY, n bigint NOT NULL, body text NOT NULL); "
+            + "INSERT INTO throughput_probe SELECT g, 0, repeat('x', 4000) FROM generate_series(0, 7) g ON CONFLICT DO NOTHING", setup);
+        await create.ExecuteNonQueryAsync();
+    }
+
+    var clock = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, 8).Select(async worker =>
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var update = new NpgsqlCommand("UPDATE throughput_probe SET n = n + 1 WHERE id = @id", connection);
+        update.Parameters.AddWithValue("id", worker);
+        for (var i = worker; i < updates; i += 8)
+        {
+            await update.ExecuteNonQueryAsync();
+        }
+    }));
+    return updates / clock.Elapsed.TotalSeconds;
+}
+
+static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
