@@ -157,10 +157,12 @@ public sealed class IngressTests(IngressFixture system, ITestOutputHelper output
         var incident = await system.WaitForIncident(signed.Fingerprint, i => i.TraceId is not null, "opened", TimeSpan.FromSeconds(60));
         await system.WaitForIncident(bearer.Fingerprint, _ => true, "opened", TimeSpan.FromSeconds(60));
 
-        // The incident's trace starts at the webhook: the ingress' request and publish spans are in it.
+        // The incident's trace starts at the webhook: the ingress' request and publish spans are in it, and the
+        // orchestrator's. Each service exports in batches of its own, so the wait covers all three.
         var spans = await system.Telemetry.WaitFor(
             s => s.Any(x => x.TraceId == incident.TraceId && x.ServiceName == "ingress" && x.Name.StartsWith("POST", StringComparison.Ordinal))
-                && s.Any(x => x.TraceId == incident.TraceId && x.ServiceName == "ingress" && x.Name == "alerts publish"),
+                && s.Any(x => x.TraceId == incident.TraceId && x.ServiceName == "ingress" && x.Name == "alerts publish")
+                && s.Any(x => x.TraceId == incident.TraceId && x.ServiceName == "orchestrator"),
             TimeSpan.FromSeconds(30));
         Assert.Contains(spans, x => x.TraceId == incident.TraceId && x.ServiceName == "orchestrator");
     }

@@ -134,7 +134,12 @@ public sealed class RemediationAgent(
         {
             if (await controls.CheckAsync(entry, stepTarget, command.Fingerprint ?? command.Service, ct) is { } control)
             {
-                return Blocked(basis, $"{control.Control}: {control.Reason}");
+                // A copy of this very command may have acted since this one looked at the ledger: its execution is what
+                // the cooldown (or back-off) saw. Then this is a duplicate, which reports that execution.
+                var recorded = await ledger.ForAttemptAsync(command.IncidentId, command.Attempt, ct);
+                return recorded.Count > 0
+                    ? await Resume(command, recorded, ct)
+                    : Blocked(basis, $"{control.Control}: {control.Reason}");
             }
         }
 
