@@ -1,3 +1,5 @@
+using Npgsql;
+
 namespace Agents.Hosting;
 
 /// <summary>
@@ -41,4 +43,26 @@ public static class RemediationLedgerSchema
             set_by text NOT NULL,
             set_at timestamptz NOT NULL);
         """;
+
+    /// <summary>
+    /// Creates the remediation schema's tables when missing (a deployment's migrations made them already; several
+    /// services may start at once, so they take turns).
+    /// </summary>
+    public static async Task EnsureAsync(NpgsqlDataSource data, CancellationToken ct)
+    {
+        await using (var exists = data.CreateCommand($"SELECT to_regclass('{Table}') IS NOT NULL AND to_regclass('{KillSwitchTable}') IS NOT NULL"))
+        {
+            if (await exists.ExecuteScalarAsync(ct) is true)
+            {
+                return;
+            }
+        }
+
+        await using var command = data.CreateCommand($"""
+            SELECT pg_advisory_lock(hashtext('agents.remediation.ledger'));
+            {Create}
+            SELECT pg_advisory_unlock(hashtext('agents.remediation.ledger'));
+            """);
+        await command.ExecuteNonQueryAsync(ct);
+    }
 }

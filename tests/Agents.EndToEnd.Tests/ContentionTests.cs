@@ -25,7 +25,7 @@ public sealed class ContentionTests(SystemFixture system, ITestOutputHelper outp
         var fingerprint = Guid.NewGuid().ToString("N")[..16];
         var alertTime = DateTimeOffset.UtcNow.AddMinutes(-1);
         await system.PublishDeploy(service, "v9.1.0", "v9.0.9", alertTime.AddMinutes(-7));
-        var errorsBefore = await ErrorQueueCount();
+        var errorsBefore = await system.ErrorQueueCount($"{AgentQueues.Orchestrator}_error");
         var body = IncidentFlowTests.Alertmanager(service, fingerprint, "critical", alertTime);
 
         await using var channel = await system.Broker.CreateChannelAsync(new CreateChannelOptions(true, true));
@@ -47,26 +47,12 @@ public sealed class ContentionTests(SystemFixture system, ITestOutputHelper outp
 
         var incident = await system.WaitForIncident(fingerprint,
             i => IncidentStatuses.Terminal.Contains(i.Summary.Status) && i.Summary.AlertCount == sent, $"all {sent} repeats attached", TimeSpan.FromMinutes(2));
-        var errors = await ErrorQueueCount() - errorsBefore;
+        var errors = await system.ErrorQueueCount($"{AgentQueues.Orchestrator}_error") - errorsBefore;
         var pages = await system.EmergencyPages(incident.Summary.IncidentId);
         output.WriteLine($"{sent} alerts in {clock.Elapsed.TotalSeconds:0.0} s: 1 incident ({incident.Summary.Status}), {incident.Summary.AlertCount} attached, "
             + $"{errors} new message(s) in {AgentQueues.Orchestrator}_error, {pages} emergency page(s)");
         Assert.Equal(0, errors);
         Assert.Equal(0, pages);
         Assert.Single((await system.Api.GetFromJsonAsync<List<IncidentSummary>>($"incidents?fingerprint={fingerprint}"))!);
-    }
-
-    /// <summary>Messages in the incident saga's error queue (0 when MassTransit never declared it).</summary>
-    private async Task<long> ErrorQueueCount()
-    {
-        await using var channel = await system.Broker.CreateChannelAsync();
-        try
-        {
-            return (await channel.QueueDeclarePassiveAsync($"{AgentQueues.Orchestrator}_error")).MessageCount;
-        }
-        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
-        {
-            return 0;
-        }
     }
 }

@@ -154,7 +154,7 @@ public sealed class SchedulerTests(SchedulerFixture system) : IAsyncLifetime
         var due = DateTimeOffset.UtcNow.AddSeconds(40);
         var markers = Enumerable.Range(0, 400).Select(i => $"term-{i}").ToList();
         await Task.WhenAll(markers.Select(m => Schedule(Guid.NewGuid(), due, m)));
-        var errorsBefore = await ErrorQueueCount();
+        var errorsBefore = await system.ErrorQueueCount("scheduler_error");
         await WaitUntil(async () => await StoredCount("term-") > 0, "the first schedules to be stored");
 
         var codes = await system.Terminate("scheduler", TimeSpan.FromSeconds(45));
@@ -165,10 +165,10 @@ public sealed class SchedulerTests(SchedulerFixture system) : IAsyncLifetime
 
         await system.WaitUntil(async () => await StoredCount("term-") + DeliveredCount("term-") >= markers.Count,
             () => $"every schedule stored or sent ({StoredCount("term-").GetAwaiter().GetResult()} stored, {DeliveredCount("term-")} sent, "
-                + $"{ErrorQueueCount().GetAwaiter().GetResult() - errorsBefore} in scheduler_error; {stored} were stored at SIGTERM)", TimeSpan.FromSeconds(60));
+                + $"{system.ErrorQueueCount("scheduler_error").GetAwaiter().GetResult() - errorsBefore} in scheduler_error; {stored} were stored at SIGTERM)", TimeSpan.FromSeconds(60));
         await system.WaitUntil(() => Task.FromResult(markers.All(m => _deliveries.Any(d => d.Marker == m))), "every message delivered when due", TimeSpan.FromSeconds(90));
         Assert.All(markers, m => Assert.Single(_deliveries, d => d.Marker == m));
-        Assert.Equal(errorsBefore, await ErrorQueueCount());
+        Assert.Equal(errorsBefore, await system.ErrorQueueCount("scheduler_error"));
     }
 
     private int DeliveredCount(string prefix) => _deliveries.Count(d => d.Marker.StartsWith(prefix, StringComparison.Ordinal));
@@ -182,20 +182,6 @@ public sealed class SchedulerTests(SchedulerFixture system) : IAsyncLifetime
             "SELECT count(*) FROM qrtz_triggers WHERE convert_from(job_data, 'UTF8') LIKE @pattern", connection);
         command.Parameters.AddWithValue("pattern", $"%{prefix}%");
         return (long)(await command.ExecuteScalarAsync())!;
-    }
-
-    /// <summary>Messages in <c>scheduler_error</c> (0 when MassTransit never declared it).</summary>
-    private async Task<uint> ErrorQueueCount()
-    {
-        await using var channel = await system.Broker.CreateChannelAsync();
-        try
-        {
-            return (await channel.QueueDeclarePassiveAsync("scheduler_error")).MessageCount;
-        }
-        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
-        {
-            return 0;
-        }
     }
 
     [Fact]

@@ -354,6 +354,20 @@ public class SystemFixture : IAsyncLifetime
         Assert.Equal(Agents.Contracts.Remediation.RemediationExecutions.DryRun, incident.Remediation?.Execution);
     }
 
+    /// <summary>Messages waiting in the error queue <paramref name="queue"/> (0 when MassTransit never declared it).</summary>
+    public async Task<long> ErrorQueueCount(string queue)
+    {
+        await using var channel = await Broker.CreateChannelAsync();
+        try
+        {
+            return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
+        }
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>Emergency pages the notification agent has written to its sink, for <paramref name="incidentId"/> or for any incident.</summary>
     public async Task<int> EmergencyPages(Guid? incidentId = null)
     {

@@ -88,28 +88,6 @@ public sealed class KillSwitch(AgentsConnections connections, IConfiguration con
         return new KillSwitchState(engaged, DatabaseSource, reason, setBy, now);
     }
 
-    /// <summary>
-    /// Creates the remediation schema's tables when missing (a deployment's migrations made them already; several
-    /// services may start at once, so they take turns).
-    /// </summary>
-    public static async Task CreateSchemaAsync(NpgsqlDataSource data, CancellationToken ct)
-    {
-        await using (var exists = data.CreateCommand($"SELECT to_regclass('{RemediationLedgerSchema.Table}') IS NOT NULL AND to_regclass('{RemediationLedgerSchema.KillSwitchTable}') IS NOT NULL"))
-        {
-            if (await exists.ExecuteScalarAsync(ct) is true)
-            {
-                return;
-            }
-        }
-
-        await using var command = data.CreateCommand($"""
-            SELECT pg_advisory_lock(hashtext('agents.remediation.ledger'));
-            {RemediationLedgerSchema.Create}
-            SELECT pg_advisory_unlock(hashtext('agents.remediation.ledger'));
-            """);
-        await command.ExecuteNonQueryAsync(ct);
-    }
-
     public async ValueTask DisposeAsync()
     {
         if (_data.IsValueCreated)

@@ -49,7 +49,7 @@ internal sealed class RetentionSweeper(
     private static async Task<int> DeleteIncidents(NpgsqlConnection connection, DateTimeOffset before, int batch, CancellationToken ct)
     {
         // One batch per transaction: the incidents and every row that names them, so a ledger never outlives its incident
-        // (the ledgers' tables exist once the migrations ran; to_regclass keeps a partial database working).
+        // (the orchestrator's migrations create the ledgers' tables).
         const string sql = """
             WITH gone AS (
                 DELETE FROM orchestrator.incidents WHERE incident_id IN (
@@ -71,15 +71,9 @@ internal sealed class RetentionSweeper(
                 ids = await delete.ExecuteScalarAsync(ct) as Guid[] ?? [];
             }
 
-            foreach (var table in new[] { "orchestrator.emergency_pages", NotificationLedgerSchema.Table, RemediationLedgerSchema.Table })
+            if (ids.Length > 0)
             {
-                if (ids.Length == 0)
-                {
-                    break;
-                }
-
-                await using var exists = new NpgsqlCommand($"SELECT to_regclass('{table}') IS NOT NULL", connection, transaction);
-                if (await exists.ExecuteScalarAsync(ct) is true)
+                foreach (var table in new[] { "orchestrator.emergency_pages", NotificationLedgerSchema.Table, RemediationLedgerSchema.Table })
                 {
                     await using var related = new NpgsqlCommand($"DELETE FROM {table} WHERE incident_id = ANY(@ids)", connection, transaction);
                     related.Parameters.AddWithValue("ids", ids);

@@ -119,7 +119,7 @@ public sealed class PostgresExecutionLedger(AgentsConnections connections, TimeP
     private readonly NpgsqlDataSource _data = NpgsqlDataSource.Create(connections.PostgresConnection);
 
     /// <summary>Creates the schema and the tables when missing.</summary>
-    public Task CreateAsync(CancellationToken ct) => KillSwitch.CreateSchemaAsync(_data, ct);
+    public Task CreateAsync(CancellationToken ct) => RemediationLedgerSchema.EnsureAsync(_data, ct);
 
     private static string LeaseKey(ExecutionKey key) => $"remediation/{key}";
 
