@@ -53,7 +53,7 @@ public static class OrchestratorExtensions
             x.AddOrchestratorConsumers().EntityFrameworkRepository<IncidentState, IncidentDbContext>();
             x.AddDeliberations().EntityFrameworkRepository<DeliberationState, IncidentDbContext>();
         });
-        builder.Services.AddHostedService<IncidentResumer>();
+        builder.Services.AddHostedService<IncidentRecovery>();
         builder.Services.AddHostedService<StaleIncidentSweeper>();
         builder.AddValidatedOptions<RetentionOptions>(RetentionOptions.SectionName);
         builder.Services.AddHostedService<RetentionSweeper>();

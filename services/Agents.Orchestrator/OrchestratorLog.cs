@@ -70,9 +70,6 @@ internal static partial class OrchestratorLog
     [LoggerMessage(LogLevel.Error, "The sweep for escalated incidents past their maximum open age failed; retrying in {Interval}")]
     public static partial void StaleSweepFailed(ILogger logger, Exception exception, string interval);
 
-    [LoggerMessage(LogLevel.Information, "Resuming {Count} incident(s) that were in flight")]
-    public static partial void Resuming(ILogger logger, int count);
-
     [LoggerMessage(LogLevel.Information, "Deliberation {DeliberationId} ({Kind}) started: {Summary}; participants {Participants}, {Threshold} must agree, at most {MaxRounds} round(s)")]
     public static partial void DeliberationStarted(ILogger logger, Guid deliberationId, string kind, string summary, string participants, int threshold, int maxRounds);
 

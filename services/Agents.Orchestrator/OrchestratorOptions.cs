@@ -29,6 +29,24 @@ public sealed class OrchestratorOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan StaleSweepInterval { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long after its deadline an awaited step's timeout may be missing before the overdue sweep fires it in its place
+    /// (the timeout was lost with its command after the incident was saved, or the scheduler is far behind).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan OverdueGrace { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the overdue sweep runs (one orchestrator at a time).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan OverdueSweepInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How many incidents a second the resume at start-up asks the saga to resume (paced, so that thousands of open
+    /// incidents do not flood the agents; the orchestrator is ready before it ends).
+    /// </summary>
+    [Range(1, 100_000)]
+    public int ResumePerSecond { get; set; } = 500;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (EscalatedMaxOpenAge > TimeSpan.Zero && EscalatedMaxOpenAge < TimeSpan.FromSeconds(1))

@@ -39,6 +39,12 @@ public sealed partial class DeliberationStateMachine : MassTransitStateMachine<D
             }));
         });
 
+        Event(() => RoundOverdueFound, e =>
+        {
+            e.CorrelateById(ctx => ctx.Message.DeliberationId);
+            e.OnMissingInstance(m => m.Discard());
+        });
+
         Schedule(() => RoundTimeout, x => x.RoundTimeoutTokenId, s =>
         {
             s.Delay = WorkflowLoader.DefaultRoundTimeout;
@@ -59,7 +65,10 @@ public sealed partial class DeliberationStateMachine : MassTransitStateMachine<D
                     ignored => ignored.Then(RecordIgnored)),
             When(RoundTimeout.Received).IfElse(ctx => IsDeliberating(ctx.Saga) && ctx.Message.Round == ctx.Saga.Round,
                 current => Route(current, OnRoundTimedOut),
-                stale => stale.Then(ctx => OrchestratorLog.StaleRoundTimeout(_logger, ctx.Saga.CorrelationId, ctx.Message.Round, ctx.Saga.Round, ctx.Saga.CurrentState))));
+                stale => stale.Then(ctx => OrchestratorLog.StaleRoundTimeout(_logger, ctx.Saga.CorrelationId, ctx.Message.Round, ctx.Saga.Round, ctx.Saga.CurrentState))),
+            // The overdue sweep stands in for a round timeout that never arrived.
+            When(RoundOverdueFound).If(ctx => IsDeliberating(ctx.Saga) && ctx.Message.Round == ctx.Saga.Round,
+                current => Route(current, ctx => EndRound(ctx, timedOut: true))));
     }
 
     public State Deliberating { get; } = null!;
@@ -69,6 +78,7 @@ public sealed partial class DeliberationStateMachine : MassTransitStateMachine<D
 
     public Event<StartDeliberation> Started { get; } = null!;
     public Event<StanceGiven> StanceGiven { get; } = null!;
+    public Event<RoundOverdue> RoundOverdueFound { get; } = null!;
 
     public Schedule<DeliberationState, DeliberationRoundTimedOut> RoundTimeout { get; } = null!;
 

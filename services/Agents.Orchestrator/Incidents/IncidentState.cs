@@ -99,6 +99,12 @@ public sealed class IncidentState : SagaStateMachineInstance, ISagaVersion
 
     public Guid? StepTimeoutTokenId { get; set; }
 
+    /// <summary>
+    /// When the awaited step's timeout is due (null once the incident ended). Set when a step or attempt starts and kept
+    /// through resumes and redeliveries; the overdue sweep finds steps whose timeout never arrived by it.
+    /// </summary>
+    public DateTimeOffset? StepDeadline { get; set; }
+
     public TriageResult? Triage { get; set; }
 
     public IncidentContext? Context { get; set; }

@@ -119,16 +119,24 @@ public sealed partial class IncidentStateMachine
     }
 
     /// <summary>
-    /// After a restart: sends the awaited step's command again, since a crash between saving the incident and
-    /// sending it would lose it. An agent that already answered answers twice; the second reply is ignored as stale.
+    /// After a restart: sends the awaited step's command again, since a crash between saving the incident and sending it
+    /// would lose it (an agent that already answered answers twice; the second reply is ignored as stale). The step keeps
+    /// its deadline; a step already past it is not sent again but times out, as its lost timeout would have.
     /// </summary>
     private async Task Resume(BehaviorContext<IncidentState, ResumeIncident> ctx)
     {
         var incident = ctx.Saga;
+        if (incident.StepDeadline is { } deadline && deadline <= _clock.GetUtcNow())
+        {
+            await TimedOut(ctx, Overdue(incident, $"found when the orchestrator restarted ({ctx.Message.Reason})"));
+            return;
+        }
+
         var previousFailure = incident.Timeline
             .LastOrDefault(t => t.Step == incident.CurrentStep && t.Attempt == incident.StepAttempt - 1 && t.Event == "step failed")?.Detail;
         Record(incident, incident.CurrentStep, incident.StepAttempt, "resumed",
-            $"the orchestrator restarted ({ctx.Message.Reason}); {incident.CurrentStep} attempt {incident.StepAttempt} sent again");
+            $"the orchestrator restarted ({ctx.Message.Reason}); {incident.CurrentStep} attempt {incident.StepAttempt} sent again"
+            + (incident.StepDeadline is { } due ? $", still due by {due:HH:mm:ss} UTC" : ""));
         await SendAwaitedCommand(ctx, previousFailure);
     }
 

@@ -238,6 +238,7 @@ public sealed partial class IncidentStateMachine
 
         incident.CurrentStep = step;
         incident.StepAttempt = attempt;
+        incident.StepDeadline = null;
         incident.StepStartedAt = _clock.GetUtcNow();
         Record(incident, step, attempt, "dispatched", previousFailure is null ? null : $"retry; previous attempt: {previousFailure}");
         if (attempt > 1 && step != IncidentSteps.Remediation)
@@ -263,6 +264,7 @@ public sealed partial class IncidentStateMachine
         var incident = ctx.Saga;
         incident.CurrentStep = IncidentSteps.Notification;
         incident.StepAttempt = attempt;
+        incident.StepDeadline = null;
         incident.StepStartedAt = _clock.GetUtcNow();
         incident.NotificationKind = kind;
         Record(incident, IncidentSteps.Notification, attempt, "dispatched", kind);

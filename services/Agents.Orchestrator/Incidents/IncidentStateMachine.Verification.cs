@@ -58,6 +58,7 @@ public sealed partial class IncidentStateMachine
         };
         incident.CurrentStep = IncidentSteps.Verification;
         incident.StepAttempt = 0;
+        incident.StepDeadline = null;
         incident.StepStartedAt = now;
         Record(incident, IncidentSteps.Verification, 0, "verifying", $"waiting up to {Hosting.Durations.Format(spec.Within)} for evidence that "
             + $"{result.ActionId} worked: {Expectation(spec)}");
@@ -98,6 +99,7 @@ public sealed partial class IncidentStateMachine
         }
 
         incident.StepAttempt++;
+        incident.StepDeadline = null;
         await SendAwaitedCommand(ctx, null);
     }
 

@@ -104,6 +104,11 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
             e.CorrelateById(ctx => ctx.Message.IncidentId);
             e.OnMissingInstance(m => m.Discard());
         });
+        Event(() => OverdueFound, e =>
+        {
+            e.CorrelateById(ctx => ctx.Message.IncidentId);
+            e.OnMissingInstance(m => m.Discard());
+        });
 
         Schedule(() => StepTimeout, x => x.StepTimeoutTokenId, s =>
         {
@@ -141,13 +146,12 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
                 refused => refused.ThenAsync(ctx => Refuse(ctx, ctx.Message.IncidentId, DecisionRefusal(ctx.Saga, ctx.Message)!, OperatorText.Actor(ctx.Message.Actor)))),
             When(StaleCloseRequested).ThenAsync(CloseStale),
             When(StepTimeout.Received).IfElse(ctx => IsAwaited(ctx.Saga, ctx.Message.Step, ctx.Message.Attempt),
-                awaited => Route(awaited, ctx => ctx.Saga.CurrentStep switch
-                {
-                    IncidentSteps.Approval => ApprovalTimedOut(ctx),
-                    IncidentSteps.Verification => VerificationTick(ctx),
-                    _ => StepFailed(ctx, $"no reply within {Hosting.Durations.Format(StepTimeoutOf(ctx.Saga))}", Outcomes.TimedOut),
-                }),
+                awaited => Route(awaited, ctx => TimedOut(ctx, null)),
                 stale => stale.Then(ctx => RecordIgnored(ctx, ctx.Message.Step, ctx.Message.Attempt, "timeout"))),
+            // The overdue sweep stands in for a timeout that never arrived (lost with its command, or the scheduler behind).
+            When(OverdueFound).IfElse(ctx => IsAwaited(ctx.Saga, ctx.Message.Step, ctx.Message.Attempt) && ctx.Saga.StepDeadline is not null,
+                awaited => Route(awaited, ctx => TimedOut(ctx, Overdue(ctx.Saga, ctx.Message.Reason))),
+                stale => stale.Then(_ => { })),
             When(ApprovalConcluded).IfElse(ctx => IsAwaitedApproval(ctx.Saga, ctx.Message.DeliberationId),
                 awaited => Route(awaited, OnApprovalConcluded),
                 late => late.Then(RecordLateApproval)));
@@ -234,6 +238,7 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
     public Event<AcknowledgeIncident> AcknowledgeRequested { get; } = null!;
     public Event<ResolveIncident> ResolveRequested { get; } = null!;
     public Event<CloseStaleIncident> StaleCloseRequested { get; } = null!;
+    public Event<StepOverdue> OverdueFound { get; } = null!;
     public Event<DecideApproval> ApprovalDecided { get; } = null!;
 
     public Schedule<IncidentState, StepTimedOut> StepTimeout { get; } = null!;
@@ -280,10 +285,28 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
         binder
             .ThenAsync(route)
             .IfElse(ctx => !IsEnded(ctx.Saga),
-                awaiting => awaiting.Schedule(StepTimeout,
-                    ctx => new StepTimedOut { IncidentId = ctx.Saga.CorrelationId, Step = ctx.Saga.CurrentStep, Attempt = ctx.Saga.StepAttempt },
-                    ctx => StepTimeoutOf(ctx.Saga)),
-                ended => ended.Unschedule(StepTimeout));
+                // A step or attempt that started has no deadline yet; a resume or a redelivery keeps the one it had.
+                awaiting => awaiting.Then(ctx => ctx.Saga.StepDeadline ??= _clock.GetUtcNow() + StepTimeoutOf(ctx.Saga))
+                    .Schedule(StepTimeout,
+                        ctx => new StepTimedOut { IncidentId = ctx.Saga.CorrelationId, Step = ctx.Saga.CurrentStep, Attempt = ctx.Saga.StepAttempt },
+                        ctx => Max(ctx.Saga.StepDeadline!.Value - _clock.GetUtcNow(), MinimumTimeout)),
+                ended => ended.Then(ctx => ctx.Saga.StepDeadline = null).Unschedule(StepTimeout));
+
+    /// <summary>The least a timeout is scheduled ahead (a kept deadline that has just passed fires a second later).</summary>
+    private static readonly TimeSpan MinimumTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>The awaited step got no reply by its deadline: an approval or a verification concludes, any other step fails (and may be retried).</summary>
+    private Task TimedOut(BehaviorContext<IncidentState> ctx, string? note) =>
+        ctx.Saga.CurrentStep switch
+        {
+            IncidentSteps.Approval => ApprovalTimedOut(ctx),
+            IncidentSteps.Verification => VerificationTick(ctx),
+            _ => StepFailed(ctx, $"no reply within {Hosting.Durations.Format(StepTimeoutOf(ctx.Saga))}{note}", Outcomes.TimedOut),
+        };
+
+    /// <summary>" (deadline 12:00:30 passed; its timeout never arrived: the overdue sweep ...)" for the timeline.</summary>
+    private static string Overdue(IncidentState incident, string why) =>
+        $" (deadline {incident.StepDeadline:HH:mm:ss} UTC passed; {why})";
 
     private static bool IsEnded(IncidentState incident) => IncidentStatuses.Terminal.Contains(incident.CurrentState);
 

@@ -57,6 +57,7 @@ public sealed class IncidentDbContext(DbContextOptions<IncidentDbContext> option
         incident.Property(i => i.AcknowledgedBy).HasColumnName("acknowledged_by");
         incident.Property(i => i.AcknowledgedAt).HasColumnName("acknowledged_at");
         incident.Property(i => i.StepTimeoutTokenId).HasColumnName("step_timeout_token_id");
+        incident.Property(i => i.StepDeadline).HasColumnName("step_deadline");
         incident.Property(i => i.ApprovalRequests).HasColumnName("approval_requests");
         incident.Property(i => i.ApprovalDeliberationId).HasColumnName("approval_deliberation_id");
         incident.Property(i => i.WorkflowName).HasColumnName("workflow_name").HasMaxLength(128);
@@ -83,6 +84,8 @@ public sealed class IncidentDbContext(DbContextOptions<IncidentDbContext> option
         incident.HasIndex(i => i.Fingerprint).HasDatabaseName("ux_incidents_open_fingerprint").IsUnique().HasFilter("is_open");
         incident.HasIndex(i => new { i.CurrentState, i.CreatedAt }).HasDatabaseName("ix_incidents_status_created");
         incident.HasIndex(i => i.CreatedAt).HasDatabaseName("ix_incidents_created");
+        // The overdue sweep reads the earliest deadlines of incidents in flight.
+        incident.HasIndex(i => i.StepDeadline).HasDatabaseName("ix_incidents_step_deadline").HasFilter("step_deadline IS NOT NULL");
         // The approval deliberation's conclusion finds its incident by this id.
         incident.HasIndex(i => i.ApprovalDeliberationId).HasDatabaseName("ix_incidents_approval_deliberation").IsUnique()
             .HasFilter("approval_deliberation_id IS NOT NULL");

@@ -268,6 +268,10 @@ namespace Agents.Orchestrator.Persistence.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("step_attempt");
 
+                    b.Property<DateTimeOffset?>("StepDeadline")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("step_deadline");
+
                     b.Property<string>("StepResults")
                         .IsRequired()
                         .HasColumnType("jsonb")
@@ -351,6 +355,10 @@ namespace Agents.Orchestrator.Persistence.Migrations
                         .IsUnique()
                         .HasDatabaseName("ux_incidents_open_fingerprint")
                         .HasFilter("is_open");
+
+                    b.HasIndex("StepDeadline")
+                        .HasDatabaseName("ix_incidents_step_deadline")
+                        .HasFilter("step_deadline IS NOT NULL");
 
                     b.HasIndex("CurrentState", "CreatedAt")
                         .HasDatabaseName("ix_incidents_status_created");
