@@ -18,6 +18,7 @@ public static class ApiApplication
         app.UseApiSecurity();
         app.MapAgentsDefaults();
         app.MapIncidentEndpoints();
+        app.MapScenarioExportEndpoints();
         app.MapClaimEndpoints();
         app.MapDeadLetterEndpoints();
         app.MapAuditEndpoints();

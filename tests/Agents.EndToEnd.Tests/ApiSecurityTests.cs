@@ -28,6 +28,7 @@ public sealed class ApiSecurityTests(SystemFixture system, ITestOutputHelper out
     [
         ("GET", "/incidents", "viewer"),
         ("GET", "/incidents/{id}", "viewer"),
+        ("GET", "/incidents/{id}/scenario", "viewer"),
         ("GET", "/incidents/{id}/segments/{segment}/history", "viewer"),
         ("POST", "/incidents/{id}/rerun", "operator"),
         ("POST", "/incidents/{id}/rollback", "operator"),
@@ -463,6 +464,7 @@ public sealed class ApiSecurityTests(SystemFixture system, ITestOutputHelper out
         {
             [("GET", "/incidents")] = new("incidents"),
             [("GET", "/incidents/{id}")] = new($"incidents/{id}"),
+            [("GET", "/incidents/{id}/scenario")] = new($"incidents/{id}/scenario"),
             [("GET", "/incidents/{id}/segments/{segment}/history")] = new($"incidents/{id}/segments/alert/history"),
             [("POST", "/incidents/{id}/rerun")] = new($"incidents/{id}/rerun", new { fromStep = "triage" }),
             // Rolls back what the re-run from triage wrote, once it has run.

@@ -35,6 +35,18 @@ internal sealed class PrivateBroker : IAsyncDisposable
 
     public string Url => $"amqp://guest:guest@127.0.0.1:{AmqpPort}";
 
+    /// <summary>The node's management API (guest/guest).</summary>
+    public Uri ManagementUrl => new($"http://127.0.0.1:{_environment["AGENTS_RABBITMQ_MGMT_PORT"]}/");
+
+    /// <summary>
+    /// Raises a memory alarm (<c>rabbitmqctl set_vm_memory_high_watermark 0</c>): every connection that publishes is
+    /// blocked until <see cref="UnblockPublishers"/>; consumers go on receiving.
+    /// </summary>
+    public Task BlockPublishers() => Deps("ctl", "set_vm_memory_high_watermark", "0");
+
+    /// <summary>Clears the alarm <see cref="BlockPublishers"/> raised (the default watermark, 0.4).</summary>
+    public Task UnblockPublishers() => Deps("ctl", "set_vm_memory_high_watermark", "0.4");
+
     /// <summary>Starts a node on free loopback ports; takes 6 to 20 s.</summary>
     public static async Task<PrivateBroker> Start(string repositoryRoot)
     {

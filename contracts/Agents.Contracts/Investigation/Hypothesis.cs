@@ -3,7 +3,7 @@ namespace Agents.Contracts.Investigation;
 /// <summary>The hypothesis segment: a root-cause hypothesis with its evidence.</summary>
 public sealed record Hypothesis
 {
-    /// <summary>One of <see cref="HypothesisCategories.All"/>: <c>regression</c>, <c>capacity</c>, <c>dependency</c>, <c>known-issue</c> or <c>unknown</c>.</summary>
+    /// <summary>One of <see cref="HypothesisCategories.All"/>: <c>regression</c>, <c>capacity</c>, <c>dependency</c>, <c>known-issue</c>, <c>bad-config</c>, <c>certificate</c>, <c>disk</c> or <c>unknown</c>.</summary>
     public required string Category { get; init; }
 
     public required string Summary { get; init; }

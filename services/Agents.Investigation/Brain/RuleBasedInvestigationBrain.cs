@@ -53,7 +53,7 @@ public sealed class RuleBasedInvestigationBrain(IOptions<InvestigationOptions> o
     public Hypothesis Investigate(InvestigateIncident command)
     {
         var facts = Facts.From(command, options.Value);
-        var hypothesis = facts.Measured ? FromMeasurements(facts) : FromAlertAlone(facts);
+        var hypothesis = SelfNamedFault(facts) ?? (facts.Measured ? FromMeasurements(facts) : FromAlertAlone(facts));
         if (command.PreviousFailure is { } previous && !string.IsNullOrWhiteSpace(previous))
         {
             hypothesis = hypothesis with
@@ -82,7 +82,14 @@ public sealed class RuleBasedInvestigationBrain(IOptions<InvestigationOptions> o
 
             // A dependency that degraded shortly before the deploy explains the step better than the deploy does.
             var earlier = facts.DependencySteps.FirstOrDefault(s => s.Step!.Began <= suspect.DeployedAt && suspect.DeployedAt - s.Step.Began <= lag);
-            return earlier is null ? MeasuredRegression(facts, suspect, step) : DependencyHypothesis(facts, earlier);
+            return earlier is not null ? DependencyHypothesis(facts, earlier)
+                : ConfigErrorsSince(facts, suspect) is { Count: > 0 } config ? BadConfigHypothesis(facts, suspect, config, StepEvidence(step))
+                : MeasuredRegression(facts, suspect, step);
+        }
+
+        if (FaultSignatures.ConfigErrors(facts.Context) is { Count: > 0 } configErrors)
+        {
+            return BadConfigHypothesis(facts, null, configErrors, null);
         }
 
         var reference = facts.DegradedAt ?? facts.AlertTime;
@@ -106,7 +113,14 @@ public sealed class RuleBasedInvestigationBrain(IOptions<InvestigationOptions> o
         var suspect = facts.Deploys.FirstOrDefault(d => d.DeployedAt <= facts.AlertTime && facts.AlertTime - d.DeployedAt <= window);
         if (suspect is not null)
         {
-            return AlertRegression(facts, suspect);
+            return ConfigErrorsSince(facts, suspect) is { Count: > 0 } config
+                ? BadConfigHypothesis(facts, suspect, config, ThinEvidence(facts))
+                : AlertRegression(facts, suspect);
+        }
+
+        if (FaultSignatures.ConfigErrors(facts.Context) is { Count: > 0 } configErrors)
+        {
+            return BadConfigHypothesis(facts, null, configErrors, ThinEvidence(facts));
         }
 
         if (facts.Saturation.Count > 0 || facts.MemoryKills.Count > 0 || facts.Triage.ErrorType == "saturation")
@@ -115,6 +129,76 @@ public sealed class RuleBasedInvestigationBrain(IOptions<InvestigationOptions> o
         }
 
         return KnownIssueHypothesis(facts) ?? AlertUnknown(facts);
+    }
+
+    /// <summary>A certificate or disk fault the evidence names outright, else null.</summary>
+    private static Hypothesis? SelfNamedFault(Facts facts)
+    {
+        var alertText = FaultSignatures.AlertText(facts);
+        foreach (var (category, findings, what) in new[]
+        {
+            (HypothesisCategories.Certificate, FaultSignatures.CertificateErrors(facts.Context, alertText), "a TLS certificate expired or is not trusted"),
+            (HypothesisCategories.Disk, FaultSignatures.DiskErrors(facts.Context, alertText), "a disk or volume is full"),
+        })
+        {
+            if (findings.Count == 0)
+            {
+                continue;
+            }
+
+            List<Evidence> evidence = [.. findings.Take(3).Select(f => f.Evidence with { ObservedAt = f.Evidence.ObservedAt ?? facts.AlertTime })];
+            evidence.AddRange(facts.OwnSeries.Where(s => s.Step is { Direction: "up" }).Take(2).Select(StepEvidence));
+            if (!facts.Measured)
+            {
+                evidence.Add(ThinEvidence(facts));
+            }
+
+            return new Hypothesis
+            {
+                Category = category,
+                Summary = $"{facts.Service}: {what}; {findings[0].Evidence.Description}",
+                Confidence = findings.Any(f => f.FirstSeen is not null) ? 0.8 : 0.7,
+                ErrorsObserved = facts.ErrorsObserved,
+                Evidence = evidence,
+            };
+        }
+
+        return null;
+    }
+
+    /// <summary>Configuration errors first seen at or after <paramref name="deploy"/> (within a minute's tolerance).</summary>
+    private static List<FaultSignatures.Finding> ConfigErrorsSince(Facts facts, DeployRecord deploy) =>
+        FaultSignatures.ConfigErrors(facts.Context)
+            .Where(f => f.FirstSeen is { } seen && seen >= deploy.DeployedAt - MetricSeries.MinimumTimingTolerance)
+            .ToList();
+
+    private static Hypothesis BadConfigHypothesis(Facts facts, DeployRecord? suspect, IReadOnlyList<FaultSignatures.Finding> config, Evidence? more)
+    {
+        List<Evidence> evidence = [];
+        if (suspect is not null)
+        {
+            evidence.Add(DeployEvidence(suspect, facts));
+        }
+
+        evidence.AddRange(config.Take(3).Select(f => f.Evidence));
+        if (more is not null)
+        {
+            evidence.Add(more);
+        }
+
+        var first = config[0].Evidence.Description;
+        return new Hypothesis
+        {
+            Category = HypothesisCategories.BadConfig,
+            Summary = suspect is not null
+                ? $"Bad configuration shipped by deploy {suspect.Version} of {facts.Service} at {Describe.Time(suspect.DeployedAt)}: {first}"
+                : $"Bad configuration of {facts.Service} with no deploy to blame: {first}",
+            Confidence = suspect is not null ? 0.8 : 0.6,
+            SuspectVersion = suspect?.Version,
+            LastGoodVersion = suspect is not null ? LastGoodVersion(suspect, facts.Deploys) : null,
+            ErrorsObserved = facts.ErrorsObserved,
+            Evidence = evidence,
+        };
     }
 
     private static Hypothesis MeasuredRegression(Facts facts, DeployRecord suspect, MetricSeries trigger)

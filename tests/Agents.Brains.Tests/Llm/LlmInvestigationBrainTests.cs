@@ -75,7 +75,7 @@ public sealed class LlmInvestigationBrainTests
 
     public static TheoryData<Hypothesis, string> Invalid() => new()
     {
-        { Samples.Regression() with { Category = "aliens" }, "category 'aliens' is not one of regression, capacity, dependency, known-issue, unknown" },
+        { Samples.Regression() with { Category = "aliens" }, "category 'aliens' is not one of regression, capacity, dependency, known-issue, bad-config, certificate, disk, unknown" },
         { Samples.Regression() with { Confidence = 1.5 }, "confidence 1.5 is not between 0 and 1" },
         { Samples.Regression() with { Evidence = [] }, "the hypothesis has no evidence" },
         { Samples.Regression() with { Evidence = [new Evidence { Kind = "gut-feeling", Description = "trust me" }] }, "evidence kind 'gut-feeling'" },

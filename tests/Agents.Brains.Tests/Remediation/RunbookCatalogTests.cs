@@ -248,7 +248,7 @@ public sealed class RunbookCatalogTests
     [InlineData("{ type: version, required: true }", "{ type: version, min: 1 }", "min and max apply to integers only")]
     [InlineData("{ type: version, required: true }", "{ type: integer, min: 5, max: 2 }", "min 5 above max 2")]
     [InlineData("\"roll back {service} to {to_version}\"", "\"roll back {service} to {version}\"", "uses '{version}', which is not a declared parameter")]
-    [InlineData("appliesTo: [regression]", "appliesTo: [outage]", "appliesTo 'outage' is not one of regression, capacity, dependency, known-issue, unknown")]
+    [InlineData("appliesTo: [regression]", "appliesTo: [outage]", "appliesTo 'outage' is not one of regression, capacity, dependency, known-issue, bad-config, certificate, disk, unknown")]
     [InlineData("appliesTo: [regression]", "appliesTo: []", "no appliesTo")]
     [InlineData("description: Roll back", "description: \"\"", "action 'rollback': no description")]
     [InlineData("id: rollback", "id: Roll Back", "the id must be lower-case letters, digits and dashes")]
