@@ -18,6 +18,9 @@
 # No second argument means both servers. Ports (environment overrides): AGENTS_RABBITMQ_PORT (AMQP, 5682),
 # AGENTS_RABBITMQ_MGMT_PORT (15682), AGENTS_RABBITMQ_DIST_PORT (Erlang distribution, 25682),
 # AGENTS_POSTGRES_PORT (5442); AGENTS_DEPS_TIMEOUT (seconds to wait for a server, 120).
+# AGENTS_RABBITMQ_PROMETHEUS_PORT: where the node's rabbitmq_prometheus plugin serves /metrics (queue depths, error queues
+# included, for deploy/monitoring); 15702 for the default node, off (0) for a node on other ports unless set. The node
+# reads it when it starts: for a node started before, `deps.sh restart rabbitmq`.
 # Credentials: RabbitMQ guest/guest (loopback only), PostgreSQL agents/agents (superuser, database agents).
 # If a port is already served by a working server of the same kind that another state dir started (e.g. a
 # second clone of the repo), `up` uses it and `down` leaves it alone. The node's Erlang cookie is a copy of
@@ -40,6 +43,9 @@ POSTGRES_PORT=${AGENTS_POSTGRES_PORT:-5442}
 # Node names are unique per host: a second instance (other ports) gets its own.
 if [[ $RABBITMQ_PORT == 5682 ]]; then RABBITMQ_NODE=agents@localhost; else RABBITMQ_NODE=agents-$RABBITMQ_PORT@localhost; fi
 RABBITMQ_NODE=${AGENTS_RABBITMQ_NODENAME:-$RABBITMQ_NODE}
+# The metrics port too: a second instance (e.g. a test's private node) has none unless it asks for one.
+if [[ $RABBITMQ_PORT == 5682 ]]; then RABBITMQ_PROMETHEUS_PORT=15702; else RABBITMQ_PROMETHEUS_PORT=0; fi
+RABBITMQ_PROMETHEUS_PORT=${AGENTS_RABBITMQ_PROMETHEUS_PORT:-$RABBITMQ_PROMETHEUS_PORT}
 TIMEOUT=${AGENTS_DEPS_TIMEOUT:-120}
 API_URL=http://127.0.0.1:5080
 INGRESS_URL=http://127.0.0.1:5092
@@ -61,7 +67,7 @@ usage() {
     exit "${1:-2}"
 }
 
-for p in "$RABBITMQ_PORT" "$RABBITMQ_MGMT_PORT" "$RABBITMQ_DIST_PORT" "$POSTGRES_PORT" "$TIMEOUT"; do
+for p in "$RABBITMQ_PORT" "$RABBITMQ_MGMT_PORT" "$RABBITMQ_DIST_PORT" "$RABBITMQ_PROMETHEUS_PORT" "$POSTGRES_PORT" "$TIMEOUT"; do
     [[ $p =~ ^[0-9]+$ ]] || die "not a number: '$p' (check the AGENTS_* port/timeout variables)"
 done
 
@@ -209,7 +215,15 @@ rmq_cookie() {
 
 rmq_write_config() {
     mkdir -p "$RMQ_DIR/mnesia" "$LOG_DIR"
-    printf '[rabbitmq_management].\n' >"$RMQ_DIR/enabled_plugins"
+    local metrics=
+    if ((RABBITMQ_PROMETHEUS_PORT > 0)); then
+        # rabbitmq_prometheus: /metrics (totals) and /metrics/detailed?family=queue_coarse_metrics (messages per queue).
+        printf '[rabbitmq_management,rabbitmq_prometheus].\n' >"$RMQ_DIR/enabled_plugins"
+        metrics="prometheus.tcp.ip = 127.0.0.1
+prometheus.tcp.port = $RABBITMQ_PROMETHEUS_PORT"
+    else
+        printf '[rabbitmq_management].\n' >"$RMQ_DIR/enabled_plugins"
+    fi
     cat >"$RMQ_DIR/rabbitmq.conf" <<EOF
 # Written by deploy/local/deps.sh on every start; edit the script, not this file.
 listeners.tcp.default = 127.0.0.1:$RABBITMQ_PORT
@@ -220,6 +234,7 @@ log.console = false
 log.file.level = info
 # Queue and message counts in the management API refresh every second (default 5 s).
 collect_statistics_interval = 1000
+${metrics}
 EOF
     : >"$RMQ_DIR/rabbitmq-env.conf"
     printf '[].\n' >"$RMQ_DIR/advanced.config"
@@ -269,7 +284,8 @@ rmq_up() {
         return 0
     else
         local p
-        for p in "$RABBITMQ_PORT" "$RABBITMQ_MGMT_PORT" "$RABBITMQ_DIST_PORT"; do
+        for p in "$RABBITMQ_PORT" "$RABBITMQ_MGMT_PORT" "$RABBITMQ_DIST_PORT" "$RABBITMQ_PROMETHEUS_PORT"; do
+            ((p > 0)) || continue
             port_open "$p" && die "rabbitmq: port $p is already in use by something else (set AGENTS_RABBITMQ_*_PORT to move)"
         done
         if epmd_names | grep -q "^name ${RABBITMQ_NODE%@*} at port"; then
@@ -610,6 +626,9 @@ print_env() { # servers...
                 export_line RABBITMQ_MGMT_URL "$MGMT_URL"
                 export_line RABBITMQ_MGMT_USER guest
                 export_line RABBITMQ_MGMT_PASS guest
+                if ((RABBITMQ_PROMETHEUS_PORT > 0)); then
+                    export_line RABBITMQ_PROMETHEUS_URL "http://127.0.0.1:$RABBITMQ_PROMETHEUS_PORT"
+                fi
                 export_line RABBITMQ_VHOST /
                 ;;
             postgres)

@@ -26,6 +26,15 @@
 # stopped (deploy/local/deps.sh down does that).
 #
 # --no-build skips the build (runs what was built last); AGENTS_CONFIGURATION=Debug runs the Debug build.
+#
+# Monitoring (skipped with --no-monitoring): once the services are ready, up.sh starts Prometheus and Alertmanager
+# (Debian's prometheus and prometheus-alertmanager, installed with apt when missing) on 127.0.0.1, ports
+# AGENTS_PROMETHEUS_PORT (9190) and AGENTS_ALERTMANAGER_PORT (9193), with their config and data under .local/monitoring/.
+# Prometheus scrapes every started service (job = its name) and RabbitMQ's rabbitmq_prometheus plugin (jobs rabbitmq
+# and rabbitmq-queues; see deps.sh) and evaluates deploy/monitoring/rules/agents.rules.yml. Alertmanager sends other
+# alerts (e.g. `amtool alert add ...`) to the ingress' /webhooks/alertmanager, as a production Alertmanager would; the
+# system's own alerts (label system="agents") and the Watchdog go to receivers that deliver nothing here (production:
+# PagerDuty and a dead man's switch, deploy/monitoring/alertmanager.yml). They are stopped with the services.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
@@ -36,6 +45,10 @@ LOG_DIR=$STATE_DIR/logs
 DEPS=$SCRIPT_DIR/deps.sh
 CONFIGURATION=${AGENTS_CONFIGURATION:-Release}
 READY_TIMEOUT=${AGENTS_UP_TIMEOUT:-60}
+MON_DIR=$STATE_DIR/monitoring
+PROMETHEUS_PORT=${AGENTS_PROMETHEUS_PORT:-9190}
+ALERTMANAGER_PORT=${AGENTS_ALERTMANAGER_PORT:-9193}
+RULES=$REPO_ROOT/deploy/monitoring/rules/agents.rules.yml
 STOP_TIMEOUT=15
 
 ALL=(scheduler orchestrator triage context investigation remediation notification policy coding medical reviewers change-freeze api ingress)
@@ -60,11 +73,13 @@ usage() {
 }
 
 build=1
+monitoring=1
 selected=()
 for arg in "$@"; do
     case $arg in
         -h | --help) usage 0 ;;
         --no-build) build= ;;
+        --no-monitoring) monitoring= ;;
         -*) printf 'up: unknown option %s\n\n' "$arg" >&2; usage 2 ;;
         *)
             [[ -n ${PROJECT[$arg]:-} ]] || die "unknown service '$arg'; the services are: ${ALL[*]}"
@@ -74,6 +89,8 @@ for arg in "$@"; do
 done
 [[ ${#selected[@]} -gt 0 ]] || selected=("${ALL[@]}")
 [[ $READY_TIMEOUT =~ ^[0-9]+$ ]] || die "AGENTS_UP_TIMEOUT is not a number: $READY_TIMEOUT"
+[[ $PROMETHEUS_PORT =~ ^[0-9]+$ && $ALERTMANAGER_PORT =~ ^[0-9]+$ ]] \
+    || die "AGENTS_PROMETHEUS_PORT / AGENTS_ALERTMANAGER_PORT must be port numbers"
 command -v dotnet >/dev/null 2>&1 || die "dotnet is not on PATH (install the .NET 10 SDK)"
 cd "$REPO_ROOT"
 
@@ -84,7 +101,20 @@ busy=()
 for svc in "${selected[@]}"; do
     if port_open "${PORT[$svc]}"; then busy+=("$svc :${PORT[$svc]}"); fi
 done
+if [[ -n $monitoring ]]; then
+    if port_open "$PROMETHEUS_PORT"; then busy+=("prometheus :$PROMETHEUS_PORT"); fi
+    if port_open "$ALERTMANAGER_PORT"; then busy+=("alertmanager :$ALERTMANAGER_PORT"); fi
+fi
 [[ ${#busy[@]} -eq 0 ]] || die "already in use: ${busy[*]} (another up.sh running? stop it first)"
+
+# Debian's Prometheus and Alertmanager, as the tests use them (tests/Shared/MonitoringServers.cs).
+if [[ -n $monitoring ]] && ! [[ -x /usr/bin/prometheus && -x /usr/bin/prometheus-alertmanager ]]; then
+    log "installing prometheus prometheus-alertmanager (apt-get; --no-monitoring skips them)"
+    as_root=()
+    if [[ $(id -u) -ne 0 ]]; then as_root=(sudo -n); fi
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends \
+        prometheus prometheus-alertmanager >&2 || die "could not install prometheus and prometheus-alertmanager (or run with --no-monitoring)"
+fi
 
 "$DEPS" up
 deps_env=$("$DEPS" env) || die "deploy/local/deps.sh env failed"
@@ -238,6 +268,108 @@ while [[ ${#pending[@]} -gt 0 ]]; do
     sleep 1
 done
 
+# ---------------------------------------------------------------------------------------------- monitoring
+
+# Writes the local Prometheus and Alertmanager configs under $MON_DIR (rewritten on every start).
+write_monitoring_config() {
+    local svc target
+    # Alertmanager starts with no memory of earlier runs: an alert sent again (the README's sample) is delivered again.
+    rm -rf "$MON_DIR/alertmanager-data"
+    mkdir -p "$MON_DIR/prometheus-data" "$MON_DIR/alertmanager-data"
+    # The token Alertmanager presents to the ingress: the alertmanager source's, as up.sh configured it above.
+    (umask 077 && printf '%s' "${Ingress__Sources__alertmanager__Token:-$INGRESS_ALERTMANAGER_TOKEN}" >"$MON_DIR/ingress-token")
+    cat >"$MON_DIR/alertmanager.yml" <<EOF
+# Written by deploy/local/up.sh on every start: the local variant of deploy/monitoring/alertmanager.yml.
+route:
+  receiver: agents-ingress
+  group_by: [alertname, service]
+  group_wait: 1s
+  group_interval: 5s
+  repeat_interval: 4h
+  routes:
+    - receiver: heartbeat-nowhere
+      matchers: ['alertname="Watchdog"', 'system="agents"']
+    - receiver: system-alerts-nowhere
+      matchers: ['system="agents"']
+receivers:
+  # Production: a dead man's switch outside the cluster, and PagerDuty. Here they only show in Alertmanager's UI.
+  - name: heartbeat-nowhere
+  - name: system-alerts-nowhere
+  - name: agents-ingress
+    webhook_configs:
+      - url: ${AGENTS_INGRESS}/webhooks/alertmanager
+        send_resolved: true
+        http_config:
+          authorization:
+            type: Bearer
+            credentials_file: $MON_DIR/ingress-token
+EOF
+    {
+        printf '%s\n' "# Written by deploy/local/up.sh on every start." \
+            "global:" "  scrape_interval: 5s" "  scrape_timeout: 4s" "  evaluation_interval: 5s" \
+            "rule_files:" "  - $RULES" \
+            "alerting:" "  alertmanagers:" "    - static_configs:" "        - targets: ['127.0.0.1:$ALERTMANAGER_PORT']" \
+            "scrape_configs:"
+        for svc in "${selected[@]}"; do
+            printf '%s\n' "  - job_name: $svc" "    static_configs:" "      - targets: ['127.0.0.1:${PORT[$svc]}']"
+        done
+        if [[ -n ${RABBITMQ_PROMETHEUS_URL:-} ]]; then
+            target=${RABBITMQ_PROMETHEUS_URL#*://}
+            target=${target%%/*}
+            printf '%s\n' "  - job_name: rabbitmq" "    static_configs:" "      - targets: ['$target']" \
+                "  - job_name: rabbitmq-queues" "    metrics_path: /metrics/detailed" \
+                "    params:" "      family: [queue_coarse_metrics, queue_consumer_count]" \
+                "    static_configs:" "      - targets: ['$target']"
+        fi
+    } >"$MON_DIR/prometheus.yml"
+}
+
+start_monitoring() {
+    local name binary port deadline
+    write_monitoring_config
+    if [[ -z ${RABBITMQ_PROMETHEUS_URL:-} ]]; then
+        log "RabbitMQ's Prometheus endpoint is off (AGENTS_RABBITMQ_PROMETHEUS_PORT=0): no queue depths, RabbitMQDown fires"
+    elif ! curl -fsS -o /dev/null --max-time 3 "$RABBITMQ_PROMETHEUS_URL/metrics" 2>/dev/null; then
+        log "RabbitMQ does not serve $RABBITMQ_PROMETHEUS_URL/metrics (a node started before deps.sh enabled the plugin?): deploy/local/deps.sh restart rabbitmq"
+    fi
+    for name in alertmanager prometheus; do
+        if [[ $name == alertmanager ]]; then
+            binary=/usr/bin/prometheus-alertmanager port=$ALERTMANAGER_PORT
+            set -- --config.file="$MON_DIR/alertmanager.yml" --storage.path="$MON_DIR/alertmanager-data" \
+                --web.listen-address="127.0.0.1:$port" --web.external-url="http://127.0.0.1:$port/" --cluster.listen-address=
+        else
+            binary=/usr/bin/prometheus port=$PROMETHEUS_PORT
+            set -- --config.file="$MON_DIR/prometheus.yml" --storage.tsdb.path="$MON_DIR/prometheus-data" \
+                --storage.tsdb.retention.time=2d --web.listen-address="127.0.0.1:$port" --web.external-url="http://127.0.0.1:$port/"
+        fi
+        printf '==== %s up.sh: %s %s\n' "$(date -Is)" "$binary" "$*" >"$LOG_DIR/$name.log"
+        prefix=$(printf "%-$((width + 2))s " "[$name]")
+        "$binary" "$@" </dev/null > >(trap '' INT TERM HUP; tee -a "$LOG_DIR/$name.log" | sed -u "s/^/$prefix/" | grep --line-buffered -E 'level=(warn|error)') 2>&1 &
+        PID[$name]=$!
+        deadline=$((SECONDS + READY_TIMEOUT))
+        until curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$port/-/ready" 2>/dev/null; do
+            alive "${PID[$name]}" || service_died "$name"
+            if ((SECONDS >= deadline)); then
+                show_tail "$name"
+                die "$name is not ready after ${READY_TIMEOUT}s (http://127.0.0.1:$port/-/ready)"
+            fi
+            sleep 0.5
+        done
+        log "$name is ready (pid ${PID[$name]}, http://127.0.0.1:$port, log $LOG_DIR/$name.log)"
+    done
+}
+
+if [[ -n $monitoring ]]; then
+    start_monitoring
+    monitoring_lines=" Prometheus:   http://127.0.0.1:$PROMETHEUS_PORT  (rules: deploy/monitoring/rules/agents.rules.yml; alerts: /alerts)
+ Alertmanager: http://127.0.0.1:$ALERTMANAGER_PORT  (hands alerts to the ingress; the system's own go nowhere here)
+"
+    sample_alert="amtool alert add alertname=HighErrorRate service=auth-service severity=critical --alertmanager.url=http://127.0.0.1:$ALERTMANAGER_PORT (README, Run it)"
+else
+    monitoring_lines=""
+    sample_alert="deploy/local/publish.sh alerts deploy/samples/alertmanager-firing.json"
+fi
+
 api_line="http://127.0.0.1:${PORT[api]}  (e.g. curl -s -H \"Authorization: Bearer \$AGENTS_API_KEY\" http://127.0.0.1:${PORT[api]}/incidents)"
 [[ " ${selected[*]} " == *" api "* ]] || api_line="not started (deploy/local/up.sh api ...)"
 cat <<EOF
@@ -246,7 +378,7 @@ cat <<EOF
  Services:     ${selected[*]}
  API:          $api_line
  RabbitMQ UI:  $RABBITMQ_MGMT_URL  (user ${RABBITMQ_MGMT_USER:-guest}, password ${RABBITMQ_MGMT_PASS:-guest})
- Sample alert: deploy/local/publish.sh alerts deploy/samples/alertmanager-firing.json
+${monitoring_lines} Sample alert: ${sample_alert}
  API key:      local_admin (role admin): eval "\$(deploy/local/deps.sh env)" sets AGENTS_API_KEY (kept in $STATE_DIR/api-keys.env)
  Webhooks:     ${AGENTS_INGRESS}/webhooks/alertmanager|pagerduty|generic  (secrets: deploy/local/deps.sh env)
  Logs:         $LOG_DIR/<service>.log

@@ -57,6 +57,7 @@ public static class HostingExtensions
         builder.Services.AddSingleton(AgentsConnections.From(builder.Configuration, builder.Environment.IsDevelopment()));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHealthChecks();
+        ReadinessTelemetry.AddReadinessMetric(builder.Services);
 
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(
@@ -70,7 +71,9 @@ public static class HostingExtensions
                 .AddHttpClientInstrumentation()
                 .AddNpgsqlWhen(traceSql))
             .WithMetrics(metrics => metrics
-                .AddMeter("MassTransit", AgentsTelemetry.Name)
+                // Npgsql: the services' view of PostgreSQL (connections in use, command durations and failures), for the
+                // platform dashboard (deploy/monitoring); its pool names carry no password.
+                .AddMeter("MassTransit", AgentsTelemetry.Name, "Npgsql")
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddPrometheusExporter());

@@ -67,6 +67,7 @@ public static class MessagingExtensions
                     r.Ignore<JsonException>();
                     r.Ignore<Exception>(DataFaults.IsCausedByData);
                     r.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(300));
+                    r.ConnectRetryObserver(new SagaConflictTelemetry());
                 });
                 endpoint.UseInMemoryOutbox(context);
                 endpoint.UseFilter(new AfterConsumeFilter());

@@ -55,6 +55,7 @@ public static class OrchestratorExtensions
         });
         builder.Services.AddHostedService<IncidentRecovery>();
         builder.Services.AddHostedService<StaleIncidentSweeper>();
+        builder.Services.AddHostedService<InFlightIncidentsGauge>();
         builder.AddValidatedOptions<RetentionOptions>(RetentionOptions.SectionName);
         builder.Services.AddHostedService<RetentionSweeper>();
         return builder;

@@ -55,11 +55,13 @@ public sealed class ScheduledSendJob(IBus bus, ScheduleDestinations destinations
             var scheduled = context.ScheduledFireTimeUtc;
             SchedulerLog.Sent(logger, tokenId, destination, scheduled,
                 scheduled is { } due ? (clock.GetUtcNow() - due).TotalMilliseconds : 0);
+            SchedulerTelemetry.Record(scheduled, clock.GetUtcNow(), "sent");
         }
         catch (Exception exception) when (exception is not JobExecutionException)
         {
             activity?.SetStatus(ActivityStatusCode.Error, exception.Message);
             SchedulerLog.SendFailed(logger, exception, tokenId, destination, context.RefireCount);
+            SchedulerTelemetry.Record(context.ScheduledFireTimeUtc, clock.GetUtcNow(), "failed");
             throw new JobExecutionException(exception) { RefireImmediately = context.RefireCount < ImmediateRefires };
         }
     }

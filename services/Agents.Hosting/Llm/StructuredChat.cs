@@ -56,6 +56,24 @@ public sealed class StructuredChat(IChatClient client, LlmOptions? settings = nu
     public async Task<LlmAnswer<T>> AskAsync<T>(string instructions, IReadOnlyList<PromptData> data, CancellationToken cancellationToken)
         where T : class
     {
+        LlmAnswer<T> answer;
+        try
+        {
+            answer = await AskOnceAsync<T>(instructions, data, cancellationToken);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            LlmTelemetry.Count(LlmTelemetry.Error);
+            throw;
+        }
+
+        LlmTelemetry.Count(answer.Failed is not null ? LlmTelemetry.Failed : answer.Invalid is not null ? LlmTelemetry.Invalid : LlmTelemetry.Ok);
+        return answer;
+    }
+
+    private async Task<LlmAnswer<T>> AskOnceAsync<T>(string instructions, IReadOnlyList<PromptData> data, CancellationToken cancellationToken)
+        where T : class
+    {
         var prompt = Prompts.NameOf(instructions);
         var options = new ChatOptions
         {

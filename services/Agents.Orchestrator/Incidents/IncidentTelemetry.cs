@@ -46,6 +46,25 @@ internal static class IncidentTelemetry
     public static readonly Counter<long> Tokens = Meter.CreateCounter<long>(
         "agents.tokens", "{token}", "Model tokens the agents reported, by agent, type (input, output) and cause (work, orchestration).");
 
+    /// <summary>
+    /// The last count of incidents in flight (<see cref="Persistence.InFlightIncidentsGauge"/>), per status; null while
+    /// none succeeded, so that no stale figure is exported.
+    /// </summary>
+    public static IReadOnlyList<InFlightCount>? InFlight { get; set; }
+
+    public static readonly ObservableGauge<long> InFlightIncidents = Meter.CreateObservableGauge(
+        "agents.incidents.in_flight", () => (InFlight ?? []).Select(c => new Measurement<long>(c.Count, StatusTag(c.Status))),
+        "{incident}", "Incidents not in a terminal status, by status (from the store; the same on every orchestrator).");
+
+    public static readonly ObservableGauge<double> OldestInFlight = Meter.CreateObservableGauge(
+        "agents.incidents.in_flight.oldest_age", () => (InFlight ?? []).Select(c => new Measurement<double>(c.OldestAgeSeconds, StatusTag(c.Status))),
+        "s", "Age of the oldest incident not in a terminal status, by status (from the store; the same on every orchestrator).");
+
+    /// <summary>One status's incidents in flight: how many, and how long ago the oldest was created.</summary>
+    public sealed record InFlightCount(string Status, long Count, double OldestAgeSeconds);
+
+    private static KeyValuePair<string, object?> StatusTag(string status) => new(Tags.IncidentStatus, status);
+
     /// <summary>Reports the end of the awaited step of <paramref name="incident"/> with <paramref name="outcome"/>.</summary>
     public static void StepEnded(PipeContext context, IncidentState incident, string outcome, string? reason, DateTimeOffset now)
     {
