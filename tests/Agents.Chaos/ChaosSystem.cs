@@ -177,7 +177,15 @@ internal sealed class ChaosSystem : IAsyncDisposable
     {
         lock (_gate)
         {
-            return _processes.FirstOrDefault(p => p.Name == "ingress" && !p.HasExited) is { } ingress ? ingress.BaseAddress : null;
+            try
+            {
+                return _processes.FirstOrDefault(p => p.Name == "ingress" && !p.HasExited) is { } ingress ? ingress.BaseAddress : null;
+            }
+            catch (InvalidOperationException)
+            {
+                // a restarted ingress that has not said where it listens yet
+                return null;
+            }
         }
     }
 
