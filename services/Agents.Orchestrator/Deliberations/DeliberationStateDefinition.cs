@@ -29,5 +29,6 @@ public sealed class DeliberationStateDefinition : SagaDefinition<DeliberationSta
         sagaConfigurator.Message<StartDeliberation>(m => m.UsePartitioner(byDeliberation, c => c.Message.DeliberationId));
         sagaConfigurator.Message<StanceGiven>(m => m.UsePartitioner(byDeliberation, c => c.Message.DeliberationId));
         sagaConfigurator.Message<DeliberationRoundTimedOut>(m => m.UsePartitioner(byDeliberation, c => c.Message.DeliberationId));
+        sagaConfigurator.Message<RoundOverdue>(m => m.UsePartitioner(byDeliberation, c => c.Message.DeliberationId));
     }
 }

@@ -84,15 +84,7 @@ public sealed class IncidentRecoveryTests : IAsyncLifetime
             await db.SaveChangesAsync();
         }
 
-        await using (var holder = new NpgsqlConnection(_store.ConnectionString))
-        {
-            await holder.OpenAsync();
-            await using var lease = new NpgsqlCommand($"SELECT pg_advisory_lock(hashtext('{IncidentRecovery.Lease}'))", holder);
-            await lease.ExecuteScalarAsync();
-            Assert.False(await Recovery().RunOnceAsync(CancellationToken.None));
-            await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock(hashtext('{IncidentRecovery.Lease}'))", holder);
-            Assert.Equal(true, await release.ExecuteScalarAsync());
-        }
+        Assert.False(await _store.RunWhileLeaseHeld(Recovery(), IncidentRecovery.Lease));
 
         var first = Recovery();
         // The second orchestrator started after the first: what the first resumed was touched (the saga recorded the

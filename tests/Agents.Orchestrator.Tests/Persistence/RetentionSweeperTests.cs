@@ -69,15 +69,7 @@ public sealed class RetentionSweeperTests : IAsyncLifetime
             await db.SaveChangesAsync();
         }
 
-        await using (var holder = new NpgsqlConnection(_store.ConnectionString))
-        {
-            await holder.OpenAsync();
-            await using var lease = new NpgsqlCommand($"SELECT pg_advisory_lock(hashtext('{RetentionSweeper.Lease}'))", holder);
-            await lease.ExecuteScalarAsync();
-            Assert.False(await Sweeper().RunOnceAsync(CancellationToken.None));
-            await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock(hashtext('{RetentionSweeper.Lease}'))", holder);
-            Assert.Equal(true, await release.ExecuteScalarAsync());
-        }
+        Assert.False(await _store.RunWhileLeaseHeld(Sweeper(), RetentionSweeper.Lease));
 
         var forever = Sweeper(keep: TimeSpan.Zero);
         Assert.True(await forever.RunOnceAsync(CancellationToken.None));
