@@ -32,7 +32,13 @@ string[] steps = [IncidentSteps.Triage, IncidentSteps.Context, IncidentSteps.Inv
 
 var alert = await File.ReadAllTextAsync(Path.Combine(TestEnvironment.RepositoryRoot, "deploy", "samples", "alertmanager-firing.json"));
 var deploy = await File.ReadAllTextAsync(Path.Combine(TestEnvironment.RepositoryRoot, "deploy", "samples", "deploy-auth-service.json"));
-await using var system = await BenchSystem.Start("throughput", []);
+// Every service exports its spans to a receiver here: the orchestrator's consume spans give the orchestration overhead.
+await using var receiver = await OtlpReceiver.Start();
+await using var system = await BenchSystem.Start("throughput", new Dictionary<string, string>
+{
+    ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint,
+    ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+});
 await system.Publish(AgentQueues.DeploysExchange, deploy);
 
 // 1. The ceiling, before any load of the system's own.
@@ -100,6 +106,33 @@ async Task<double> Run(string name, int count, int? perSecond, bool quiet)
     }
 
     Console.WriteLine(Invariant($"  store: {(double)(writesAfter - writesBefore) / count:0.0} row writes per incident, {bytes:0} bytes per incident row on average"));
+
+    // The orchestrator's consume spans of the saga queue in this run: a reply (or alert, or timeout) taken, the incident
+    // loaded, decided, saved, and the next command published (the in-memory outbox sends inside the span). Spans are
+    // exported in batches: wait until the run's last incident's spans could have arrived.
+    var runEnd = last;
+    var exported = receiver.Spans.Count;
+    var settle = Stopwatch.StartNew();
+    while (settle.Elapsed < TimeSpan.FromSeconds(10))
+    {
+        await Task.Delay(1000);
+        if (receiver.Spans.Count == exported)
+        {
+            break;
+        }
+
+        exported = receiver.Spans.Count;
+    }
+
+    var consumes = receiver.Spans
+        .Where(s => s.ServiceName == "orchestrator" && s.Kind == 5 && s.Start >= started && s.End <= runEnd.AddSeconds(1)
+            && s.Name.StartsWith(AgentQueues.Orchestrator + " ", StringComparison.Ordinal))
+        .Select(s => (s.End - s.Start).TotalMilliseconds).Order().ToList();
+    if (consumes.Count > 0)
+    {
+        Console.WriteLine(Invariant($"  orchestration overhead per saga message (consumed -> saved -> next command published): p50 {Percentile(consumes, 0.5):0.0} ms, p99 {Percentile(consumes, 0.99):0.0} ms over {consumes.Count} messages"));
+    }
+
     return throughput;
 }
 
