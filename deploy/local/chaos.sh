@@ -14,7 +14,7 @@
 # Exits 1 when an incident did not end (within CHAOS_SETTLE_SECONDS, default 600), was lost, or something was executed
 # or paged twice; 2 when the run could not start.
 #
-# CHAOS_NO_BUILD=1 skips the build (test.sh runs it after building the solution).
+# CHAOS_NO_BUILD=1 skips the build (of tests/Agents.Chaos and the services it runs).
 # It runs on a RabbitMQ node and a PostgreSQL cluster of its own (state in ${AGENTS_STATE_DIR:-<repo>/.local}/chaos,
 # ports CHAOS_RABBITMQ_PORT 5782, CHAOS_RABBITMQ_MGMT_PORT 15782, CHAOS_RABBITMQ_DIST_PORT 25782, CHAOS_POSTGRES_PORT
 # 5542), so the servers it kills are never the ones `up.sh` or the tests use; it stops them at the end

@@ -103,6 +103,9 @@ ensure_tool prometheus-alertmanager prometheus-alertmanager
 ensure_tool redis-server redis-server
 # tests/Shared/SmtpServer.cs runs a real SMTP server (aiosmtpd, loopback, a temp Maildir) for the email channel's tests.
 ensure_python_module aiosmtpd python3-aiosmtpd
+# tests/Agents.EndToEnd.Tests/ConsoleTests.cs clicks through the operator console in Debian's headless Chromium (Selenium).
+ensure_tool chromium chromium
+ensure_tool chromedriver chromium-driver
 
 cmd=(dotnet test "$REPO_ROOT/Agents.sln" -c Release --logger trx --results-directory "$RESULTS" "$@")
 log "running: ${cmd[*]}"
@@ -125,10 +128,10 @@ if [[ $rc -eq 0 ]]; then
     SMOKE_NO_BUILD=1 "$SCRIPT_DIR/smoke-llm.sh" || { log "error: smoke-llm.sh failed"; rc=1; }
 fi
 # The evaluation suite through the rule brains (eval/README.md): fails when it cannot run or overall falls below 90%.
-[[ $rc -ne 0 ]] || EVAL_NO_BUILD=1 "$SCRIPT_DIR/eval.sh" || { log "error: eval.sh failed (could not run, or accuracy below EVAL_MIN_ACCURACY)"; rc=1; }
+[[ $rc -ne 0 ]] || "$SCRIPT_DIR/eval.sh" || { log "error: eval.sh failed (could not run, or accuracy below EVAL_MIN_ACCURACY)"; rc=1; }
 # The short chaos run on servers of its own (deploy/local/chaos.sh): every service, RabbitMQ and PostgreSQL killed in turn
 # while alerts come in; fails when an incident was lost, stuck, or acted on or paged twice.
-[[ $rc -ne 0 ]] || CHAOS_INCIDENTS=${CHAOS_INCIDENTS:-60} CHAOS_RATE=${CHAOS_RATE:-2} CHAOS_NO_BUILD=1 "$SCRIPT_DIR/chaos.sh" \
+[[ $rc -ne 0 ]] || CHAOS_INCIDENTS=${CHAOS_INCIDENTS:-60} CHAOS_RATE=${CHAOS_RATE:-2} "$SCRIPT_DIR/chaos.sh" \
     || { log "error: chaos.sh failed (an incident lost, stuck or duplicated, or the run could not start)"; rc=1; }
 
 # <Counters total="3" executed="3" passed="3" failed="0" error="0" timeout="0" aborted="0" .../> per TRX file.
