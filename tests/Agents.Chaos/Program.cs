@@ -88,7 +88,10 @@ var applied = world.Kubernetes.Applied.Where(m => m.Resource == "deployments").G
 var duplicateExecutions = applied.Values.Sum(n => n - 1);
 var ledger = await system.LedgerCounts();
 var pages = world.PagerDuty.Alerts;
-var duplicatePages = pages.Sum(p => p.Triggers - 1);
+// PagerDuty pages once per alert: a trigger with the dedup key of an alert still open joins it (the notification agent
+// sends a page again after a kill mid-delivery, relying on that); a second alert for one incident is a second page.
+var duplicatePages = pages.GroupBy(p => p.DedupKey).Sum(g => g.Count() - 1);
+var joined = pages.Sum(p => p.Triggers - 1);
 
 Console.WriteLine();
 Console.WriteLine("faults:");
@@ -111,7 +114,7 @@ foreach (var (service, fingerprint) in stuck.Take(20))
 
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"executions: {applied.Values.Sum()} rollbacks applied on {applied.Count} deployments; ledger rows {ledger.Total} ({ledger.Detail})"));
-Console.WriteLine($"pages: {pages.Count} PagerDuty alerts, {pages.Sum(p => p.Triggers)} triggers");
+Console.WriteLine($"pages: {pages.Count} PagerDuty alerts, {pages.Sum(p => p.Triggers)} triggers ({joined} sent again after a kill and joined to the open alert by its dedup key: not a second page)");
 Console.WriteLine($"duplicate incidents: {duplicateIncidents}");
 var errors = await system.ErrorQueues();
 Console.WriteLine($"error queues: {errors.Sum(q => q.Messages.Count)} message(s)");
