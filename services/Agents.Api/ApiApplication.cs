@@ -1,4 +1,5 @@
 using Agents.Api.Audit;
+using Agents.Api.OperatorConsole;
 using Agents.Api.Security;
 
 namespace Agents.Api;
@@ -13,9 +14,12 @@ public static class ApiApplication
         var builder = WebApplication.CreateBuilder(args);
         builder.AddAgentsDefaults("api", "http://127.0.0.1:5080");
         builder.AddApi();
+        builder.AddConsole();
 
         var app = builder.Build();
+        app.UseConsoleSession();
         app.UseApiSecurity();
+        app.UseAntiforgery();
         app.MapAgentsDefaults();
         app.MapIncidentEndpoints();
         app.MapScenarioExportEndpoints();
@@ -23,6 +27,7 @@ public static class ApiApplication
         app.MapDeadLetterEndpoints();
         app.MapAuditEndpoints();
         app.MapRemediationEndpoints();
+        app.MapConsole();
         app.MapOpenApi(ApiDocument.Path).RequireRole(ApiRoles.Viewer);
         mapMore?.Invoke(app);
         app.RequireRoleOnEveryEndpoint();

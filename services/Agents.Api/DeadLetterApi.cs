@@ -34,7 +34,7 @@ public static class DeadLetterApi
             : NoSuchMessage(queue, messageId));
 
     /// <summary>A dead letter as the caller may read it: claims' personal data only for claims reviewers (and audited).</summary>
-    private static DeadLetter Visible(DeadLetter letter, string queue, HttpContext http)
+    internal static DeadLetter Visible(DeadLetter letter, string queue, HttpContext http)
     {
         var redacted = PersonalData.RedactBody(letter.Body, queue);
         if (redacted == letter.Body)

@@ -1,3 +1,10 @@
 using Agents.Api;
+using Agents.Api.OperatorConsole;
 
-ApiApplication.Build(args).Run();
+if (args is [ConsoleBench.Command, .. var rest])
+{
+    return await ConsoleBench.Run(rest);
+}
+
+await ApiApplication.Build(args).RunAsync();
+return 0;
