@@ -126,9 +126,11 @@ internal sealed class IncidentRecovery(
     {
         await using var select = new NpgsqlCommand("""
             SELECT incident_id, current_step, step_attempt, trace_parent FROM orchestrator.incidents
-            WHERE step_deadline < @dueBefore ORDER BY step_deadline LIMIT @batch
+            WHERE step_deadline < @dueBefore AND status <> ALL(@terminal) ORDER BY step_deadline LIMIT @batch
             """, connection);
         select.Parameters.AddWithValue("dueBefore", dueBefore);
+        // An incident ended outside the saga's routing (an operator's resolve) may keep its last deadline: never fired.
+        select.Parameters.AddWithValue("terminal", IncidentStatuses.Terminal.ToArray());
         select.Parameters.AddWithValue("batch", BatchSize);
         var overdue = new List<(Guid Id, string Step, int Attempt, string? TraceParent)>();
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
