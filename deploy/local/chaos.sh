@@ -17,7 +17,8 @@
 # CHAOS_NO_BUILD=1 skips the build (of tests/Agents.Chaos and the services it runs).
 # It runs on a RabbitMQ node and a PostgreSQL cluster of its own (state in ${AGENTS_STATE_DIR:-<repo>/.local}/chaos,
 # ports CHAOS_RABBITMQ_PORT 5782, CHAOS_RABBITMQ_MGMT_PORT 15782, CHAOS_RABBITMQ_DIST_PORT 25782, CHAOS_POSTGRES_PORT
-# 5542), so the servers it kills are never the ones `up.sh` or the tests use; it stops them at the end
+# 5542), so the servers it kills are never the ones `up.sh` or the tests use (RABBITMQ_URL, POSTGRES_CONNECTION and the
+# like in the environment are ignored: the run must use the servers it kills); it stops them at the end
 # (CHAOS_KEEP_SERVERS=1 keeps them).
 set -euo pipefail
 
@@ -41,8 +42,12 @@ RATE=${CHAOS_RATE:-5}
 [[ $RATE =~ ^[0-9]+([.][0-9]+)?$ ]] || { log "error: CHAOS_RATE must be a number of alerts a second, not '$RATE'"; exit 2; }
 
 # The servers of this run: deps.sh with a state dir and ports of their own (the run kills them).
+# The connection settings of other servers (e.g. exported by test.sh) are dropped: the run kills its servers, so the
+# system it runs must use them and only them.
 chaos_env() {
-    AGENTS_STATE_DIR=$STATE_DIR/chaos \
+    env -u RABBITMQ_URL -u RABBITMQ_VHOST -u RABBITMQ_MGMT_URL -u RABBITMQ_MGMT_USER -u RABBITMQ_MGMT_PASS \
+        -u RABBITMQ_PROMETHEUS_URL -u POSTGRES_CONNECTION \
+        AGENTS_STATE_DIR=$STATE_DIR/chaos \
         AGENTS_RABBITMQ_PORT=${CHAOS_RABBITMQ_PORT:-5782} \
         AGENTS_RABBITMQ_MGMT_PORT=${CHAOS_RABBITMQ_MGMT_PORT:-15782} \
         AGENTS_RABBITMQ_DIST_PORT=${CHAOS_RABBITMQ_DIST_PORT:-25782} \
@@ -66,6 +71,7 @@ if ! command -v prometheus >/dev/null 2>&1; then
 fi
 
 chaos_env "$SCRIPT_DIR/deps.sh" up || { log "error: the run's own RabbitMQ and PostgreSQL did not start"; exit 2; }
+unset RABBITMQ_URL RABBITMQ_VHOST RABBITMQ_MGMT_URL RABBITMQ_MGMT_USER RABBITMQ_MGMT_PASS RABBITMQ_PROMETHEUS_URL POSTGRES_CONNECTION
 eval "$(chaos_env "$SCRIPT_DIR/deps.sh" env)"
 # Killed servers are started again through the same deps.sh, on the same ports and state.
 cat >"$STATE_DIR/chaos/deps.sh" <<EOF

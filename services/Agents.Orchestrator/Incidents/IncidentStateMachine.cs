@@ -149,9 +149,8 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
                 awaited => Route(awaited, ctx => TimedOut(ctx, null)),
                 stale => stale.Then(ctx => RecordIgnored(ctx, ctx.Message.Step, ctx.Message.Attempt, "timeout"))),
             // The overdue sweep stands in for a timeout that never arrived (lost with its command, or the scheduler behind).
-            When(OverdueFound).IfElse(ctx => IsAwaited(ctx.Saga, ctx.Message.Step, ctx.Message.Attempt) && ctx.Saga.StepDeadline is not null,
-                awaited => Route(awaited, ctx => TimedOut(ctx, Overdue(ctx.Saga, ctx.Message.Reason))),
-                stale => stale.Then(_ => { })),
+            When(OverdueFound).If(ctx => IsAwaited(ctx.Saga, ctx.Message.Step, ctx.Message.Attempt) && ctx.Saga.StepDeadline is not null,
+                awaited => Route(awaited, ctx => TimedOut(ctx, Overdue(ctx.Saga, ctx.Message.Reason)))),
             When(ApprovalConcluded).IfElse(ctx => IsAwaitedApproval(ctx.Saga, ctx.Message.DeliberationId),
                 awaited => Route(awaited, OnApprovalConcluded),
                 late => late.Then(RecordLateApproval)));

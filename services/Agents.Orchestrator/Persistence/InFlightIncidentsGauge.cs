@@ -29,7 +29,7 @@ internal sealed partial class InFlightIncidentsGauge(AgentsConnections connectio
                 {
                     IncidentTelemetry.InFlight = await Count(stoppingToken);
                 }
-                catch (Exception e) when (e is NpgsqlException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
                 {
                     IncidentTelemetry.InFlight = null;
                     CountFailed(logger, e, Interval);

@@ -137,6 +137,8 @@ public sealed class IncidentDbContext(DbContextOptions<IncidentDbContext> option
         Json(deliberation.Property(d => d.Tokens).HasColumnName("tokens").IsRequired());
 
         deliberation.HasIndex(d => new { d.Kind, d.CurrentState, d.CreatedAt }).HasDatabaseName("ix_deliberations_kind_status_created");
+        // The overdue sweep reads the rounds still open (a few) every few seconds, not the whole retained table.
+        deliberation.HasIndex(d => d.RoundStartedAt).HasDatabaseName("ix_deliberations_open_round").HasFilter("status = 'Deliberating'");
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);

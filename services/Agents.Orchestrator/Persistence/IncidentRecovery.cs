@@ -37,7 +37,17 @@ internal sealed class IncidentRecovery(
     /// <summary>The most overdue steps one round fires; the rest wait for the next round.</summary>
     public const int BatchSize = 500;
 
+    /// <summary>How long before a step or round this orchestrator fired, and that is still overdue, is fired again.</summary>
+    public static readonly TimeSpan RefireAfter = TimeSpan.FromMinutes(1);
+
+    private const string RoundKey = "deliberation round";
+
+    // The process's start (the clock is its base class's; a test's fake clock does not matter for this).
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
+
+    // What this orchestrator fired, and when: a step or round still overdue (its StepOverdue not handled yet, e.g. while
+    // the orchestrator is far behind) is fired again only once this long has passed, not on every round.
+    private readonly Dictionary<(Guid Id, string Step, int Attempt), DateTimeOffset> _fired = [];
     private readonly string _reason = $"{Environment.MachineName}-{Environment.ProcessId} started";
     private bool _resumed;
 
@@ -142,8 +152,17 @@ internal sealed class IncidentRecovery(
         }
 
         var reason = $"its timeout had not arrived {Durations.Format(options.Value.OverdueGrace)} after it: fired by the overdue sweep";
+        var now = Clock.GetUtcNow();
+        var again = now - RefireAfter;
+        foreach (var stale in _fired.Where(f => f.Value < again).Select(f => f.Key).ToList())
+        {
+            _fired.Remove(stale);
+        }
+
+        overdue = overdue.Where(o => !_fired.ContainsKey((o.Id, o.Step, o.Attempt))).ToList();
         foreach (var (id, step, attempt, traceParent) in overdue)
         {
+            _fired[(id, step, attempt)] = now;
             using var activity = AgentsTelemetry.ActivitySource.StartActivity("step overdue", ActivityKind.Producer, traceParent)
                 .TagIncident(id, null);
             await bus.Publish(new StepOverdue { IncidentId = id, Step = step, Attempt = attempt, Reason = reason }, cancellationToken);
@@ -171,8 +190,11 @@ internal sealed class IncidentRecovery(
             }
         }
 
+        var now = Clock.GetUtcNow();
+        overdue = overdue.Where(o => !(_fired.TryGetValue((o.Id, RoundKey, o.Round), out var at) && at >= now - RefireAfter)).ToList();
         foreach (var (id, round) in overdue)
         {
+            _fired[(id, RoundKey, round)] = now;
             await bus.Publish(new RoundOverdue { DeliberationId = id, Round = round }, cancellationToken);
         }
 

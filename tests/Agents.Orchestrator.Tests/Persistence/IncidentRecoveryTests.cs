@@ -68,9 +68,13 @@ public sealed class IncidentRecoveryTests : IAsyncLifetime
         var round = Assert.Single(_harness.Published.Select<RoundOverdue>(HeldNow)).Context.Message;
         Assert.Equal((lateRound.CorrelationId, 1), (round.DeliberationId, round.Round));
 
-        // The resume is for start-up only; the overdue step (nobody consumed the message here) is fired again.
+        // The resume is for start-up only; the step and round still overdue (nobody consumed the messages here) are not fired
+        // again on every round, only after IncidentRecovery.RefireAfter; another orchestrator taking the lease fires them.
         Assert.True(await recovery.RunOnceAsync(CancellationToken.None));
-        Assert.Equal((0, 1, 1), recovery.Last);
+        Assert.Equal((0, 0, 0), recovery.Last);
+        var next = Recovery();
+        Assert.True(await next.RunOnceAsync(CancellationToken.None));
+        Assert.Equal((3, 1, 1), next.Last);
     }
 
     [Fact]

@@ -143,6 +143,10 @@ namespace Agents.Orchestrator.Persistence.Migrations
 
                     b.HasKey("CorrelationId");
 
+                    b.HasIndex("RoundStartedAt")
+                        .HasDatabaseName("ix_deliberations_open_round")
+                        .HasFilter("status = 'Deliberating'");
+
                     b.HasIndex("Kind", "CurrentState", "CreatedAt")
                         .HasDatabaseName("ix_deliberations_kind_status_created");
 
