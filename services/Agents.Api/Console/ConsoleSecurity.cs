@@ -1,10 +1,13 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Agents.Api.Security;
+using Agents.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Options;
 
 namespace Agents.Api.OperatorConsole;
@@ -57,6 +60,10 @@ public static class ConsoleSecurity
     public static WebApplicationBuilder AddConsole(this WebApplicationBuilder builder)
     {
         builder.AddValidatedOptions<ConsoleOptions>(ConsoleOptions.SectionName);
+        // One key ring for every replica (sessions and form tokens work on any of them, and across restarts).
+        builder.Services.AddDataProtection().SetApplicationName("agents-api");
+        builder.Services.AddOptions<KeyManagementOptions>().Configure<AgentsConnections>((o, connections) =>
+            o.XmlRepository = new PostgresKeyRing(connections.PostgresConnection));
         builder.Services.AddRazorComponents();
         builder.Services.AddAntiforgery(o =>
         {
