@@ -88,6 +88,22 @@ public static class ConsoleSecurity
             o.ReturnUrlParameter = "returnUrl";
             o.ExpireTimeSpan = TimeSpan.FromHours(8);
             o.SlidingExpiration = true;
+            // A session made with an API key lasts only as long as that key, as configured when it signed in: removed,
+            // rotated or given another role, the key's sessions end on their next request (on every replica).
+            o.Events = new CookieAuthenticationEvents
+            {
+                OnValidatePrincipal = ctx =>
+                {
+                    if (ctx.Principal?.FindFirst(ApiKeyHandler.KeyNameClaim)?.Value is { } name
+                        && ctx.Principal.FindFirst(KeyVersionClaim)?.Value != KeyVersion(ctx.HttpContext.RequestServices, name))
+                    {
+                        ctx.RejectPrincipal();
+                        return ctx.HttpContext.SignOutAsync(CookieScheme);
+                    }
+
+                    return Task.CompletedTask;
+                },
+            };
         });
         if (!string.IsNullOrWhiteSpace(auth.Jwt.Authority))
         {
@@ -193,12 +209,21 @@ public static class ConsoleSecurity
 
         var identity = ApiIdentity.Of(result.Principal);
         var person = Person(identity.Actor, identity.Method, identity.Subject, identity.Roles);
-        // The key's name, for its own rate limits.
+        // The key's name, for its own rate limits, and the version of its settings the session was made with.
         if (result.Principal.FindFirst(ApiKeyHandler.KeyNameClaim) is { } name)
         {
             ((ClaimsIdentity)person.Identity!).AddClaim(new Claim(ApiKeyHandler.KeyNameClaim, name.Value));
+            ((ClaimsIdentity)person.Identity!).AddClaim(new Claim(KeyVersionClaim, KeyVersion(http.RequestServices, name.Value) ?? ""));
         }
 
         return person;
     }
+
+    private const string KeyVersionClaim = "agents:key-version";
+
+    /// <summary>A digest of the key's configured hash and role (null when no such key is configured any more).</summary>
+    private static string? KeyVersion(IServiceProvider services, string keyName) =>
+        services.GetRequiredService<IOptionsMonitor<AuthOptions>>().CurrentValue.ApiKeys.TryGetValue(keyName, out var key)
+            ? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{key.Hash}\n{key.Role}")))[..16]
+            : null;
 }

@@ -39,9 +39,43 @@ public sealed class ConsoleKeyRingTests : IAsyncLifetime
         Assert.Equal(1L, await keys.ExecuteScalarAsync());
     }
 
-    private async Task<Microsoft.AspNetCore.Builder.WebApplication> Running()
+    [Fact]
+    public async Task A_console_session_made_with_a_key_ends_on_a_replica_that_no_longer_has_the_key()
     {
-        var app = ApiApplication.Build(Args());
+        await using var keeps = await Running();
+        await using var removed = await Running(key: "rotated");
+        var cookies = new System.Net.CookieContainer();
+        using var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false });
+        var signIn = new Uri(Address(keeps), "/ui/signin");
+        var page = await client.GetStringAsync(signIn);
+        var token = System.Text.RegularExpressions.Regex.Match(page, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        Assert.NotEmpty(token);
+        using var signedIn = await client.PostAsync(signIn, new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["key"] = "unit-test-key-0123456789",
+            ["__RequestVerificationToken"] = token,
+        }));
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, signedIn.StatusCode);
+
+        // The same session on the replica that made it, and on one whose settings no longer have that key (the audit page
+        // needs no orchestrator).
+        using var onKeeper = await client.GetAsync(new Uri(Address(keeps), "/ui/audit"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, onKeeper.StatusCode);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Address(removed), "/ui/audit"));
+        request.Headers.Add("Cookie", cookies.GetCookieHeader(new Uri(Address(keeps), "/ui/")));
+        using var onRemoved = await new HttpClient(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }).SendAsync(request);
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, onRemoved.StatusCode);
+        Assert.StartsWith("/ui/signin", onRemoved.Headers.Location!.OriginalString.Replace(Address(removed).ToString().TrimEnd('/'), "", StringComparison.Ordinal));
+
+        await keeps.StopAsync();
+        await removed.StopAsync();
+    }
+
+    private static Uri Address(Microsoft.AspNetCore.Builder.WebApplication app) => new(app.Urls.First());
+
+    private async Task<Microsoft.AspNetCore.Builder.WebApplication> Running(string key = "unit")
+    {
+        var app = ApiApplication.Build(Args(key));
         await app.StartAsync();
         return app;
     }
@@ -49,13 +83,13 @@ public sealed class ConsoleKeyRingTests : IAsyncLifetime
     private static IDataProtector Protector(Microsoft.AspNetCore.Builder.WebApplication app) =>
         app.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("console-key-ring-test");
 
-    private string[] Args() =>
+    private string[] Args(string key = "unit") =>
     [
         "--environment=Production",
         $"--RABBITMQ_URL={Environment.GetEnvironmentVariable("RABBITMQ_URL") ?? "amqp://guest:guest@127.0.0.1:5682"}",
         "--urls=http://127.0.0.1:0",
         $"--POSTGRES_CONNECTION={_store.ConnectionString}",
-        $"--Auth:ApiKeys:unit:Hash={KeyHash}",
-        "--Auth:ApiKeys:unit:Role=admin",
+        $"--Auth:ApiKeys:{key}:Hash={KeyHash}",
+        $"--Auth:ApiKeys:{key}:Role=admin",
     ];
 }
