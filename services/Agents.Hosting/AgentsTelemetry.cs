@@ -5,7 +5,7 @@ namespace Agents.Hosting;
 
 /// <summary>
 /// The project's own activity source and meter, shared by every service, and the names of the attributes
-/// its spans and measurements carry (README, "Tracing").
+/// its spans and measurements carry (docs/architecture.md, "Tracing").
 /// </summary>
 public static class AgentsTelemetry
 {

@@ -45,7 +45,7 @@ public sealed partial class IngressOptions : IValidatableObject
         if (Sources.Count == 0)
         {
             yield return new ValidationResult(
-                "Ingress:Sources is empty: configure at least one source, e.g. Ingress__Sources__alertmanager__Token=<secret> (README, 'Alerts over HTTP').");
+                "Ingress:Sources is empty: configure at least one source, e.g. Ingress__Sources__alertmanager__Token=<secret> (docs/ingress.md).");
         }
 
         foreach (var (name, source) in Sources)

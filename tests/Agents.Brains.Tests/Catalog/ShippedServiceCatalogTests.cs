@@ -82,14 +82,16 @@ public sealed class ShippedServiceCatalogTests
     }
 
     [Fact]
-    public void The_READMEs_example_catalog_is_valid_and_means_what_the_README_says()
+    public void The_docs_example_catalog_is_valid_and_means_what_the_docs_say()
     {
-        var readme = File.ReadAllText(RepositoryFiles.Resolve("README.md"));
-        var section = readme[readme.IndexOf("### Evidence: what the agents look at", StringComparison.Ordinal)..];
+        var page = File.ReadAllText(RepositoryFiles.Resolve("docs/workflows.md"));
+        var heading = page.IndexOf("### Evidence: what the agents look at", StringComparison.Ordinal);
+        Assert.True(heading >= 0, "docs/workflows.md has no section 'Evidence: what the agents look at'");
+        var section = page[heading..];
         var start = section.IndexOf("```yaml", StringComparison.Ordinal) + "```yaml".Length;
         var yaml = section[start..section.IndexOf("```", start, StringComparison.Ordinal)];
 
-        var catalog = ServiceCatalog.Parse(yaml, "README.md");
+        var catalog = ServiceCatalog.Parse(yaml, "docs/workflows.md");
 
         var checkout = Assert.Single(catalog.Services);
         Assert.Equal(("checkout", "payments", true), (checkout.Name, checkout.Team, checkout.IsCritical));

@@ -111,7 +111,7 @@ public sealed class EmailChannel(IOptions<EmailChannelOptions> options) : INotif
         }
     }
 
-    /// <summary>The message as sent (public for the tests and the README's example).</summary>
+    /// <summary>The message as sent (public for the tests and the example in docs/notifications.md).</summary>
     public static MimeMessage Compose(ChannelMessage message, MailboxAddress from, InternetAddressList to)
     {
         var mail = new MimeMessage
