@@ -1,6 +1,7 @@
 // Saga transitions per second through the PostgreSQL store: the incident saga on an in-memory bus, agents that
-// answer at once, the real store. Each incident makes six transitions (alert, five replies) and ends Resolved.
-// Then, over that history, what the API's list (GET /incidents?status=Resolved&limit=50) costs: the one-query list
+// answer at once, the real store. Each incident makes six transitions (alert, five replies) and ends Escalated
+// (the instant remediation is a dry run).
+// Then, over that history, what the API's list (GET /incidents?status=Escalated&limit=50) costs: the one-query list
 // repository against loading every matching instance one by one (MassTransit's query and load repositories).
 //
 //   dotnet run -c Release --project tests/Agents.Orchestrator.Bench -- [incidents=300] [runs=3]
@@ -33,20 +34,21 @@ var rates = new List<double>();
 for (var run = 1; run <= runs; run++)
 {
     await using var database = await FreshDatabase.Create("agents_bench");
-    var (elapsed, list) = await RunOnce(database.ConnectionString, incidents);
+    var (elapsed, processor, list) = await RunOnce(database.ConnectionString, incidents);
     var rate = incidents * TransitionsPerIncident / elapsed.TotalSeconds;
     rates.Add(rate);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"run {run}: {incidents} incidents, {incidents * TransitionsPerIncident} transitions in {elapsed.TotalSeconds:0.00} s = {rate:0} transitions/s"));
+        $"run {run}: {incidents} incidents, {incidents * TransitionsPerIncident} transitions in {elapsed.TotalSeconds:0.00} s = {rate:0} transitions/s; "
+        + $"this process's processor time {processor.TotalMilliseconds / (incidents * TransitionsPerIncident):0.00} ms per transition (saga, store client, bus, instant agents)"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"run {run}: newest 50 of {incidents} Resolved, median of 5: one query {list.OneQueryMs:0.0} ms, loading each {list.LoadingEachMs:0.0} ms ({list.LoadingEachMs / list.OneQueryMs:0.0}x)"));
+        $"run {run}: newest 50 of {incidents} Escalated, median of 5: one query {list.OneQueryMs:0.0} ms, loading each {list.LoadingEachMs:0.0} ms ({list.LoadingEachMs / list.OneQueryMs:0.0}x)"));
 }
 
 rates.Sort();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"saga transitions through the PostgreSQL store: median {rates[rates.Count / 2]:0}/s over {runs} runs of {incidents} incidents (min {rates[0]:0}, max {rates[^1]:0})"));
 
-static async Task<(TimeSpan Elapsed, (double OneQueryMs, double LoadingEachMs) List)> RunOnce(string connectionString, int incidents)
+static async Task<(TimeSpan Elapsed, TimeSpan Processor, (double OneQueryMs, double LoadingEachMs) List)> RunOnce(string connectionString, int incidents)
 {
     var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["POSTGRES_CONNECTION"] = connectionString }).Build();
     var services = new ServiceCollection()
@@ -85,6 +87,7 @@ static async Task<(TimeSpan Elapsed, (double OneQueryMs, double LoadingEachMs) L
     {
         var factory = services.GetRequiredService<IDbContextFactory<IncidentDbContext>>();
         var now = DateTimeOffset.UtcNow;
+        var processorBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, incidents).Select(i => bus.Publish(new AlertReceived
         {
@@ -106,13 +109,15 @@ static async Task<(TimeSpan Elapsed, (double OneQueryMs, double LoadingEachMs) L
             if (done == incidents)
             {
                 var elapsed = clock.Elapsed;
-                return (elapsed, await TimeLists(services));
+                var processor = Process.GetCurrentProcess().TotalProcessorTime - processorBefore;
+                return (elapsed, processor, await TimeLists(services));
             }
 
-            var stuck = await db.Incidents.CountAsync(i => i.CurrentState == IncidentStatuses.Escalated);
-            if (stuck > 0 || DateTime.UtcNow > deadline)
+            var otherwise = await db.Incidents.CountAsync(i => i.CurrentState != IncidentStatuses.Escalated && IncidentStatuses.Terminal.Contains(i.CurrentState));
+            if (otherwise > 0 || DateTime.UtcNow > deadline)
             {
-                throw new InvalidOperationException($"{done} of {incidents} resolved, {stuck} escalated: the benchmark's agents should always succeed");
+                throw new InvalidOperationException(
+                    $"{done} of {incidents} handed over after their dry run, {otherwise} ended otherwise: the benchmark's agents should always answer in time");
             }
 
             await Task.Delay(20);
