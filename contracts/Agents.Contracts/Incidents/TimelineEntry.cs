@@ -20,4 +20,13 @@ public sealed record TimelineEntry
 
     /// <summary>The human (or automation) behind an operator event: re-run, rollback, acknowledgement, resolution.</summary>
     public string? Actor { get; init; }
+
+    /// <summary>
+    /// How many events in a row this entry stands for, when more than one: repeats of the alert are counted in one entry,
+    /// not appended one by one (an alert that fires every 30 s for a day stays one entry).
+    /// </summary>
+    public int? Count { get; init; }
+
+    /// <summary>When the last of the <see cref="Count"/> events happened (the entry's <see cref="At"/> is the first's).</summary>
+    public DateTimeOffset? LastAt { get; init; }
 }

@@ -51,10 +51,29 @@ public sealed partial class IncidentStateMachine
 
     private void AttachDuplicate(BehaviorContext<IncidentState, AlertReceived> ctx)
     {
-        ctx.Saga.AlertCount++;
-        Record(ctx.Saga, IncidentSteps.Intake, ctx.Saga.AlertCount, "duplicate alert attached",
-            $"repeat #{ctx.Saga.AlertCount} of {ctx.Message.Alert.Fingerprint}, received {ctx.Message.ReceivedAt:O}");
+        var incident = ctx.Saga;
+        incident.AlertCount++;
+        var number = incident.AlertCount;
+        var fingerprint = ctx.Message.Alert.Fingerprint;
+        if (incident.Timeline.Count > 0 && incident.Timeline[^1] is { Event: DuplicateAttached } run)
+        {
+            // Repeats in a row are counted in the entry that started the run: the row does not grow with an alert storm.
+            var count = (run.Count ?? 1) + 1;
+            var now = _clock.GetUtcNow();
+            incident.UpdatedAt = now;
+            incident.Timeline = [.. incident.Timeline.Take(incident.Timeline.Count - 1), run with
+            {
+                Count = count, LastAt = now,
+                Detail = $"repeats #{number - count + 1} to #{number} of {fingerprint}, the last received {ctx.Message.ReceivedAt:O}",
+            }];
+            return;
+        }
+
+        Record(incident, IncidentSteps.Intake, number, DuplicateAttached, $"repeat #{number} of {fingerprint}, received {ctx.Message.ReceivedAt:O}");
     }
+
+    /// <summary>The timeline event of a repeat of the alert attached to the incident (repeats in a row share one, counted).</summary>
+    internal const string DuplicateAttached = "duplicate alert attached";
 
     private void RecordSourceStatus(BehaviorContext<IncidentState, AlertStatusReported> ctx)
     {

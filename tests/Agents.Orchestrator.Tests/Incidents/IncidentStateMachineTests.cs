@@ -386,6 +386,41 @@ public sealed class IncidentStateMachineTests
     }
 
     [Fact]
+    public async Task Repeats_in_a_row_are_counted_in_one_timeline_entry_and_a_later_run_starts_another()
+    {
+        await using var h = await SagaHarness.Start();
+        var id = await h.RaiseAlert();
+        await h.WaitSent<TriageIncident>(m => m.IncidentId == id);
+        var lengthBefore = h.Saga.Sagas.Contains(id)!.Timeline.Count;
+
+        for (var i = 0; i < 4; i++)
+        {
+            var repeat = NewId.NextGuid();
+            await h.Publish(new AlertReceived { IncidentId = repeat, Alert = Samples.Alert(), ReceivedAt = DateTimeOffset.UtcNow });
+            await h.Consumed<AlertReceived>(m => m.IncidentId == repeat);
+        }
+
+        var incident = h.Saga.Sagas.Contains(id)!;
+        Assert.Equal(5, incident.AlertCount);
+        Assert.Equal(lengthBefore + 1, incident.Timeline.Count);
+        var run = incident.Timeline[^1];
+        Assert.Equal(("duplicate alert attached", 4, 2), (run.Event, run.Count, run.Attempt));
+        Assert.StartsWith("repeats #2 to #5 of fp-auth-errors", run.Detail, StringComparison.Ordinal);
+        Assert.NotNull(run.LastAt);
+
+        // Another event in between: the next repeat starts a run of its own.
+        await h.Publish(new IncidentTriaged { IncidentId = id, Attempt = 1, Result = Samples.Triage() });
+        await h.InState(id, h.Machine.CollectingContext);
+        var late = NewId.NextGuid();
+        await h.Publish(new AlertReceived { IncidentId = late, Alert = Samples.Alert(), ReceivedAt = DateTimeOffset.UtcNow });
+        await h.Consumed<AlertReceived>(m => m.IncidentId == late);
+        incident = h.Saga.Sagas.Contains(id)!;
+        var runs = incident.Timeline.Where(t => t.Event == "duplicate alert attached").ToList();
+        Assert.Equal([4, null], runs.Select(t => t.Count));
+        Assert.Equal(6, runs[^1].Attempt);
+    }
+
+    [Fact]
     public async Task Redelivered_opening_alert_sends_the_awaited_command_again_instead_of_attaching_a_duplicate()
     {
         // A broker outage after the incident was saved but before the in-memory outbox sent its TriageIncident: the
