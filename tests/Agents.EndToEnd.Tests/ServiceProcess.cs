@@ -36,6 +36,16 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The processor time the process has used so far (user and system), for benchmarks that account for it.</summary>
+    public TimeSpan ProcessorTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.HasExited ? TimeSpan.Zero : _process.TotalProcessorTime;
+        }
+    }
+
     /// <summary>
     /// Waits until the process has exited and its output has been read to the end: <see cref="HasExited"/> can be true
     /// while its last lines (an unhandled exception's, say) are still on their way.

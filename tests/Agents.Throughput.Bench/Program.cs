@@ -65,6 +65,8 @@ async Task<double> Run(string name, int count, int? perSecond, bool quiet)
 {
     var fingerprints = Enumerable.Range(0, count).Select(_ => $"tp{Guid.NewGuid():N}"[..16]).ToList();
     var (writesBefore, _) = await StoreStats(system.DatabaseConnection);
+    var cpuBefore = ProcessorTimes(system);
+    var databaseBefore = await DatabaseWork(system.DatabaseConnection);
     var clock = Stopwatch.StartNew();
     var started = DateTimeOffset.UtcNow;
     if (perSecond is { } r)
@@ -86,6 +88,8 @@ async Task<double> Run(string name, int count, int? perSecond, bool quiet)
     }
 
     var rows = await WaitEnded(system.DatabaseConnection, fingerprints, TimeSpan.FromMinutes(30));
+    var cpuAfter = ProcessorTimes(system);
+    var wall = clock.Elapsed;
     var (writesAfter, bytes) = await StoreStats(system.DatabaseConnection);
     var last = rows.Max(row => row.UpdatedAt);
     var throughput = count / (last - started).TotalSeconds;
@@ -106,6 +110,11 @@ async Task<double> Run(string name, int count, int? perSecond, bool quiet)
     }
 
     Console.WriteLine(Invariant($"  store: {(double)(writesAfter - writesBefore) / count:0.0} row writes per incident, {bytes:0} bytes per incident row on average"));
+    var databaseAfter = await DatabaseWork(system.DatabaseConnection);
+    var databaseUse = databaseAfter.Select(p => (p.Key, PerIncident: (double)(p.Value - databaseBefore.GetValueOrDefault(p.Key)) / count))
+        .Where(p => p.PerIncident > 0).OrderByDescending(p => p.PerIncident);
+    Console.WriteLine(Invariant($"  database work per incident: {string.Join(", ", databaseUse.Select(p => Invariant($"{p.Key} {p.PerIncident:0.0}")))}"));
+    PrintProcessorUse(cpuBefore, cpuAfter, count, wall);
 
     // The orchestrator's consume spans of the saga queue in this run: a reply (or alert, or timeout) taken, the incident
     // loaded, decided, saved, and the next command published (the in-memory outbox sends inside the span). Spans are
@@ -216,6 +225,30 @@ static async Task<(long Writes, double Bytes)> StoreStats(string database)
     return (reader.IsDBNull(0) ? 0 : reader.GetInt64(0), Convert.ToDouble(reader.GetValue(1), CultureInfo.InvariantCulture));
 }
 
+// The run's database so far: transactions committed, and rows written (inserted, updated, deleted) in each schema.
+static async Task<Dictionary<string, long>> DatabaseWork(string database)
+{
+    await using var connection = new NpgsqlConnection(database);
+    await connection.OpenAsync();
+    await using (var flush = new NpgsqlCommand("SELECT pg_stat_force_next_flush()", connection))
+    {
+        await flush.ExecuteNonQueryAsync();
+    }
+
+    await using var command = new NpgsqlCommand(
+        "SELECT 'transactions', xact_commit FROM pg_stat_database WHERE datname = current_database() UNION ALL "
+        + "SELECT 'rows written in ' || schemaname, sum(n_tup_ins + n_tup_upd + n_tup_del)::bigint FROM pg_stat_user_tables GROUP BY schemaname",
+        connection);
+    var work = new Dictionary<string, long>();
+    await using var reader = await command.ExecuteReaderAsync();
+    while (await reader.ReadAsync())
+    {
+        work[reader.GetString(0)] = reader.GetInt64(1);
+    }
+
+    return work;
+}
+
 // Persistent messages published with confirms by 8 publishers at once into a queue of its own, consumed with acks.
 static async Task<double> RabbitProbe(string virtualHost, int messages)
 {
@@ -279,5 +312,66 @@ static async Task<double> PostgresProbe(string database, int updates)
     }));
     return updates / clock.Elapsed.TotalSeconds;
 }
+
+// Processor time used so far by each service's processes, the RabbitMQ node and the PostgreSQL cluster this run uses (found
+// by the pid files deploy/local/deps.sh keeps; left out when they are elsewhere), this driver, and the whole machine.
+static Dictionary<string, TimeSpan> ProcessorTimes(BenchSystem system)
+{
+    var times = new Dictionary<string, TimeSpan>(system.ProcessorTimes());
+    var local = Path.Combine(TestEnvironment.RepositoryRoot, ".local");
+    if (PidFromFile(Path.Combine(local, "rabbitmq", "rabbitmq.pid")) is { } rabbit && ProcStat(rabbit) is { } node)
+    {
+        times["rabbitmq"] = node.Own + node.Children;
+    }
+
+    if (PidFromFile(Path.Combine(local, "postgres", "data", "postmaster.pid")) is { } postmaster && ProcStat(postmaster) is { } cluster)
+    {
+        // The postmaster's own time, its ended backends' (reaped into its children's time) and its live backends'.
+        var backends = Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? ProcStat(pid) : null)
+            .Where(stat => stat is { } s && s.Parent == postmaster)
+            .Aggregate(TimeSpan.Zero, (sum, stat) => sum + stat!.Value.Own);
+        times["postgresql"] = cluster.Own + cluster.Children + backends;
+    }
+
+    times["this driver"] = Process.GetCurrentProcess().TotalProcessorTime;
+    var busy = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
+    // user, nice, system, irq, softirq, steal: everything but idle and iowait.
+    times["whole machine"] = Ticks(busy[0] + busy[1] + busy[2] + busy[5] + busy[6] + busy[7]);
+    return times;
+}
+
+static void PrintProcessorUse(Dictionary<string, TimeSpan> before, Dictionary<string, TimeSpan> after, int incidents, TimeSpan wall)
+{
+    var used = after.Keys.Where(before.ContainsKey).ToDictionary(k => k, k => (after[k] - before[k]).TotalMilliseconds / incidents);
+    var parts = used.Where(p => p.Key != "whole machine").OrderByDescending(p => p.Value).ToList();
+    var sum = parts.Sum(p => p.Value);
+    Console.WriteLine(Invariant($"  processor time per incident: {string.Join(", ", parts.Select(p => Invariant($"{p.Key} {p.Value:0.0} ms")))}"));
+    Console.WriteLine(Invariant($"  processor time per incident, these processes: {sum:0.0} ms (whole machine {used["whole machine"]:0.0} ms); at that cost {Environment.ProcessorCount} cores allow {Environment.ProcessorCount * 1000 / sum:0} incidents/s; machine busy {used["whole machine"] * incidents / wall.TotalMilliseconds / Environment.ProcessorCount:P0} of the run"));
+}
+
+static int? PidFromFile(string path) =>
+    File.Exists(path) && int.TryParse(File.ReadLines(path).FirstOrDefault()?.Trim(), out var pid) ? pid : null;
+
+// utime+stime and cutime+cstime of a process, and its parent, from /proc/PID/stat; null when it is gone.
+static (TimeSpan Own, TimeSpan Children, int Parent)? ProcStat(int pid)
+{
+    string text;
+    try
+    {
+        text = File.ReadAllText($"/proc/{pid}/stat");
+    }
+    catch (IOException)
+    {
+        return null;
+    }
+
+    // The command name is in parentheses and may hold spaces: the fields after it start at the last ')'.
+    var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+    return (Ticks(long.Parse(fields[11]) + long.Parse(fields[12])), Ticks(long.Parse(fields[13]) + long.Parse(fields[14])), int.Parse(fields[1]));
+}
+
+// /proc counts in clock ticks, 100 a second on Linux.
+static TimeSpan Ticks(long ticks) => TimeSpan.FromMilliseconds(ticks * 10);
 
 static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

@@ -102,6 +102,10 @@ internal sealed class BenchSystem : IAsyncDisposable
         }
     }
 
+    /// <summary>The processor time each service's running processes have used so far, by service name.</summary>
+    public IReadOnlyDictionary<string, TimeSpan> ProcessorTimes() =>
+        _processes.GroupBy(p => p.Name).ToDictionary(g => g.Key, g => g.Aggregate(TimeSpan.Zero, (sum, p) => sum + p.ProcessorTime));
+
     /// <summary>The addresses of the running processes of <paramref name="service"/>.</summary>
     public IReadOnlyList<Uri> Addresses(string service) => _processes.Where(p => p.Name == service).Select(p => p.BaseAddress).ToList();
 
