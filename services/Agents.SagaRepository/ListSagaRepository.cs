@@ -12,9 +12,14 @@ namespace Agents.SagaRepository;
 public interface IListSagaRepository<TSaga>
     where TSaga : class, ISaga
 {
-    /// <summary>At most <paramref name="limit"/> instances matching <paramref name="filter"/>, newest first by <paramref name="createdAt"/>; committed state.</summary>
+    /// <summary>
+    /// At most <paramref name="limit"/> instances matching <paramref name="filter"/>, newest first by <paramref name="createdAt"/>;
+    /// committed state. With <paramref name="columns"/> (a member initialisation of the saga: <c>s =&gt; new TSaga { A = s.A }</c>)
+    /// only those are read, and the rest of each instance is left at its defaults: a list view does not read every
+    /// instance's whole history.
+    /// </summary>
     Task<IReadOnlyList<TSaga>> Newest(Expression<Func<TSaga, bool>> filter, Expression<Func<TSaga, DateTimeOffset>> createdAt, int limit,
-        CancellationToken cancellationToken);
+        CancellationToken cancellationToken, Expression<Func<TSaga, TSaga>>? columns = null);
 }
 
 /// <summary>One SQL query: filter, order and limit run in the database.</summary>
@@ -23,10 +28,11 @@ public sealed class EntityFrameworkListSagaRepository<TSaga, TDbContext>(IDbCont
     where TDbContext : DbContext
 {
     public async Task<IReadOnlyList<TSaga>> Newest(Expression<Func<TSaga, bool>> filter, Expression<Func<TSaga, DateTimeOffset>> createdAt, int limit,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, Expression<Func<TSaga, TSaga>>? columns = null)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.Set<TSaga>().AsNoTracking().Where(filter).OrderByDescending(createdAt).Take(limit).ToListAsync(cancellationToken);
+        var page = db.Set<TSaga>().AsNoTracking().Where(filter).OrderByDescending(createdAt).Take(limit);
+        return await (columns is null ? page : page.Select(columns)).ToListAsync(cancellationToken);
     }
 }
 
@@ -38,7 +44,7 @@ public sealed class LoadingListSagaRepository<TSaga>(IQuerySagaRepository<TSaga>
     where TSaga : class, ISaga
 {
     public async Task<IReadOnlyList<TSaga>> Newest(Expression<Func<TSaga, bool>> filter, Expression<Func<TSaga, DateTimeOffset>> createdAt, int limit,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, Expression<Func<TSaga, TSaga>>? columns = null)
     {
         var found = new List<TSaga>();
         foreach (var id in await query.Find(new Filter(filter)))
@@ -49,7 +55,8 @@ public sealed class LoadingListSagaRepository<TSaga>(IQuerySagaRepository<TSaga>
             }
         }
 
-        return found.OrderByDescending(createdAt.Compile()).Take(limit).ToList();
+        var page = found.OrderByDescending(createdAt.Compile()).Take(limit);
+        return (columns is null ? page : page.Select(columns.Compile())).ToList();
     }
 
     private sealed class Filter(Expression<Func<TSaga, bool>> filter) : ISagaQuery<TSaga>

@@ -46,7 +46,8 @@ public sealed class IncidentQueryConsumer(
         var request = context.Message;
         var incidents = await list.Newest(i =>
             (request.Status == null || i.CurrentState == request.Status)
-            && (request.Fingerprint == null || i.Fingerprint == request.Fingerprint), i => i.CreatedAt, ListLimits.Clamp(request.Limit), context.CancellationToken);
+            && (request.Fingerprint == null || i.Fingerprint == request.Fingerprint), i => i.CreatedAt, ListLimits.Clamp(request.Limit), context.CancellationToken,
+            IncidentViews.SummaryColumns);
 
         await context.RespondAsync(new IncidentList
         {

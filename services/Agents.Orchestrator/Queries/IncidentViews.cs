@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Agents.Contracts.Incidents;
 using Agents.Orchestrator.Incidents;
 
@@ -5,6 +6,24 @@ namespace Agents.Orchestrator.Queries;
 
 internal static class IncidentViews
 {
+    /// <summary>
+    /// The only columns <see cref="Summary"/> reads: a list reads these, not each incident's context, timeline and
+    /// revisions (IncidentQueryTests checks a summary of these equals one of the whole incident).
+    /// </summary>
+    public static readonly Expression<Func<IncidentState, IncidentState>> SummaryColumns = i => new IncidentState
+    {
+        CorrelationId = i.CorrelationId,
+        CurrentState = i.CurrentState,
+        Triage = i.Triage,
+        Alert = i.Alert,
+        Fingerprint = i.Fingerprint,
+        AlertCount = i.AlertCount,
+        CreatedAt = i.CreatedAt,
+        UpdatedAt = i.UpdatedAt,
+        AcknowledgedBy = i.AcknowledgedBy,
+        AcknowledgedAt = i.AcknowledgedAt,
+    };
+
     public static IncidentSummary Summary(IncidentState incident) => new()
     {
         IncidentId = incident.CorrelationId,

@@ -189,15 +189,48 @@ public sealed class IncidentDbContextTests(StoreDatabase database) : IClassFixtu
         Assert.Equal(1, commands.Count);
     }
 
+    [Fact]
+    public async Task A_list_reads_only_the_summary_columns_and_summarises_as_the_whole_incident_would()
+    {
+        var incident = Incident($"fp-summary-{Guid.NewGuid():N}");
+        incident.Triage = Samples.Triage();
+        incident.Context = Samples.Context();
+        incident.Hypothesis = Samples.Hypothesis();
+        incident.AlertCount = 7;
+        incident.AcknowledgedBy = "alice";
+        incident.AcknowledgedAt = incident.CreatedAt.AddMinutes(3);
+        incident.UpdatedAt = incident.CreatedAt.AddMinutes(4);
+        incident.Timeline = [new TimelineEntry { At = Samples.AlertTime, Step = IncidentSteps.Intake, Attempt = 1, Event = "alert received" }];
+        await Save(incident);
+
+        var commands = new CommandCounter();
+        var list = new EntityFrameworkListSagaRepository<IncidentState, IncidentDbContext>(new ContextFactory(database.ConnectionString, commands));
+        var page = await list.Newest(i => i.CorrelationId == incident.CorrelationId, i => i.CreatedAt, 5, CancellationToken.None,
+            Agents.Orchestrator.Queries.IncidentViews.SummaryColumns);
+
+        var projected = Assert.Single(page);
+        Assert.Equal(Agents.Orchestrator.Queries.IncidentViews.Summary(incident), Agents.Orchestrator.Queries.IncidentViews.Summary(projected));
+        var sql = Assert.Single(commands.Texts);
+        foreach (var column in new[] { "timeline", "revisions", "context", "hypothesis", "workflow" })
+        {
+            Assert.DoesNotMatch($@"\b{column}\b", sql); // column names are lower case, the aliases EF gives them are not
+        }
+
+        Assert.Matches(@"\btriage\b", sql);
+    }
+
     private sealed class CommandCounter : DbCommandInterceptor
     {
         public int Count;
+
+        public readonly System.Collections.Concurrent.ConcurrentQueue<string> Texts = new();
 
         public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
             DbCommand command, CommandEventData eventData,
             InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref Count);
+            Texts.Enqueue(command.CommandText);
             return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
         }
     }
