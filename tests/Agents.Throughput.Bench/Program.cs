@@ -8,7 +8,9 @@
 //      incident's end, per-step latency (dispatched → answer recorded) p50/p99, the store's writes and bytes per incident;
 //   3. a steady rate: RATE alerts a second for SECONDS; the same figures.
 //
-//   dotnet run -c Release --project tests/Agents.Throughput.Bench -- [incidents=300] [rate=20] [seconds=20]
+//   4. when TIMEOUTS > 0: TIMEOUTS alerts at once with the triage agent stopped; how late each triage timeout fired.
+//
+//   dotnet run -c Release --project tests/Agents.Throughput.Bench -- [incidents=300] [rate=20] [seconds=20] [timeouts=0]
 //
 // Needs what deploy/local/deps.sh env prints (RabbitMQ with management, PostgreSQL) and a Release build.
 using System.Diagnostics;
@@ -26,6 +28,7 @@ using RabbitMQ.Client.Events;
 var incidents = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 300;
 var rate = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
 var seconds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20;
+var timeouts = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 0;
 const int MessagesPerIncident = 12;
 const int WritesPerIncident = 8;
 string[] steps = [IncidentSteps.Triage, IncidentSteps.Context, IncidentSteps.Investigation, IncidentSteps.Remediation, IncidentSteps.Notification];
@@ -59,6 +62,21 @@ Console.WriteLine(Invariant($"ratio to ceiling: {burst / ceiling:0.000}"));
 
 // 3. A steady rate.
 await Run($"steady {rate}/s for {seconds}s", rate * seconds, perSecond: rate, quiet: false);
+
+// 4. Step timeouts in a burst (when asked): the triage agent stopped, TIMEOUTS alerts at once; every triage's first attempt
+// times out. How late after its deadline (dispatch + the step's timeout) each timeout was handled, and how many the overdue
+// sweep fired because the scheduled timeout had not come.
+if (timeouts > 0)
+{
+    await system.StopProcesses("triage");
+    var timeoutFingerprints = Enumerable.Range(0, timeouts).Select(_ => $"to{Guid.NewGuid():N}"[..16]).ToList();
+    await Task.WhenAll(timeoutFingerprints.Select(f => system.Publish(AgentQueues.AlertsExchange, alert.Replace("a3f1c2d4e5b60718", f, StringComparison.Ordinal))));
+    var lateness = await WaitTimedOut(system.DatabaseConnection, timeoutFingerprints, TimeSpan.FromMinutes(20));
+    var late = lateness.Select(l => l.Late.TotalSeconds).Order().ToList();
+    Console.WriteLine(Invariant(
+        $"step timeouts in a burst of {timeouts}: handled after their deadline by p50 {Percentile(late, 0.5):0.0} s, p99 {Percentile(late, 0.99):0.0} s, max {late[^1]:0.0} s; fired by the overdue sweep: {lateness.Count(l => l.BySweep)}"));
+}
+
 return;
 
 async Task<double> Run(string name, int count, int? perSecond, bool quiet)
@@ -203,6 +221,54 @@ static async Task<List<(string Status, DateTimeOffset UpdatedAt, JsonElement Tim
         }
 
         await Task.Delay(250);
+    }
+}
+
+// Until every incident of the fingerprints recorded its triage's first attempt as failed: for each, how long after the
+// deadline (dispatched + the timeout the failure names) that was, and whether the overdue sweep fired it.
+static async Task<List<(TimeSpan Late, bool BySweep)>> WaitTimedOut(string database, IReadOnlyList<string> fingerprints, TimeSpan timeout)
+{
+    var deadline = Stopwatch.StartNew();
+    await using var connection = new NpgsqlConnection(database);
+    await connection.OpenAsync();
+    while (true)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT timeline FROM orchestrator.incidents WHERE fingerprint = ANY(@fingerprints) "
+            + "AND timeline @> '[{\"step\": \"triage\", \"attempt\": 1, \"event\": \"step failed\"}]'", connection);
+        command.Parameters.AddWithValue("fingerprints", fingerprints.ToArray());
+        var found = new List<(TimeSpan, bool)>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                var entries = JsonDocument.Parse(reader.GetString(0)).RootElement.EnumerateArray()
+                    .Where(e => e.GetProperty("step").GetString() == "triage" && e.GetProperty("attempt").GetInt32() == 1).ToList();
+                var dispatched = entries.First(e => e.GetProperty("event").GetString() == "dispatched").GetProperty("at").GetDateTimeOffset();
+                var failed = entries.First(e => e.GetProperty("event").GetString() == "step failed");
+                var detail = failed.GetProperty("detail").GetString() ?? "";
+                var within = System.Text.RegularExpressions.Regex.Match(detail, @"no reply within (\d+)(ms|s|m)");
+                var limit = within.Groups[2].Value switch
+                {
+                    "ms" => TimeSpan.FromMilliseconds(int.Parse(within.Groups[1].Value, CultureInfo.InvariantCulture)),
+                    "m" => TimeSpan.FromMinutes(int.Parse(within.Groups[1].Value, CultureInfo.InvariantCulture)),
+                    _ => TimeSpan.FromSeconds(int.Parse(within.Groups[1].Value, CultureInfo.InvariantCulture)),
+                };
+                found.Add((failed.GetProperty("at").GetDateTimeOffset() - (dispatched + limit), detail.Contains("passed;", StringComparison.Ordinal)));
+            }
+        }
+
+        if (found.Count >= fingerprints.Count)
+        {
+            return found;
+        }
+
+        if (deadline.Elapsed > timeout)
+        {
+            throw new TimeoutException($"{fingerprints.Count - found.Count} of {fingerprints.Count} triage timeouts did not fire within {timeout}");
+        }
+
+        await Task.Delay(1000);
     }
 }
 
