@@ -30,15 +30,15 @@ public sealed class OrchestratorOptions : IValidatableObject
     public TimeSpan StaleSweepInterval { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// How long after its deadline an awaited step's timeout may be missing before the overdue sweep fires it in its place
-    /// (the timeout was lost with its command after the incident was saved, or the scheduler is far behind).
+    /// How long after its deadline the overdue sweep times an awaited step out (0: as soon as a round finds it). The sweep
+    /// is how steps time out: the deadline is kept on the incident row and no message is scheduled per step.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
-    public TimeSpan OverdueGrace { get; set; } = TimeSpan.FromSeconds(10);
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan OverdueGrace { get; set; } = TimeSpan.Zero;
 
-    /// <summary>How often the overdue sweep runs (one orchestrator at a time).</summary>
+    /// <summary>How often the overdue sweep runs (one orchestrator at a time): a step times out at most this long after its deadline.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
-    public TimeSpan OverdueSweepInterval { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan OverdueSweepInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// How many incidents a second the resume at start-up asks the saga to resume (paced, so that thousands of open

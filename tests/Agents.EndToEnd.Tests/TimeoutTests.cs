@@ -13,8 +13,8 @@ public sealed class TimeoutFixture() : SystemFixture(
     new Dictionary<string, string> { ["Orchestrator__WorkflowPath"] = WriteWorkflow() })
 {
     /// <summary>
-    /// Long enough for a loaded machine to see the dispatch through the API and kill the scheduler before the timeout is
-    /// due (the scheduler test needs that; an API answer alone has taken over 5 s while other fixtures started), short
+    /// Long enough for a loaded machine to see the dispatch through the API and kill the orchestrator before the timeout
+    /// is due (the restart test needs that; an API answer alone has taken over 5 s while other fixtures started), short
     /// enough to keep the tests quick.
     /// </summary>
     public static readonly TimeSpan ContextTimeout = TimeSpan.FromSeconds(10);
@@ -83,30 +83,47 @@ public sealed class TimeoutTests(TimeoutFixture system)
     }
 
     [Fact]
-    public async Task A_timeout_scheduled_before_the_scheduler_was_killed_fires_once_after_its_restart()
+    public async Task A_deadline_passed_while_the_orchestrator_was_down_times_its_step_out_once_after_its_restart_without_the_scheduler()
     {
         var fingerprint = await RaiseAlert();
         var waiting = await system.WaitForIncident(fingerprint,
             i => i.Timeline.Any(t => t.Step == IncidentSteps.Context && t.Event == "dispatched"), "context dispatched", Patience);
+        // Step timeouts need no scheduler: it stays down for the rest of the test.
         await system.Kill("scheduler");
+        await system.Kill("orchestrator");
         var killedAt = DateTimeOffset.UtcNow;
         var dispatchedAt = waiting.Timeline.Single(t => t.Step == IncidentSteps.Context && t.Event == "dispatched").At;
-        Assert.True(killedAt < dispatchedAt + TimeoutFixture.ContextTimeout,
-            $"the scheduler was killed {(killedAt - dispatchedAt).TotalSeconds:0.0} s after the dispatch, when the timeout may already have fired: the test proves nothing");
+        try
+        {
+            Assert.True(killedAt < dispatchedAt + TimeoutFixture.ContextTimeout,
+                $"the orchestrator was killed {(killedAt - dispatchedAt).TotalSeconds:0.0} s after the dispatch, when the timeout may already have fired: the test proves nothing");
 
-        // Past the due time with no scheduler: nothing may have timed the step out.
-        var due = dispatchedAt + TimeoutFixture.ContextTimeout + TimeSpan.FromSeconds(1);
-        await system.WaitUntil(() => Task.FromResult(DateTimeOffset.UtcNow > due), "the due time to pass", Patience);
-        var stalled = await system.WaitForIncident(fingerprint, _ => true, "the incident", Patience);
-        Assert.Equal(IncidentStatuses.CollectingContext, stalled.Summary.Status);
-        Assert.DoesNotContain(stalled.Timeline, t => t.Event == "step failed");
+            // Past the due time with no orchestrator: nothing may have timed the step out.
+            var due = dispatchedAt + TimeoutFixture.ContextTimeout + TimeSpan.FromSeconds(1);
+            await system.WaitUntil(() => Task.FromResult(DateTimeOffset.UtcNow > due), "the due time to pass", Patience);
+            // Read from the store: the API asks the orchestrator, which is down.
+            await using (var connection = new Npgsql.NpgsqlConnection(system.DatabaseConnection))
+            {
+                await connection.OpenAsync();
+                await using var read = new Npgsql.NpgsqlCommand("SELECT status, timeline::text FROM orchestrator.incidents WHERE fingerprint = @f", connection);
+                read.Parameters.AddWithValue("f", fingerprint);
+                await using var row = await read.ExecuteReaderAsync();
+                Assert.True(await row.ReadAsync(), "the incident is not in the store");
+                Assert.Equal(IncidentStatuses.CollectingContext, row.GetString(0));
+                Assert.DoesNotContain("step failed", row.GetString(1), StringComparison.Ordinal);
+            }
 
-        await system.Start("scheduler");
-        var incident = await system.WaitForIncident(fingerprint, i => i.Summary.Status == IncidentStatuses.Escalated, "Escalated", Patience);
+            await system.Start("orchestrator");
+            var incident = await system.WaitForIncident(fingerprint, i => i.Summary.Status == IncidentStatuses.Escalated, "Escalated", Patience);
 
-        Assert.Single(incident.Timeline, t => t.Step == IncidentSteps.Context && t.Attempt == 1 && t.Event == "step failed");
-        Assert.Single(incident.Timeline, t => t.Step == IncidentSteps.Context && t.Attempt == 2 && t.Event == "step failed");
-        Assert.DoesNotContain(incident.Timeline, t => t.Event == "late reply ignored");
+            Assert.Single(incident.Timeline, t => t.Step == IncidentSteps.Context && t.Attempt == 1 && t.Event == "step failed");
+            Assert.Single(incident.Timeline, t => t.Step == IncidentSteps.Context && t.Attempt == 2 && t.Event == "step failed");
+            Assert.DoesNotContain(incident.Timeline, t => t.Event == "late reply ignored");
+        }
+        finally
+        {
+            await system.Start("scheduler");
+        }
     }
 
     [Fact]
@@ -117,10 +134,10 @@ public sealed class TimeoutTests(TimeoutFixture system)
         var incident = await system.WaitForIncident(fingerprint, i => i.Summary.Status == IncidentStatuses.Escalated, "Escalated", Patience);
         var id = incident.Summary.IncidentId.ToString();
 
-        // Each process exports in batches of its own: wait for the scheduler's spans as well as the orchestrator's last one.
+        // Each process exports in batches of its own: wait for the orchestrator's last span and both timeouts' spans.
         var spans = await system.Telemetry.WaitFor(all =>
             all.Any(s => s.Name == "step notification" && s.Tag("incident.id") == id) &&
-            all.Count(s => s.TraceId == incident.TraceId && s.Name == "scheduled send" && s.ServiceName == "scheduler") >= 2, Patience);
+            all.Count(s => s.TraceId == incident.TraceId && s.Name == "step overdue" && s.ServiceName == "orchestrator") >= 2, Patience);
         var trace = spans.Where(s => s.TraceId == incident.TraceId).ToList();
 
         var timedOut = trace.Where(s => s.Name == "step context").OrderBy(s => s.Start).ToList();
@@ -129,9 +146,10 @@ public sealed class TimeoutTests(TimeoutFixture system)
         Assert.All(timedOut, s => Assert.Equal(2, s.StatusCode));
         Assert.All(timedOut, s => Assert.True(s.End - s.Start >= TimeoutFixture.ContextTimeout, $"attempt {s.Tag("step.attempt")} lasted {s.End - s.Start}"));
 
-        // Each timeout fired in the scheduler as a span of the same trace.
-        Assert.True(trace.Count(s => s.Name == "scheduled send" && s.ServiceName == "scheduler") >= 2,
-            $"scheduler spans in the trace: {string.Join(", ", trace.Where(s => s.ServiceName == "scheduler").Select(s => s.Name))}");
+        // Each timeout was fired by the orchestrator's overdue sweep as a span of the same trace; the scheduler had no part.
+        Assert.True(trace.Count(s => s.Name == "step overdue" && s.ServiceName == "orchestrator") >= 2,
+            $"orchestrator spans in the trace: {string.Join(", ", trace.Where(s => s.ServiceName == "orchestrator").Select(s => s.Name).Distinct())}");
+        Assert.DoesNotContain(trace, s => s.ServiceName == "scheduler");
         Assert.Single(trace, s => s.Name == "step notification" && s.Tag("step.outcome") == "ok");
         Assert.DoesNotContain(spans, s => s.Tag("incident.id") == id && s.TraceId != incident.TraceId && s.ServiceName != "context");
 

@@ -23,16 +23,16 @@ public sealed class TracingTests(SystemFixture system)
         Assert.Equal($"{SystemFixture.JaegerUrl}trace/{incident.TraceId}", incident.TraceUrl);
 
         // Everything tagged with the incident, from every service, is in the incident's one trace.
-        // Each service exports in batches of its own: wait until every parent of the trace's spans, and the scheduler's, have arrived too.
+        // Each service exports in batches of its own: wait until every parent of the trace's spans has arrived too.
         var spans = await system.Telemetry.WaitFor(all => IncidentSpans(all, id).Count(s => s.Name.StartsWith("step ", StringComparison.Ordinal)) == 5
             && IncidentSpans(all, id).Count(s => s.Name.StartsWith("agent ", StringComparison.Ordinal)) == 5
-            && ParentsArrived(all, incident.TraceId!)
-            && all.Any(s => s.TraceId == incident.TraceId && s.ServiceName == "scheduler"), Patience);
+            && ParentsArrived(all, incident.TraceId!), Patience);
         var tagged = IncidentSpans(spans, id).ToList();
         Assert.Equal([incident.TraceId], tagged.Select(s => s.TraceId).Distinct());
         var trace = spans.Where(s => s.TraceId == incident.TraceId).ToList();
-        Assert.Subset(trace.Select(s => s.ServiceName).ToHashSet(),
-            new HashSet<string> { "orchestrator", "scheduler", "triage", "context", "investigation", "remediation", "notification" });
+        // Step timeouts are deadlines on the incident row: an incident that never waits past one has nothing of the scheduler's.
+        Assert.Subset(new HashSet<string> { "orchestrator", "triage", "context", "investigation", "remediation", "notification" },
+            trace.Select(s => s.ServiceName).ToHashSet());
 
         // One root: the intake of the alert, in the orchestrator.
         var root = Assert.Single(trace, s => s.ParentSpanId is null);

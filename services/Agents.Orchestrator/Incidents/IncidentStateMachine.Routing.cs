@@ -255,9 +255,10 @@ public sealed partial class IncidentStateMachine
             attempt = ++incident.RemediationAttempts;
         }
 
+        // The old deadline goes first: whoever reads the instance meanwhile never sees the new step under the old deadline.
+        incident.StepDeadline = null;
         incident.CurrentStep = step;
         incident.StepAttempt = attempt;
-        incident.StepDeadline = null;
         incident.StepStartedAt = _clock.GetUtcNow();
         Record(incident, step, attempt, "dispatched", previousFailure is null ? null : $"retry; previous attempt: {previousFailure}");
         if (attempt > 1 && step != IncidentSteps.Remediation)
@@ -281,9 +282,9 @@ public sealed partial class IncidentStateMachine
     private async Task StartNotification(BehaviorContext<IncidentState> ctx, string kind, int attempt)
     {
         var incident = ctx.Saga;
+        incident.StepDeadline = null;
         incident.CurrentStep = IncidentSteps.Notification;
         incident.StepAttempt = attempt;
-        incident.StepDeadline = null;
         incident.StepStartedAt = _clock.GetUtcNow();
         incident.NotificationKind = kind;
         Record(incident, IncidentSteps.Notification, attempt, "dispatched", kind);

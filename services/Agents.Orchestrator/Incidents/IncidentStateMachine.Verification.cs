@@ -56,9 +56,9 @@ public sealed partial class IncidentStateMachine
             Deadline = now + spec.Within,
             Status = VerificationStatuses.Pending,
         };
+        incident.StepDeadline = null;
         incident.CurrentStep = IncidentSteps.Verification;
         incident.StepAttempt = 0;
-        incident.StepDeadline = null;
         incident.StepStartedAt = now;
         Record(incident, IncidentSteps.Verification, 0, "verifying", $"waiting up to {Hosting.Durations.Format(spec.Within)} for evidence that "
             + $"{result.ActionId} worked: {Expectation(spec)}");
@@ -98,8 +98,8 @@ public sealed partial class IncidentStateMachine
             return;
         }
 
-        incident.StepAttempt++;
         incident.StepDeadline = null;
+        incident.StepAttempt++;
         await SendAwaitedCommand(ctx, null);
     }
 

@@ -145,12 +145,15 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
                 awaited => Route(awaited, OnApprovalDecided),
                 refused => refused.ThenAsync(ctx => Refuse(ctx, ctx.Message.IncidentId, DecisionRefusal(ctx.Saga, ctx.Message)!, OperatorText.Actor(ctx.Message.Actor)))),
             When(StaleCloseRequested).ThenAsync(CloseStale),
+            // A timeout scheduled by an orchestrator older than the deadline sweep, still on its way after an upgrade.
             When(StepTimeout.Received).IfElse(ctx => IsAwaited(ctx.Saga, ctx.Message.Step, ctx.Message.Attempt),
                 awaited => Route(awaited, ctx => TimedOut(ctx, null)),
                 stale => stale.Then(ctx => RecordIgnored(ctx, ctx.Message.Step, ctx.Message.Attempt, "timeout"))),
-            // The overdue sweep stands in for a timeout that never arrived (lost with its command, or the scheduler behind).
-            When(OverdueFound).If(ctx => IsAwaited(ctx.Saga, ctx.Message.Step, ctx.Message.Attempt) && ctx.Saga.StepDeadline is not null,
-                awaited => Route(awaited, ctx => TimedOut(ctx, Overdue(ctx.Saga, ctx.Message.Reason)))),
+            // The step's deadline passed: the overdue sweep found it on the row. One fired for an earlier deadline of the same
+            // step and attempt (a verification check waits again under a new one) or for a step no longer awaited is ignored.
+            When(OverdueFound).If(ctx => IsAwaited(ctx.Saga, ctx.Message.Step, ctx.Message.Attempt) && ctx.Saga.StepDeadline is { } deadline
+                    && (ctx.Message.Deadline is null || ctx.Message.Deadline == deadline),
+                awaited => Route(awaited, ctx => TimedOut(ctx, ctx.Message.Reason is { } late ? Overdue(ctx.Saga, late) : null))),
             When(ApprovalConcluded).IfElse(ctx => IsAwaitedApproval(ctx.Saga, ctx.Message.DeliberationId),
                 awaited => Route(awaited, OnApprovalConcluded),
                 late => late.Then(RecordLateApproval)));
@@ -284,15 +287,13 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
         binder
             .ThenAsync(route)
             .IfElse(ctx => !IsEnded(ctx.Saga),
-                // A step or attempt that started has no deadline yet; a resume or a redelivery keeps the one it had.
+                // A step or attempt that started has no deadline yet; a resume or a redelivery keeps the one it had. The
+                // deadline is the timeout: the overdue sweep fires it from the row (no message is scheduled per step).
                 awaiting => awaiting.Then(ctx => ctx.Saga.StepDeadline ??= _clock.GetUtcNow() + StepTimeoutOf(ctx.Saga))
-                    .Schedule(StepTimeout,
-                        ctx => new StepTimedOut { IncidentId = ctx.Saga.CorrelationId, Step = ctx.Saga.CurrentStep, Attempt = ctx.Saga.StepAttempt },
-                        ctx => Max(ctx.Saga.StepDeadline!.Value - _clock.GetUtcNow(), MinimumTimeout)),
-                ended => ended.Then(ctx => ctx.Saga.StepDeadline = null).Unschedule(StepTimeout));
-
-    /// <summary>The least a timeout is scheduled ahead (a kept deadline that has just passed fires a second later).</summary>
-    private static readonly TimeSpan MinimumTimeout = TimeSpan.FromSeconds(1);
+                    .If(ctx => ctx.Saga.StepTimeoutTokenId is not null, older => older.Unschedule(StepTimeout)),
+                // An incident from before the sweep may still have a scheduled timeout: cancelled (nothing is sent without one).
+                ended => ended.Then(ctx => ctx.Saga.StepDeadline = null)
+                    .If(ctx => ctx.Saga.StepTimeoutTokenId is not null, older => older.Unschedule(StepTimeout)));
 
     /// <summary>The awaited step got no reply by its deadline: an approval or a verification concludes, any other step fails (and may be retried).</summary>
     private Task TimedOut(BehaviorContext<IncidentState> ctx, string? note) =>
@@ -303,7 +304,7 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
             _ => StepFailed(ctx, $"no reply within {Hosting.Durations.Format(StepTimeoutOf(ctx.Saga))}{note}", Outcomes.TimedOut),
         };
 
-    /// <summary>" (deadline 12:00:30 passed; its timeout never arrived: the overdue sweep ...)" for the timeline.</summary>
+    /// <summary>" (deadline 12:00:30 UTC passed; fired 2m 10s after it, by the overdue sweep)" for the timeline.</summary>
     private static string Overdue(IncidentState incident, string why) =>
         $" (deadline {incident.StepDeadline:HH:mm:ss} UTC passed; {why})";
 

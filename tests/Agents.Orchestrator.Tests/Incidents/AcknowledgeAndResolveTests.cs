@@ -23,9 +23,7 @@ public sealed class AcknowledgeAndResolveTests
     {
         await using var h = await SagaHarness.Start();
         var id = await ToInvestigating(h);
-        await h.WaitSent<StepTimedOut>(m => m.IncidentId == id && m.Step == IncidentSteps.Investigation && m.Attempt == 1);
-        var token = h.Saga.Sagas.Contains(id)!.StepTimeoutTokenId;
-        Assert.NotNull(token);
+        var deadline = await h.WaitAwaited(id, IncidentSteps.Investigation, 1);
 
         var answer = await Operate(h, new AcknowledgeIncident { IncidentId = id, Actor = Alice, Note = "looking at the DB failover" });
 
@@ -37,9 +35,8 @@ public sealed class AcknowledgeAndResolveTests
         Assert.Equal(published.Context.Message.At, incident.AcknowledgedAt);
         var entry = Assert.Single(incident.Timeline, t => t.Event == "acknowledged");
         Assert.Equal((IncidentSteps.Operator, "looking at the DB failover", Alice), (entry.Step, entry.Detail, entry.Actor));
-        // The awaited step is untouched: same attempt, same timeout, nothing sent again.
-        Assert.Equal((IncidentSteps.Investigation, 1, token), (incident.CurrentStep, incident.StepAttempt, incident.StepTimeoutTokenId));
-        Assert.Single(h.Sent<StepTimedOut>(m => m.IncidentId == id && m.Step == IncidentSteps.Investigation));
+        // The awaited step is untouched: same attempt, same deadline, nothing sent again.
+        Assert.Equal((IncidentSteps.Investigation, 1, deadline), (incident.CurrentStep, incident.StepAttempt, incident.StepDeadline));
         Assert.Single(h.Sent<InvestigateIncident>(m => m.IncidentId == id));
 
         // ... and its timeout still fires.

@@ -119,7 +119,8 @@ public sealed class HumanApprovalTests
         var before = h.Saga.Sagas.Contains(id)!;
         var approvalBefore = before.Approval!;
         var plan = approvalBefore.Plan!;
-        var token = before.StepTimeoutTokenId;
+        var deadline = before.StepDeadline;
+        Assert.NotNull(deadline);
         DecideApproval Approve(Dictionary<string, string>? parameters = null, string? hash = null) => new()
         {
             IncidentId = id, Decision = "approve", Actor = Alice, Parameters = parameters, RequestHash = hash,
@@ -152,10 +153,9 @@ public sealed class HumanApprovalTests
         var after = await h.InState(id, h.Machine.AwaitingApproval);
         Assert.Equal(RemediationApprovalStatuses.Pending, after.Approval!.Status);
         Assert.Equivalent(approvalBefore, after.Approval, strict: true);
-        Assert.Equal(token, after.StepTimeoutTokenId);
+        Assert.Equal(deadline, after.StepDeadline);
         Assert.Equal(8, after.Timeline.Count(t => t.Event == "operator command refused" && t.Actor == (t.Detail!.Contains("no actor") ? null : Alice)));
         // Refusals neither extend the deadline nor send anything.
-        Assert.Single(h.SentNow<StepTimedOut>(m => m.IncidentId == id && m.Step == IncidentSteps.Approval));
         Assert.Single(h.SentNow<RemediateIncident>(m => m.IncidentId == id));
 
         // A valid approval after all that still goes through.
@@ -244,8 +244,8 @@ public sealed class HumanApprovalTests
         var plan = h.Saga.Sagas.Contains(id)!.Approval!.Plan!;
         var first = await h.WaitSent<NotifyIncident>(m => m.IncidentId == id && m.Kind == NotificationKinds.ApprovalRequest);
         // Ten of the fifteen minutes pass without a decision.
-        await h.AdvanceOnceAfterScheduled(id, IncidentSteps.Approval, 1, TimeSpan.FromMinutes(10));
-        await h.InState(id, h.Machine.AwaitingApproval);
+        Assert.False(await h.AdvanceOnceAfterScheduled(id, IncidentSteps.Approval, 1, TimeSpan.FromMinutes(10)));
+        var deadline = (await h.InState(id, h.Machine.AwaitingApproval)).StepDeadline;
 
         await h.Publish(new ResumeIncident { IncidentId = id, Reason = "test restart" });
 
@@ -257,11 +257,8 @@ public sealed class HumanApprovalTests
         Assert.Single(h.SentNow<RemediateIncident>(m => m.IncidentId == id));
 
         // The deadline is the request's: the five minutes left, not fifteen from the restart.
-        var timeouts = h.Harness.Sent.Select<StepTimedOut>(s => s.Context.Message.IncidentId == id && s.Context.Message.Step == IncidentSteps.Approval,
-            new CancellationToken(canceled: true)).Select(s => s.Context.Delay).ToList();
-        Assert.Equal(2, timeouts.Count);
-        Assert.InRange(timeouts[0]!.Value, TimeSpan.FromMinutes(14.5), TimeSpan.FromMinutes(15));
-        Assert.InRange(timeouts[1]!.Value, TimeSpan.FromMinutes(4.5), TimeSpan.FromMinutes(5));
+        Assert.Equal(deadline, resumed.StepDeadline);
+        Assert.InRange(resumed.StepDeadline!.Value - h.Clock.GetUtcNow(), TimeSpan.FromMinutes(4.5), TimeSpan.FromMinutes(5));
         await h.AdvancePastTimeout(id, IncidentSteps.Approval, 1, TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1), occurrence: 1);
         var expired = await h.InState(id, h.Machine.Notifying);
         Assert.Equal(RemediationApprovalStatuses.Expired, expired.Approval!.Status);
@@ -273,7 +270,7 @@ public sealed class HumanApprovalTests
         var id = await ToRemediating(h);
         await h.Publish(new IncidentRemediated { IncidentId = id, Attempt = 1, Result = Samples.Proposal() });
         await h.InState(id, h.Machine.AwaitingApproval);
-        await h.WaitSent<StepTimedOut>(m => m.IncidentId == id && m.Step == IncidentSteps.Approval && m.Attempt == 1);
+        await h.WaitAwaited(id, IncidentSteps.Approval, 1);
         return id;
     }
 }

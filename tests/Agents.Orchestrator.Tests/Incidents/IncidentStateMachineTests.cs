@@ -230,7 +230,7 @@ public sealed class IncidentStateMachineTests
         };
 
         await h.AdvancePastTimeout(id, step, 1, IncidentWorkflow.Default.Step(step).Timeout + TimeSpan.FromSeconds(1));
-        await h.Consumed<StepTimedOut>(m => m.IncidentId == id && m.Step == step);
+        await h.Consumed<StepOverdue>(m => m.IncidentId == id && m.Step == step);
 
         var incident = h.Saga.Sagas.Contains(id)!;
         Assert.Equal(step, incident.CurrentStep);
@@ -343,6 +343,27 @@ public sealed class IncidentStateMachineTests
     }
 
     [Fact]
+    public async Task A_timeout_scheduled_by_an_orchestrator_before_the_deadline_sweep_still_times_its_step_out()
+    {
+        await using var h = await SagaHarness.Start();
+        var id = await h.RaiseAlert();
+        await h.WaitAwaited(id, IncidentSteps.Triage, 1);
+        // As an incident stored by that orchestrator has it: the token of the timeout it scheduled.
+        var token = Guid.NewGuid();
+        h.Saga.Sagas.Contains(id)!.StepTimeoutTokenId = token;
+
+        await h.Harness.Bus.Publish(new StepTimedOut { IncidentId = id, Step = IncidentSteps.Triage, Attempt = 1 },
+            context => context.Headers.Set(MessageHeaders.SchedulingTokenId, token));
+
+        await h.WaitSent<TriageIncident>(m => m.IncidentId == id && m.Attempt == 2);
+        var incident = h.Saga.Sagas.Contains(id)!;
+        Assert.Contains(incident.Timeline, t => t.Step == IncidentSteps.Triage && t.Attempt == 1 && t.Event == "step failed");
+        // Its token is gone with it, and nothing new is scheduled.
+        Assert.Null(incident.StepTimeoutTokenId);
+        Assert.Empty(h.Sent<StepTimedOut>(m => m.IncidentId == id));
+    }
+
+    [Fact]
     public async Task Timeout_of_a_step_that_replied_in_time_never_fires()
     {
         // Context waits longer than triage, so only triage's (cancelled) timeout falls inside the advance.
@@ -356,15 +377,16 @@ public sealed class IncidentStateMachineTests
         await using var h = await SagaHarness.Start(workflow);
         var id = await ToCollectingContext(h);
 
-        await h.AdvanceOnceAfterScheduled(id, IncidentSteps.Context, 1, TimeSpan.FromSeconds(31));
-        // Cancelled at the scheduler, or delivered with a stale token and dropped by the saga: either way wait
-        // for the delivery (or the harness' inactivity deadline) before looking at the incident.
-        _ = await h.Harness.Consumed.Any<StepTimedOut>(c => c.Context.Message.IncidentId == id);
+        // Triage's deadline went with its reply: past it, nothing is due (context waits five minutes).
+        Assert.False(await h.AdvanceOnceAfterScheduled(id, IncidentSteps.Context, 1, TimeSpan.FromSeconds(31)));
+        // A sweep that read the row just before triage's reply was handled: its overdue triage is stale and ignored.
+        await h.Publish(new StepOverdue { IncidentId = id, Step = IncidentSteps.Triage, Attempt = 1, Deadline = h.Clock.GetUtcNow() });
+        await h.Consumed<StepOverdue>(m => m.IncidentId == id && m.Step == IncidentSteps.Triage);
 
         var incident = await h.InState(id, h.Machine.CollectingContext);
         Assert.Equal(1, incident.StepAttempt);
         Assert.DoesNotContain(incident.Timeline, t => t.Event == "step failed");
-        Assert.False(h.Harness.Published.Select<Fault<StepTimedOut>>().Any(), "a stale timeout faulted the saga");
+        Assert.False(h.Harness.Published.Select<Fault<StepOverdue>>().Any(), "a stale timeout faulted the saga");
         Assert.Empty(h.Sent<NotifyIncident>(m => m.IncidentId == id));
     }
 

@@ -48,7 +48,7 @@ public sealed class RemediationExecutionTests
         Assert.StartsWith("waiting up to 10m for evidence that rollback worked: the source reports resolved, or sum(rate(", waiting.Detail);
         Assert.EndsWith("below 0.01 for 5m (checked every 30s)", waiting.Detail);
         // The first check goes out at the first tick, not before.
-        await h.WaitSent<StepTimedOut>(m => m.IncidentId == id && m.Step == IncidentSteps.Verification && m.Attempt == 0);
+        await h.WaitAwaited(id, IncidentSteps.Verification, 0);
         Assert.Empty(h.SentNow<CheckRemediation>());
 
         await h.AdvancePastTimeout(id, IncidentSteps.Verification, 0, TimeSpan.FromSeconds(31));

@@ -120,37 +120,48 @@ internal sealed class SagaHarness : IAsyncDisposable
     }
 
     /// <summary>
-    /// Moves the harness clock on by <paramref name="by"/> once the timeout of <paramref name="step"/> attempt
-    /// <paramref name="attempt"/> has been handed to the scheduler (the outbox releases it after the saga's save, and
-    /// moving the clock before that would schedule it from the moved clock), until the saga has consumed it. The
-    /// in-memory transport may start the delay of a scheduled message just after the send is recorded, so a clock moved
-    /// in between leaves it waiting: then the clock is moved again (no later timeout of this step exists yet, since it
-    /// is scheduled only once this one has been consumed).
+    /// Times out the awaited <paramref name="step"/> attempt <paramref name="attempt"/> as the orchestrator does: once the
+    /// incident waits on it under a deadline, moves the harness clock on by <paramref name="by"/>, checks the deadline has
+    /// passed, and sends the saga the <see cref="StepOverdue"/> the overdue sweep would find on the row; waits until the
+    /// saga consumed it.
     /// </summary>
     /// <remarks>
-    /// <paramref name="occurrence"/> names which timeout of that step and attempt when an incident schedules it more than
-    /// once (a re-run runs its steps with the same attempts again, a resume schedules the awaited timeout anew): the
-    /// clock moves until that many have been consumed.
+    /// <paramref name="occurrence"/> names which timeout of that step and attempt when an incident waits on it more than
+    /// once (a re-run runs its steps with the same attempts again): the earlier ones must have been consumed.
     /// </remarks>
     public async Task AdvancePastTimeout(Guid id, string step, int attempt, TimeSpan by, int occurrence = 1)
     {
-        bool Matches(StepTimedOut m) => m.IncidentId == id && m.Step == step && m.Attempt == attempt;
-        Assert.True(await HarnessWaits.Eventually(() => SentNow<StepTimedOut>(Matches).Count >= occurrence),
-            $"the timeout #{occurrence} of {step} attempt {attempt} was not scheduled within {HarnessWaits.Patience.TotalSeconds:0} s");
-        for (var moves = 0; moves < 5; moves++)
-        {
-            await AdvanceTime(by);
-            // Long enough that a loaded machine has consumed the timeout before the clock moves again (a second move
-            // could fire the next attempt's timeout too); a move the scheduler missed costs only this wait.
-            if (await HarnessWaits.Eventually(() => Harness.Consumed.Select<StepTimedOut>(c => Matches(c.Context.Message), HeldNow).Count() >= occurrence,
-                    TimeSpan.FromSeconds(5)))
-            {
-                return;
-            }
-        }
-
-        Assert.Fail($"the timeout of {step} attempt {attempt} was not consumed after moving the clock five times");
+        bool Matches(StepOverdue m) => m.IncidentId == id && m.Step == step && m.Attempt == attempt;
+        var deadline = await WaitAwaited(id, step, attempt, () => ConsumedNow<StepOverdue>(Matches) == occurrence - 1);
+        await AdvanceTime(by);
+        Assert.True(deadline <= Clock.GetUtcNow(), $"moving the clock by {by} did not pass the deadline {deadline:O} of {step} attempt {attempt}");
+        await Publish(new StepOverdue { IncidentId = id, Step = step, Attempt = attempt, Deadline = deadline });
+        Assert.True(await HarnessWaits.Eventually(() => ConsumedNow<StepOverdue>(Matches) >= occurrence),
+            $"the timeout #{occurrence} of {step} attempt {attempt} was not consumed within {HarnessWaits.Patience.TotalSeconds:0} s");
     }
+
+    /// <summary>
+    /// Waits until the incident waits on <paramref name="step"/> attempt <paramref name="attempt"/> under a deadline (and
+    /// <paramref name="also"/> holds); answers the deadline. The saga clears the old deadline before it moves to a step, so
+    /// the one read belongs to this step.
+    /// </summary>
+    public async Task<DateTimeOffset> WaitAwaited(Guid id, string step, int attempt, Func<bool>? also = null)
+    {
+        DateTimeOffset? deadline = null;
+        Assert.True(await HarnessWaits.Eventually(() =>
+            {
+                var incident = Saga.Sagas.Contains(id);
+                deadline = incident is not null && incident.CurrentStep == step && incident.StepAttempt == attempt ? incident.StepDeadline : null;
+                return deadline is not null && (also?.Invoke() ?? true);
+            }),
+            $"the incident did not wait on {step} attempt {attempt} under a deadline within {HarnessWaits.Patience.TotalSeconds:0} s");
+        return deadline!.Value;
+    }
+
+    /// <summary>What the harness holds now of <typeparamref name="T"/> consumed and matching.</summary>
+    public int ConsumedNow<T>(Func<T, bool> match)
+        where T : class =>
+        Harness.Consumed.Select<T>(c => match(c.Context.Message), HeldNow).Count();
 
     /// <summary>
     /// Verifies the executed remediation the incident waits on, as the remediation agent would: moves the clock past the
@@ -161,9 +172,8 @@ internal sealed class SagaHarness : IAsyncDisposable
     {
         var verifying = await InState(id, Machine.Verifying);
         Assert.Equal(0, verifying.StepAttempt);
-        bool FirstTick(StepTimedOut m) => m.IncidentId == id && m.Step == IncidentSteps.Verification && m.Attempt == 0;
         // A re-run verifies again with the same attempts: this is the next one of them.
-        var occurrence = Harness.Consumed.Select<StepTimedOut>(c => FirstTick(c.Context.Message), HeldNow).Count() + 1;
+        var occurrence = ConsumedNow<StepOverdue>(m => m.IncidentId == id && m.Step == IncidentSteps.Verification && m.Attempt == 0) + 1;
         await AdvancePastTimeout(id, IncidentSteps.Verification, 0, every + TimeSpan.FromSeconds(1), occurrence);
         var check = await WaitSentCount<CheckRemediation>(occurrence, m => m.IncidentId == id && m.Attempt == 1);
         await Publish(new RemediationChecked
@@ -174,13 +184,21 @@ internal sealed class SagaHarness : IAsyncDisposable
     }
 
     /// <summary>
-    /// Moves the clock on by <paramref name="by"/> once, after the timeout of <paramref name="step"/> attempt
-    /// <paramref name="attempt"/> has been handed to the scheduler: for a test that expects the timeout not to fire.
+    /// Moves the clock on by <paramref name="by"/> once the incident waits on <paramref name="step"/> attempt
+    /// <paramref name="attempt"/>, and sweeps as the orchestrator would (a <see cref="StepOverdue"/> only if the deadline
+    /// passed): for a test that expects the timeout not to fire yet. Answers whether it fired.
     /// </summary>
-    public async Task AdvanceOnceAfterScheduled(Guid id, string step, int attempt, TimeSpan by)
+    public async Task<bool> AdvanceOnceAfterScheduled(Guid id, string step, int attempt, TimeSpan by)
     {
-        await WaitSent<StepTimedOut>(m => m.IncidentId == id && m.Step == step && m.Attempt == attempt);
+        var deadline = await WaitAwaited(id, step, attempt);
         await AdvanceTime(by);
+        if (deadline > Clock.GetUtcNow())
+        {
+            return false;
+        }
+
+        await Publish(new StepOverdue { IncidentId = id, Step = step, Attempt = attempt, Deadline = deadline });
+        return true;
     }
 
     /// <summary>Moves the saga's clock and the scheduler's on together (the saga's clock first: what fires sees the moved time).</summary>

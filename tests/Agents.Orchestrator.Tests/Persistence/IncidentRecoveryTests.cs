@@ -59,12 +59,14 @@ public sealed class IncidentRecoveryTests : IAsyncLifetime
         var recovery = Recovery();
         Assert.True(await recovery.RunOnceAsync(CancellationToken.None));
 
-        Assert.Equal((3, 1, 1), recovery.Last);
-        Assert.Equal(new[] { overdue.CorrelationId, due.CorrelationId, withinGrace.CorrelationId }.Order(),
+        // The step past its deadline is timed out, not resumed (resuming it would only time it out again).
+        Assert.Equal((2, 1, 1), recovery.Last);
+        Assert.Equal(new[] { due.CorrelationId, withinGrace.CorrelationId }.Order(),
             _harness.Published.Select<ResumeIncident>(HeldNow).Select(p => p.Context.Message.IncidentId).Order());
         var step = Assert.Single(_harness.Published.Select<StepOverdue>(HeldNow)).Context.Message;
         Assert.Equal((overdue.CorrelationId, IncidentSteps.Investigation, 2), (step.IncidentId, step.Step, step.Attempt));
-        Assert.Contains("its timeout had not arrived 10s after it", step.Reason);
+        Assert.Equal(overdue.StepDeadline!.Value.ToUnixTimeMilliseconds(), step.Deadline!.Value.ToUnixTimeMilliseconds());
+        Assert.Matches("^fired 1m( [0-9]+s)? after it, by the overdue sweep$", step.Reason);
         var round = Assert.Single(_harness.Published.Select<RoundOverdue>(HeldNow)).Context.Message;
         Assert.Equal((lateRound.CorrelationId, 1), (round.DeliberationId, round.Round));
 
@@ -74,7 +76,43 @@ public sealed class IncidentRecoveryTests : IAsyncLifetime
         Assert.Equal((0, 0, 0), recovery.Last);
         var next = Recovery();
         Assert.True(await next.RunOnceAsync(CancellationToken.None));
-        Assert.Equal((3, 1, 1), next.Last);
+        Assert.Equal((2, 1, 1), next.Last);
+    }
+
+    [Fact]
+    public async Task The_resume_is_paged_round_by_round_so_timeouts_keep_firing_meanwhile()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var inFlight = Enumerable.Range(0, 3).Select(_ => Incident(IncidentStatuses.Triaging, IncidentSteps.Triage, 1, now.AddMinutes(5))).ToList();
+        await using (var db = _store.NewContext())
+        {
+            db.AddRange(inFlight);
+            await db.SaveChangesAsync();
+        }
+
+        // One incident a second, one round a second: a page of one each round.
+        var recovery = Recovery(resumePerSecond: 1);
+        var resumed = new List<int>();
+        var pending = Guid.Empty;
+        for (var round = 0; round < 4; round++)
+        {
+            Assert.True(await recovery.RunOnceAsync(CancellationToken.None));
+            resumed.Add(recovery.Last.Resumed);
+            if (round == 1)
+            {
+                // The step of the one not resumed yet falls due while the resume is still going: the next round times it out.
+                var resumedIds = _harness.Published.Select<ResumeIncident>(HeldNow).Select(p => p.Context.Message.IncidentId).ToHashSet();
+                pending = inFlight.Single(i => !resumedIds.Contains(i.CorrelationId)).CorrelationId;
+                await using var connection = new NpgsqlConnection(_store.ConnectionString);
+                await connection.OpenAsync();
+                await using var due = new NpgsqlCommand(
+                    $"UPDATE orchestrator.incidents SET step_deadline = now() - interval '1 minute' WHERE incident_id = '{pending}'", connection);
+                Assert.Equal(1, await due.ExecuteNonQueryAsync());
+            }
+        }
+
+        Assert.Equal([1, 1, 0, 0], resumed);
+        Assert.Equal(pending, Assert.Single(_harness.Published.Select<StepOverdue>(HeldNow)).Context.Message.IncidentId);
     }
 
     [Fact]
@@ -107,10 +145,10 @@ public sealed class IncidentRecoveryTests : IAsyncLifetime
         Assert.Equal((0, 0, 0), second.Last);
     }
 
-    private IncidentRecovery Recovery() => new(
+    private IncidentRecovery Recovery(int resumePerSecond = 1000) => new(
         new AgentsConnections { RabbitMqUrl = new Uri(AgentsConnections.DefaultRabbitMqUrl), RabbitMqVirtualHost = "/", PostgresConnection = _store.ConnectionString },
         _harness.Bus,
-        Options.Create(new OrchestratorOptions { OverdueGrace = Grace, ResumePerSecond = 1000 }),
+        Options.Create(new OrchestratorOptions { OverdueGrace = Grace, ResumePerSecond = resumePerSecond }),
         TimeProvider.System,
         NullLogger<IncidentRecovery>.Instance);
 
