@@ -358,8 +358,8 @@ public sealed partial class IncidentStateMachine
             {
                 IncidentId = incident.CorrelationId, Attempt = attempt, Service = incident.Triage!.Service,
                 Hypothesis = incident.Hypothesis!, Context = incident.Context!, Fingerprint = incident.Fingerprint,
-                // The step's timeout is scheduled from now, right after this send: a command consumed later never acts.
-                NotAfter = _clock.GetUtcNow() + StepTimeoutOf(incident),
+                // The step's deadline: a command consumed after it never acts (a resume sends again under the deadline kept).
+                NotAfter = incident.StepDeadline ?? _clock.GetUtcNow() + StepTimeoutOf(incident),
                 RequireApproval = WorkflowOf(incident).HumanApprovalTimeout is not null,
                 Approved = ApprovedPlan(incident, attempt),
             }),

@@ -153,7 +153,7 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
             // step and attempt (a verification check waits again under a new one) or for a step no longer awaited is ignored.
             When(OverdueFound).If(ctx => IsAwaited(ctx.Saga, ctx.Message.Step, ctx.Message.Attempt) && ctx.Saga.StepDeadline is { } deadline
                     && (ctx.Message.Deadline is null || ctx.Message.Deadline == deadline),
-                awaited => Route(awaited, ctx => TimedOut(ctx, ctx.Message.Reason is { } late ? Overdue(ctx.Saga, late) : null))),
+                awaited => Route(awaited, ctx => TimedOut(ctx, string.IsNullOrEmpty(ctx.Message.Reason) ? null : Overdue(ctx.Saga, ctx.Message.Reason)))),
             When(ApprovalConcluded).IfElse(ctx => IsAwaitedApproval(ctx.Saga, ctx.Message.DeliberationId),
                 awaited => Route(awaited, OnApprovalConcluded),
                 late => late.Then(RecordLateApproval)));

@@ -19,6 +19,9 @@ public sealed record StepOverdue
     /// </summary>
     public DateTimeOffset? Deadline { get; init; }
 
-    /// <summary>For the timeline, when the step was found well after its deadline (e.g. "fired 2m 10s after it, by the overdue sweep"); null when on time.</summary>
-    public string? Reason { get; init; }
+    /// <summary>
+    /// For the timeline, when the step was found well after its deadline (e.g. "fired 2m 10s after it, by the overdue
+    /// sweep"); empty when on time (never null: an orchestrator of the version before reads it as required).
+    /// </summary>
+    public string Reason { get; init; } = "";
 }

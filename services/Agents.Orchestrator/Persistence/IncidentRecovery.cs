@@ -56,6 +56,11 @@ internal sealed class IncidentRecovery(
     private (DateTimeOffset Updated, Guid Id) _resumedUpTo = (DateTimeOffset.MinValue, Guid.Empty);
     private bool _resumed;
 
+    /// <summary>How long past its timeout a deliberation round waits for the scheduled timeout before the sweep fires it.</summary>
+    public static readonly TimeSpan RoundGrace = TimeSpan.FromSeconds(10);
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
     /// <summary>A step timed out this long or more after its deadline says so in its timeline (an orchestrator was down, or far behind).</summary>
     public static readonly TimeSpan ReportLateAfter = TimeSpan.FromSeconds(10);
 
@@ -72,7 +77,8 @@ internal sealed class IncidentRecovery(
     {
         var dueBefore = Clock.GetUtcNow() - options.Value.OverdueGrace;
         var (overdue, late) = await FireOverdue(connection, dueBefore, cancellationToken);
-        var rounds = await FireOverdueRounds(connection, dueBefore, cancellationToken);
+        // A round's timeout is scheduled (the scheduler sends it when due): the sweep stands in only when it has not come.
+        var rounds = await FireOverdueRounds(connection, Clock.GetUtcNow() - Max(options.Value.OverdueGrace, RoundGrace), cancellationToken);
         var resumed = _resumed ? 0 : await ResumePage(connection, dueBefore, cancellationToken);
         Last = (resumed, overdue, rounds);
         // Steps timing out on time are the normal course: said only when something was late or resumed.
@@ -99,22 +105,23 @@ internal sealed class IncidentRecovery(
         select.Parameters.AddWithValue("afterUpdated", _resumedUpTo.Updated);
         select.Parameters.AddWithValue("afterId", _resumedUpTo.Id);
         select.Parameters.AddWithValue("page", page);
-        var batch = new List<(Guid Id, string? TraceParent)>();
+        var batch = new List<(Guid Id, string? TraceParent, DateTimeOffset Updated)>();
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                batch.Add((reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetString(1)));
-                _resumedUpTo = (reader.GetFieldValue<DateTimeOffset>(2), reader.GetGuid(0));
+                batch.Add((reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2)));
             }
         }
 
-        foreach (var (id, traceParent) in batch)
+        foreach (var (id, traceParent, updated) in batch)
         {
             // The resume and what it sends again belong to the incident's trace.
             using var activity = AgentsTelemetry.ActivitySource.StartActivity("resume incident", ActivityKind.Producer, traceParent)
                 .TagIncident(id, null);
             await bus.Publish(new ResumeIncident { IncidentId = id, Reason = _reason }, cancellationToken);
+            // Past this one only once it is sent: a round that fails halfway (the broker gone) resumes the rest next time.
+            _resumedUpTo = (updated, id);
         }
 
         _resumed = batch.Count < page;
@@ -169,7 +176,7 @@ internal sealed class IncidentRecovery(
 
             using var activity = AgentsTelemetry.ActivitySource.StartActivity("step overdue", ActivityKind.Producer, traceParent)
                 .TagIncident(id, null);
-            await bus.Publish(new StepOverdue { IncidentId = id, Step = step, Attempt = attempt, Deadline = deadline, Reason = reason }, cancellationToken);
+            await bus.Publish(new StepOverdue { IncidentId = id, Step = step, Attempt = attempt, Deadline = deadline, Reason = reason ?? "" }, cancellationToken);
         }
 
         return (overdue.Count, late);

@@ -224,6 +224,21 @@ public sealed class RemediationExecutionTests
     }
 
     [Fact]
+    public async Task A_resumed_remediation_command_is_sent_again_under_the_steps_deadline()
+    {
+        await using var h = await SagaHarness.Start();
+        var id = await ToRemediating(h);
+        var deadline = await h.WaitAwaited(id, IncidentSteps.Remediation, 1);
+        Assert.False(await h.AdvanceOnceAfterScheduled(id, IncidentSteps.Remediation, 1, TimeSpan.FromSeconds(20)));
+
+        await h.Publish(new ResumeIncident { IncidentId = id, Reason = "test restart" });
+
+        // Not twenty seconds later than the first: acting after the sweep timed the step out could act twice.
+        var again = await h.WaitSentCount<RemediateIncident>(2, m => m.IncidentId == id);
+        Assert.Equal((1, deadline), (again.Attempt, again.NotAfter!.Value));
+    }
+
+    [Fact]
     public async Task A_rerun_from_remediation_dispatches_a_new_higher_attempt_and_a_reply_to_the_old_one_is_ignored()
     {
         await using var h = await SagaHarness.Start();

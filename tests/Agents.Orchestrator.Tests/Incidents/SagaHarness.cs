@@ -132,7 +132,7 @@ internal sealed class SagaHarness : IAsyncDisposable
     public async Task AdvancePastTimeout(Guid id, string step, int attempt, TimeSpan by, int occurrence = 1)
     {
         bool Matches(StepOverdue m) => m.IncidentId == id && m.Step == step && m.Attempt == attempt;
-        var deadline = await WaitAwaited(id, step, attempt, () => ConsumedNow<StepOverdue>(Matches) == occurrence - 1);
+        var deadline = await WaitAwaited(id, step, attempt, () => ConsumedNow<StepOverdue>(Matches) >= occurrence - 1);
         await AdvanceTime(by);
         Assert.True(deadline <= Clock.GetUtcNow(), $"moving the clock by {by} did not pass the deadline {deadline:O} of {step} attempt {attempt}");
         await Publish(new StepOverdue { IncidentId = id, Step = step, Attempt = attempt, Deadline = deadline });
@@ -151,7 +151,15 @@ internal sealed class SagaHarness : IAsyncDisposable
         Assert.True(await HarnessWaits.Eventually(() =>
             {
                 var incident = Saga.Sagas.Contains(id);
-                deadline = incident is not null && incident.CurrentStep == step && incident.StepAttempt == attempt ? incident.StepDeadline : null;
+                if (incident is null)
+                {
+                    return false;
+                }
+
+                // The saga changes the instance meanwhile: the same deadline before and after the step and attempt were read.
+                var before = incident.StepDeadline;
+                var awaiting = incident.CurrentStep == step && incident.StepAttempt == attempt;
+                deadline = awaiting && before is not null && incident.StepDeadline == before ? before : null;
                 return deadline is not null && (also?.Invoke() ?? true);
             }),
             $"the incident did not wait on {step} attempt {attempt} under a deadline within {HarnessWaits.Patience.TotalSeconds:0} s");
