@@ -52,6 +52,9 @@ internal sealed class ChaosSystem : IAsyncDisposable
     public static async Task<ChaosSystem> Start(ChaosWorld world, string deps)
     {
         var system = new ChaosSystem(deps);
+        // The node is the chaos run's own and keeps its data between runs: what an earlier run left in its queues (its
+        // error queues above all) must not be counted as this run's.
+        await system.DeleteQueues();
         system._database = await FreshDatabase.Create("agents_chaos");
         var apiKey = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
         system._environment = new Dictionary<string, string>
@@ -83,6 +86,24 @@ internal sealed class ChaosSystem : IAsyncDisposable
 
         await system.WaitAllReady(TimeSpan.FromSeconds(180));
         return system;
+    }
+
+    /// <summary>Deletes every queue of the node's default virtual host (the services declare theirs again when they start).</summary>
+    private async Task DeleteQueues()
+    {
+        var queues = await _management.GetFromJsonAsync<List<JsonElement>>("api/queues/%2F", Json) ?? [];
+        var left = 0L;
+        foreach (var queue in queues)
+        {
+            left += queue.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Number ? messages.GetInt64() : 0;
+            using var deleted = await _management.DeleteAsync($"api/queues/%2F/{Uri.EscapeDataString(queue.GetProperty("name").GetString()!)}");
+            deleted.EnsureSuccessStatusCode();
+        }
+
+        if (queues.Count > 0)
+        {
+            Console.WriteLine($"deleted {queues.Count} queue(s) an earlier run left on this node, with {left} message(s) in them");
+        }
     }
 
     /// <summary>Publishes a deploy event per service (v1.0.0 → v1.1.0 at <paramref name="at"/>) and waits until the context agent consumed them.</summary>
