@@ -212,6 +212,20 @@ public sealed class PostgresExecutionLedger(AgentsConnections connections, TimeP
     /// <summary>The row as a claim; <paramref name="leaseFree"/>: the caller holds the lease itself (so nobody else does).</summary>
     private static async Task<ExecutionClaim?> Read(NpgsqlConnection connection, ExecutionKey key, bool leaseFree, CancellationToken ct)
     {
+        var claim = await ReadOnce(connection, key, leaseFree, ct);
+        if (claim is { Status: ExecutionStatus.Unknown } && !leaseFree)
+        {
+            // The row comes from the statement's snapshot but pg_locks is read live: a claimer that recorded its outcome
+            // and let go of its lease while the statement ran looks dead. It records before it lets go, so a statement
+            // started after the lease was seen free sees the outcome, if there is one.
+            claim = await ReadOnce(connection, key, leaseFree: true, ct);
+        }
+
+        return claim;
+    }
+
+    private static async Task<ExecutionClaim?> ReadOnce(NpgsqlConnection connection, ExecutionKey key, bool leaseFree, CancellationToken ct)
+    {
         await using var read = new NpgsqlCommand($"""
             SELECT e.status, e.summary, coalesce(e.finished_at, e.claimed_at), e.claimed_by, {(leaseFree ? "false" : LeaseHeld)}
             FROM {Table} e WHERE e.incident_id = $1 AND e.attempt = $2 AND e.action_step = $3;
