@@ -138,7 +138,7 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
                 accepted => Route(accepted, Rerun),
                 refused => refused.ThenAsync(ctx => Refuse(ctx, ctx.Message.IncidentId, RerunRefusal(ctx.Saga, ctx.Message.FromStep)!,
                     OperatorText.Actor(ctx.Message.Actor)))),
-            // None of these touches the awaited step (its timeout stays scheduled, or was cancelled when the incident ended): not routed.
+            // None of these touches the awaited step (its deadline stays, or was cleared when the incident ended): not routed.
             When(AcknowledgeRequested).ThenAsync(Acknowledge),
             When(ResolveRequested).ThenAsync(ResolveByOperator),
             When(ApprovalDecided).IfElse(ctx => DecisionRefusal(ctx.Saga, ctx.Message) is null,
@@ -170,7 +170,7 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
         Step(IncidentSteps.Remediation, Remediated, m => m.Attempt, OnRemediated);
         Step(IncidentSteps.Remediation, RemediationFailed, m => m.Attempt, ctx => StepFailed(ctx, ctx.Message.Reason, Outcomes.Failed));
         Step(IncidentSteps.Remediation, RemediationFaulted, m => m.Message.Attempt, ctx => StepFailed(ctx, Describe(ctx.Message), Outcomes.Failed));
-        // A check that did not verify only keeps its values: the next tick (already scheduled) checks again or gives up.
+        // A check that did not verify only keeps its values: the next tick (its deadline kept) checks again or gives up.
         DuringAny(
             // Checks are numbered from 1: attempt 0 is the wait before the first check, which no answer can be for.
             When(RemediationCheckAnswered).IfElse(ctx => ctx.Message.Attempt > 0 && IsAwaited(ctx.Saga, IncidentSteps.Verification, ctx.Message.Attempt),
@@ -281,19 +281,18 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
                 awaited => Route(awaited, route),
                 stale => stale.Then(ctx => RecordIgnored(ctx, step, attempt(ctx.Message), typeof(T).Name))));
 
-    /// <summary>Runs a routing decision, then schedules the awaited step's timeout or, once the incident ended, cancels it.</summary>
+    /// <summary>
+    /// Runs a routing decision, then keeps the awaited step's deadline (its timeout: the overdue sweep fires it from the
+    /// row) or, once the incident ended, clears it.
+    /// </summary>
     private EventActivityBinder<IncidentState, T> Route<T>(EventActivityBinder<IncidentState, T> binder, Func<BehaviorContext<IncidentState, T>, Task> route)
         where T : class =>
         binder
             .ThenAsync(route)
-            .IfElse(ctx => !IsEnded(ctx.Saga),
-                // A step or attempt that started has no deadline yet; a resume or a redelivery keeps the one it had. The
-                // deadline is the timeout: the overdue sweep fires it from the row (no message is scheduled per step).
-                awaiting => awaiting.Then(ctx => ctx.Saga.StepDeadline ??= _clock.GetUtcNow() + StepTimeoutOf(ctx.Saga))
-                    .If(ctx => ctx.Saga.StepTimeoutTokenId is not null, older => older.Unschedule(StepTimeout)),
-                // An incident from before the sweep may still have a scheduled timeout: cancelled (nothing is sent without one).
-                ended => ended.Then(ctx => ctx.Saga.StepDeadline = null)
-                    .If(ctx => ctx.Saga.StepTimeoutTokenId is not null, older => older.Unschedule(StepTimeout)));
+            // A step or attempt that started has no deadline yet; a resume or a redelivery keeps the one it had.
+            .Then(ctx => ctx.Saga.StepDeadline = IsEnded(ctx.Saga) ? null : ctx.Saga.StepDeadline ?? _clock.GetUtcNow() + StepTimeoutOf(ctx.Saga))
+            // An incident from before the sweep may still have a scheduled timeout: cancelled (nothing is sent without one).
+            .If(ctx => ctx.Saga.StepTimeoutTokenId is not null, older => older.Unschedule(StepTimeout));
 
     /// <summary>The awaited step got no reply by its deadline: an approval or a verification concludes, any other step fails (and may be retried).</summary>
     private Task TimedOut(BehaviorContext<IncidentState> ctx, string? note) =>

@@ -244,7 +244,7 @@ public sealed class HumanApprovalTests
         var plan = h.Saga.Sagas.Contains(id)!.Approval!.Plan!;
         var first = await h.WaitSent<NotifyIncident>(m => m.IncidentId == id && m.Kind == NotificationKinds.ApprovalRequest);
         // Ten of the fifteen minutes pass without a decision.
-        Assert.False(await h.AdvanceOnceAfterScheduled(id, IncidentSteps.Approval, 1, TimeSpan.FromMinutes(10)));
+        Assert.False(await h.AdvanceAndSweep(id, IncidentSteps.Approval, 1, TimeSpan.FromMinutes(10)));
         var deadline = (await h.InState(id, h.Machine.AwaitingApproval)).StepDeadline;
 
         await h.Publish(new ResumeIncident { IncidentId = id, Reason = "test restart" });

@@ -378,7 +378,7 @@ public sealed class IncidentStateMachineTests
         var id = await ToCollectingContext(h);
 
         // Triage's deadline went with its reply: past it, nothing is due (context waits five minutes).
-        Assert.False(await h.AdvanceOnceAfterScheduled(id, IncidentSteps.Context, 1, TimeSpan.FromSeconds(31)));
+        Assert.False(await h.AdvanceAndSweep(id, IncidentSteps.Context, 1, TimeSpan.FromSeconds(31)));
         // A sweep that read the row just before triage's reply was handled: its overdue triage is stale and ignored.
         await h.Publish(new StepOverdue { IncidentId = id, Step = IncidentSteps.Triage, Attempt = 1, Deadline = h.Clock.GetUtcNow() });
         await h.Consumed<StepOverdue>(m => m.IncidentId == id && m.Step == IncidentSteps.Triage);

@@ -229,7 +229,7 @@ public sealed class RemediationExecutionTests
         await using var h = await SagaHarness.Start();
         var id = await ToRemediating(h);
         var deadline = await h.WaitAwaited(id, IncidentSteps.Remediation, 1);
-        Assert.False(await h.AdvanceOnceAfterScheduled(id, IncidentSteps.Remediation, 1, TimeSpan.FromSeconds(20)));
+        Assert.False(await h.AdvanceAndSweep(id, IncidentSteps.Remediation, 1, TimeSpan.FromSeconds(20)));
 
         await h.Publish(new ResumeIncident { IncidentId = id, Reason = "test restart" });
 

@@ -196,7 +196,7 @@ internal sealed class SagaHarness : IAsyncDisposable
     /// <paramref name="attempt"/>, and sweeps as the orchestrator would (a <see cref="StepOverdue"/> only if the deadline
     /// passed): for a test that expects the timeout not to fire yet. Answers whether it fired.
     /// </summary>
-    public async Task<bool> AdvanceOnceAfterScheduled(Guid id, string step, int attempt, TimeSpan by)
+    public async Task<bool> AdvanceAndSweep(Guid id, string step, int attempt, TimeSpan by)
     {
         var deadline = await WaitAwaited(id, step, attempt);
         await AdvanceTime(by);
