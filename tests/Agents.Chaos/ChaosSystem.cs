@@ -356,6 +356,34 @@ internal sealed class ChaosSystem : IAsyncDisposable
         return found;
     }
 
+    /// <summary>
+    /// The incidents of each fingerprint that has more than one: id, created, status, is_open, and the first timeline
+    /// entries (which message opened each) — what is needed to tell why one alert opened two incidents.
+    /// </summary>
+    public async Task<List<string>> DuplicateIncidents(IReadOnlyList<string> fingerprints)
+    {
+        await using var connection = new NpgsqlConnection(_database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT fingerprint, incident_id, created_at, updated_at, status, is_open, alert_count,
+                   (SELECT string_agg((e->>'event') || ' @' || (e->>'at'), '; ') FROM (SELECT jsonb_array_elements(timeline) e LIMIT 4) t)
+            FROM orchestrator.incidents i
+            WHERE fingerprint = ANY(@fingerprints)
+              AND (SELECT count(*) FROM orchestrator.incidents j WHERE j.fingerprint = i.fingerprint) > 1
+            ORDER BY fingerprint, created_at
+            """, connection);
+        command.Parameters.AddWithValue("fingerprints", fingerprints.ToArray());
+        var lines = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{reader.GetString(0)} {reader.GetGuid(1)} created {reader.GetFieldValue<DateTimeOffset>(2):HH:mm:ss.fff} updated {reader.GetFieldValue<DateTimeOffset>(3):HH:mm:ss.fff} {reader.GetString(4)} open={reader.GetBoolean(5)} alerts={reader.GetInt32(6)}: {(reader.IsDBNull(7) ? "" : reader.GetString(7))}"));
+        }
+
+        return lines;
+    }
+
     /// <summary>The execution ledger's rows: how many, and how many per status.</summary>
     public async Task<(long Total, string Detail)> LedgerCounts()
     {

@@ -116,6 +116,11 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"executions: {applied.Values.Sum()} rollbacks applied on {applied.Count} deployments; ledger rows {ledger.Total} ({ledger.Detail})"));
 Console.WriteLine($"pages: {pages.Count} PagerDuty alerts, {pages.Sum(p => p.Triggers)} triggers ({joined} sent again after a kill and joined to the open alert by its dedup key: not a second page)");
 Console.WriteLine($"duplicate incidents: {duplicateIncidents}");
+foreach (var line in duplicateIncidents == 0 ? [] : await system.DuplicateIncidents(sent.Select(a => a.Fingerprint).ToList()))
+{
+    Console.WriteLine($"  {line}");
+}
+
 var errors = await system.ErrorQueues();
 Console.WriteLine($"error queues: {errors.Sum(q => q.Messages.Count)} message(s)");
 foreach (var queue in errors)

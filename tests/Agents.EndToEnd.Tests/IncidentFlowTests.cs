@@ -240,6 +240,33 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task An_alert_body_read_again_after_its_incident_ended_opens_no_second_incident()
+    {
+        // RabbitMQ delivers a body again when a crash (of the broker or of the orchestrator) lost its acknowledgement,
+        // however long ago it was handled: the intake derives the incident's id from the body's message id, and the saga
+        // knows that id even though its incident has ended. Without a message id the body would count as a new alert.
+        var fingerprint = Guid.NewGuid().ToString("N")[..16];
+        var messageId = Guid.NewGuid().ToString();
+        var body = JsonSerializer.Serialize(new
+        {
+            source = "e2e-script", service = "search-api", summary = "Disk usage at 72% on search-api-4", severity = "info",
+            timestamp = DateTimeOffset.UtcNow, fingerprint,
+        });
+        await system.PublishRaw(AgentQueues.AlertsExchange, body, messageId: messageId);
+        var first = await WaitForTerminal(fingerprint);
+        // Acknowledged once the saga committed what the message did; the collection runs one test at a time and this
+        // incident has ended, so the next acknowledgement on the saga's queue is the body read again.
+        var before = await system.Acknowledged(AgentQueues.Orchestrator);
+
+        await system.PublishRaw(AgentQueues.AlertsExchange, body, messageId: messageId);
+        await system.WaitUntil(async () => await system.Acknowledged(AgentQueues.Orchestrator) > before, "the saga to handle the alert read again", Patience);
+
+        var all = await system.Api.GetFromJsonAsync<List<IncidentSummary>>($"incidents?fingerprint={fingerprint}", Json);
+        var only = Assert.Single(all!);
+        Assert.Equal((first.Summary.IncidentId, IncidentStatuses.Closed, 1), (only.IncidentId, only.Status, only.AlertCount));
+    }
+
+    [Fact]
     public async Task A_burst_of_identical_alerts_opens_one_incident_that_counts_them_all()
     {
         const int alerts = 100;

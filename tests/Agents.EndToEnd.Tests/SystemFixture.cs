@@ -230,10 +230,10 @@ public class SystemFixture : IAsyncLifetime
     }
 
     /// <summary>Publishes raw bytes to an exchange the way a third-party producer would: no envelope, no content type.</summary>
-    public async Task PublishRaw(string exchange, string body, string routingKey = "e2e")
+    public async Task PublishRaw(string exchange, string body, string routingKey = "e2e", string? messageId = null)
     {
         await using var channel = await Broker.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
-        await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, new BasicProperties { Persistent = true }, Encoding.UTF8.GetBytes(body));
+        await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, new BasicProperties { Persistent = true, MessageId = messageId }, Encoding.UTF8.GetBytes(body));
     }
 
     /// <summary>
@@ -242,7 +242,7 @@ public class SystemFixture : IAsyncLifetime
     /// </summary>
     public async Task PublishDeploy(string service, string version, string previousVersion, DateTimeOffset deployedAt)
     {
-        var before = await DeployEventsAcked();
+        var before = await Acknowledged(AgentQueues.DeployEvents);
         await PublishRaw(AgentQueues.DeploysExchange, JsonSerializer.Serialize(new
         {
             service,
@@ -251,13 +251,16 @@ public class SystemFixture : IAsyncLifetime
             deployed_at = deployedAt,
             environment = "production",
         }));
-        await WaitUntil(async () => await DeployEventsAcked() > before, "the deploy event to be consumed", TimeSpan.FromSeconds(60));
+        await WaitUntil(async () => await Acknowledged(AgentQueues.DeployEvents) > before, "the deploy event to be consumed", TimeSpan.FromSeconds(60));
     }
 
-    /// <summary>Messages acknowledged on the deploy-events queue so far (the management API omits the figure until there is one).</summary>
-    private async Task<int> DeployEventsAcked()
+    /// <summary>
+    /// Messages acknowledged on <paramref name="queueName"/> so far (the management API omits the figure until there is
+    /// one; it lags by up to its statistics interval, never goes back). A consumer acknowledges after its work committed.
+    /// </summary>
+    public async Task<int> Acknowledged(string queueName)
     {
-        var queue = await Management.GetFromJsonAsync<JsonElement>($"api/queues/{Uri.EscapeDataString(VirtualHost)}/{AgentQueues.DeployEvents}");
+        var queue = await Management.GetFromJsonAsync<JsonElement>($"api/queues/{Uri.EscapeDataString(VirtualHost)}/{queueName}");
         return queue.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty("ack", out var acked) && acked.ValueKind == JsonValueKind.Number
             ? acked.GetInt32()
             : 0;

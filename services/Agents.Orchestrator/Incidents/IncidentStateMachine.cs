@@ -42,7 +42,10 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
 
         Event(() => AlertReceived, e =>
         {
-            e.CorrelateBy((incident, ctx) => incident.Fingerprint == ctx.Message.Alert.Fingerprint && incident.IsOpen);
+            // The open incident of its fingerprint, or the incident this very message opened (read again after that
+            // incident ended: the intake derives the id from the body's message id, so a redelivered body names it too).
+            e.CorrelateBy((incident, ctx) =>
+                (incident.Fingerprint == ctx.Message.Alert.Fingerprint && incident.IsOpen) || incident.CorrelationId == ctx.Message.IncidentId);
             e.SelectId(ctx => ctx.Message.IncidentId);
         });
         Event(() => AlertStatusReported, e =>

@@ -119,6 +119,31 @@ public sealed class AcknowledgeAndResolveTests
     }
 
     [Fact]
+    public async Task The_alert_that_opened_an_incident_read_again_after_it_ended_opens_no_second_incident()
+    {
+        // The broker or the intake crashed before it recorded that it had handled the body: the same body is read again
+        // long after, gives the same incident id, and must find the incident it opened, not open a second one.
+        await using var h = await SagaHarness.Start();
+        var id = await Escalate(h);
+        await Operate(h, new ResolveIncident { IncidentId = id, Actor = Alice, Note = "fixed by hand" });
+        var before = await h.InState(id, h.Machine.Resolved);
+        var again = new AlertReceived { IncidentId = id, Alert = Samples.Alert(), ReceivedAt = DateTimeOffset.UtcNow.AddDays(1) };
+
+        await h.Publish(again);
+        var consumed = await h.Harness.WaitConsumed<AlertReceived>(c => c.Context.Message.IncidentId == id && c.Context.Message.ReceivedAt == again.ReceivedAt);
+
+        Assert.NotNull(consumed);
+        Assert.Null(consumed.Exception);
+
+        Assert.Single(h.Saga.Sagas.Select(_ => true).ToList());
+        var after = await h.InState(id, h.Machine.Resolved);
+        Assert.Equal((1, before.Timeline.Count, false), (after.AlertCount, after.Timeline.Count, after.IsOpen));
+        // Another message with its fingerprint is a new firing of the alert: a new incident.
+        var newer = await h.RaiseAlert(Samples.Alert());
+        Assert.NotEqual(id, newer);
+    }
+
+    [Fact]
     public async Task A_resolved_incident_re_run_into_escalation_again_does_not_take_repeats_back_from_a_newer_incident()
     {
         await using var h = await SagaHarness.Start();
