@@ -48,12 +48,16 @@ public sealed record AuditEntry
     public string Hash { get; init; } = "";
 }
 
-/// <summary>What <c>GET /audit/verify</c> answers.</summary>
-public sealed record AuditVerification(bool Intact, long Rows, string HeadHash, long? FirstBrokenRow, string? Reason);
+/// <summary>
+/// What <c>GET /audit/verify</c> answers. <see cref="RemovedRows"/> rows older than retention keeps were deleted through
+/// checkpoints, the newest through row <see cref="RemovedThrough"/>: the chain is verified from the hash recorded there.
+/// </summary>
+public sealed record AuditVerification(
+    bool Intact, long Rows, string HeadHash, long? FirstBrokenRow, string? Reason, long RemovedRows = 0, long? RemovedThrough = null);
 
 /// <summary>
 /// The append-only, hash-chained audit trail in PostgreSQL (<c>audit_log</c>, created by the orchestrator's
-/// migrations; a trigger refuses UPDATE, DELETE and TRUNCATE). Each row stores the hash of the row before it and the
+/// migrations; a trigger refuses UPDATE and TRUNCATE, and DELETE but of the oldest rows through a retention checkpoint). Each row stores the hash of the row before it and the
 /// SHA-256 of that hash and its own fields, so an edited or removed row breaks the chain at that row: <see cref="Verify"/>
 /// names it. Appends take a transaction-scoped advisory lock, so that rows from any number of API replicas chain in id order.
 /// </summary>
@@ -152,35 +156,54 @@ public sealed class AuditTrail(AgentsConnections connections) : IAsyncDisposable
     /// <summary>
     /// Walks the whole chain in id order, recomputing every hash: the first row whose stored previous hash is not the
     /// hash of the row before it (a row was removed or re-chained), or whose fields do not give its stored hash (it was
-    /// edited), breaks it. The head hash lets an auditor anchor the chain elsewhere: cutting rows off the end is only
-    /// visible against an earlier head.
+    /// edited), breaks it. Rows the retention sweep removed (<c>Retention__AuditLog</c>) went through a checkpoint that
+    /// keeps the hash of the last row removed: the chain starts from it instead of from <see cref="Genesis"/>. The head
+    /// hash lets an auditor anchor the chain elsewhere: cutting rows off the end is only visible against an earlier head.
     /// </summary>
     public async Task<AuditVerification> Verify(CancellationToken ct)
     {
         await using var connection = await _db.Value.OpenConnectionAsync(ct);
-        await using var command = new NpgsqlCommand($"SELECT {Columns} FROM audit_log ORDER BY id", connection);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var expected = Genesis;
-        long rows = 0;
-        while (await reader.ReadAsync(ct))
+        // One snapshot for the checkpoint and the rows: a sweep committing in between would otherwise look like a cut.
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        var (expected, through, removed) = (Genesis, 0L, 0L);
+        await using (var checkpoint = new NpgsqlCommand(
+            "SELECT through_id, through_hash, (SELECT sum(rows_removed) FROM audit_checkpoints)::bigint FROM audit_checkpoints ORDER BY id DESC LIMIT 1",
+            connection, transaction))
+        await using (var reader = await checkpoint.ExecuteReaderAsync(ct))
         {
-            var row = Read(reader);
+            if (await reader.ReadAsync(ct))
+            {
+                (through, expected, removed) = (reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2));
+            }
+        }
+
+        await using var command = new NpgsqlCommand($"SELECT {Columns} FROM audit_log WHERE id > @through ORDER BY id", connection, transaction);
+        command.Parameters.AddWithValue("through", through);
+        await using var rowsReader = await command.ExecuteReaderAsync(ct);
+        long rows = 0;
+        long? removedThrough = removed > 0 ? through : null;
+        while (await rowsReader.ReadAsync(ct))
+        {
+            var row = Read(rowsReader);
             rows++;
             if (row.PrevHash != expected)
             {
                 return new(false, rows, expected, row.Id,
-                    $"row {row.Id} does not follow the row before it (its previous hash is not that row's hash): a row before it was removed or replaced");
+                    rows == 1 && removedThrough is not null
+                        ? $"row {row.Id} does not follow the last row retention removed (row {removedThrough}): a row after that one was removed or replaced"
+                        : $"row {row.Id} does not follow the row before it (its previous hash is not that row's hash): a row before it was removed or replaced",
+                    removed, removedThrough);
             }
 
             if (HashOf(row) != row.Hash)
             {
-                return new(false, rows, expected, row.Id, $"row {row.Id} was changed after it was written (its fields no longer give its hash)");
+                return new(false, rows, expected, row.Id, $"row {row.Id} was changed after it was written (its fields no longer give its hash)", removed, removedThrough);
             }
 
             expected = row.Hash;
         }
 
-        return new(true, rows, expected, null, null);
+        return new(true, rows, expected, null, null, removed, removedThrough);
     }
 
     /// <summary>Whether the audit table can be written (the readiness check): it exists and the database answers.</summary>

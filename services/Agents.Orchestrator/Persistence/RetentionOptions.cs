@@ -4,7 +4,7 @@ namespace Agents.Orchestrator.Persistence;
 
 /// <summary>
 /// Configuration section <c>Retention</c>: how long the store keeps what has ended (<c>Retention__Incidents</c>,
-/// <c>Retention__Deliberations</c>; <c>00:00:00</c> keeps forever) and how often one orchestrator at a time deletes
+/// <c>Retention__Deliberations</c>) and the audit trail (<c>Retention__AuditLog</c>); <c>00:00:00</c> keeps forever and how often one orchestrator at a time deletes
 /// what is older (<c>Retention__Interval</c>).
 /// </summary>
 public sealed class RetentionOptions
@@ -18,6 +18,13 @@ public sealed class RetentionOptions
     /// <summary>A deliberation that ended (Decided, Escalated, Refused) this long ago is deleted. Default 90 days.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00")]
     public TimeSpan Deliberations { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>
+    /// Rows of the audit trail older than this are deleted, oldest first, each cut recorded in <c>audit_checkpoints</c>
+    /// with the hash the chain continues from (the newest row always stays). Default <c>00:00:00</c>: kept forever.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00")]
+    public TimeSpan AuditLog { get; set; } = TimeSpan.Zero;
 
     /// <summary>How often the sweep runs. Default 1 hour.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]

@@ -7,7 +7,8 @@ namespace Agents.Orchestrator.Persistence;
 
 /// <summary>
 /// Deletes what ended longer ago than <see cref="RetentionOptions"/> keeps: incidents (with their notification and
-/// remediation ledger rows and emergency pages) and deliberations, in batches of short transactions. Every orchestrator
+/// remediation ledger rows and emergency pages) and deliberations, in batches of short transactions, and the oldest
+/// rows of the audit trail through checkpoints (off unless <c>Retention__AuditLog</c> is set). Every orchestrator
 /// runs one; the lease (<see cref="LeasedSweeper"/>) lets one sweep at a time. An incident still open to repeats
 /// (escalated, its source not resolved) is never deleted, however old.
 /// </summary>
@@ -24,10 +25,11 @@ internal sealed class RetentionSweeper(
 
     protected override TimeSpan Interval => options.Value.Interval;
 
-    protected override bool Enabled => options.Value.Incidents > TimeSpan.Zero || options.Value.Deliberations > TimeSpan.Zero;
+    protected override bool Enabled =>
+        options.Value.Incidents > TimeSpan.Zero || options.Value.Deliberations > TimeSpan.Zero || options.Value.AuditLog > TimeSpan.Zero;
 
-    /// <summary>The incidents and deliberations the last round deleted (for tests).</summary>
-    internal (int Incidents, int Deliberations) LastDeleted { get; private set; }
+    /// <summary>The incidents, deliberations and audit rows the last round deleted (for tests).</summary>
+    internal (int Incidents, int Deliberations, long AuditRows) LastDeleted { get; private set; }
 
     protected override async Task<string?> SweepAsync(NpgsqlConnection connection, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -40,10 +42,69 @@ internal sealed class RetentionSweeper(
                     WHERE status IN ('Decided', 'Escalated', 'Refused') AND updated_at < @before LIMIT @batch)
                 """, now - settings.Deliberations, settings.BatchSize, cancellationToken)
             : 0;
-        LastDeleted = (incidents, deliberations);
-        return incidents + deliberations > 0
-            ? $"deleted {incidents} ended incident(s) (with their ledger rows) and {deliberations} ended deliberation(s)"
+        var auditRows = settings.AuditLog > TimeSpan.Zero ? await DeleteAuditRows(connection, now - settings.AuditLog, now, settings.BatchSize, cancellationToken) : 0;
+        LastDeleted = (incidents, deliberations, auditRows);
+        return incidents + deliberations + auditRows > 0
+            ? $"deleted {incidents} ended incident(s) (with their ledger rows), {deliberations} ended deliberation(s) and {auditRows} audit row(s)"
             : null;
+    }
+
+    /// <summary>
+    /// Deletes the oldest rows of the audit trail written before <paramref name="before"/>: the run of rows from the
+    /// start of the chain up to the first one not that old, never the newest (the next append chains to it). Each batch
+    /// first records a checkpoint (the last row it removes and that row's hash, where verification starts from), then
+    /// deletes through it in the same transaction, with the setting the table's trigger asks for.
+    /// </summary>
+    private static async Task<long> DeleteAuditRows(NpgsqlConnection connection, DateTimeOffset before, DateTimeOffset now, int batch, CancellationToken ct)
+    {
+        const string cut = """
+            WITH cut AS (
+                SELECT id, hash FROM audit_log
+                WHERE id < (SELECT max(id) FROM audit_log)
+                  AND id < coalesce((SELECT min(id) FROM audit_log WHERE at >= @before), 9223372036854775807)
+                ORDER BY id LIMIT @batch)
+            SELECT id, hash, (SELECT count(*) FROM cut) FROM cut ORDER BY id DESC LIMIT 1
+            """;
+        long total = 0;
+        while (true)
+        {
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            long through, rows;
+            string hash;
+            await using (var find = new NpgsqlCommand(cut, connection, transaction))
+            {
+                find.Parameters.AddWithValue("before", before);
+                find.Parameters.AddWithValue("batch", batch);
+                await using var reader = await find.ExecuteReaderAsync(ct);
+                if (!await reader.ReadAsync(ct))
+                {
+                    return total;
+                }
+
+                (through, hash, rows) = (reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2));
+            }
+
+            await using (var record = new NpgsqlCommand("""
+                INSERT INTO audit_checkpoints (at, through_id, through_hash, rows_removed, older_than) VALUES (@now, @through, @hash, @rows, @before);
+                SELECT set_config('agents.audit_retention', 'on', true);
+                DELETE FROM audit_log WHERE id <= @through;
+                """, connection, transaction))
+            {
+                record.Parameters.AddWithValue("now", now);
+                record.Parameters.AddWithValue("through", through);
+                record.Parameters.AddWithValue("hash", hash);
+                record.Parameters.AddWithValue("rows", rows);
+                record.Parameters.AddWithValue("before", before);
+                await record.ExecuteNonQueryAsync(ct);
+            }
+
+            await transaction.CommitAsync(ct);
+            total += rows;
+            if (rows < batch)
+            {
+                return total;
+            }
+        }
     }
 
     private static async Task<int> DeleteIncidents(NpgsqlConnection connection, DateTimeOffset before, int batch, CancellationToken ct)

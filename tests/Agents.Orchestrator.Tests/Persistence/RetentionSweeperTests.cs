@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Agents.Api.Audit;
 using Agents.Contracts;
 using Agents.Contracts.Incidents;
 using Agents.Hosting;
@@ -51,7 +52,7 @@ public sealed class RetentionSweeperTests : IAsyncLifetime
         var sweeper = Sweeper(batchSize: 1);
         Assert.True(await sweeper.RunOnceAsync(CancellationToken.None));
 
-        Assert.Equal((2, 1), sweeper.LastDeleted);
+        Assert.Equal((2, 1, 0L), sweeper.LastDeleted);
         await using var after = _store.NewContext();
         Assert.Equal(kept.Select(i => i.CorrelationId).Order(), (await after.Set<IncidentState>().Select(i => i.CorrelationId).ToListAsync()).Order());
         Assert.Equal(["Deliberating", "Escalated"], (await after.Set<DeliberationState>().Select(d => d.CurrentState).ToListAsync()).Order());
@@ -73,15 +74,109 @@ public sealed class RetentionSweeperTests : IAsyncLifetime
 
         var forever = Sweeper(keep: TimeSpan.Zero);
         Assert.True(await forever.RunOnceAsync(CancellationToken.None));
-        Assert.Equal((0, 0), forever.LastDeleted);
+        Assert.Equal((0, 0, 0L), forever.LastDeleted);
         var sweeper = Sweeper();
         Assert.True(await sweeper.RunOnceAsync(CancellationToken.None));
-        Assert.Equal((1, 0), sweeper.LastDeleted);
+        Assert.Equal((1, 0, 0L), sweeper.LastDeleted);
     }
 
-    private RetentionSweeper Sweeper(int batchSize = 1000, TimeSpan? keep = null) => new(
-        new AgentsConnections { RabbitMqUrl = new Uri(AgentsConnections.DefaultRabbitMqUrl), RabbitMqVirtualHost = "/", PostgresConnection = _store.ConnectionString },
-        Options.Create(new RetentionOptions { Incidents = keep ?? TimeSpan.FromDays(90), Deliberations = keep ?? TimeSpan.FromDays(90), BatchSize = batchSize }),
+    [Fact]
+    public async Task The_oldest_audit_rows_go_through_checkpoints_and_the_rest_of_the_chain_still_verifies()
+    {
+        await using var trail = new AuditTrail(Connections);
+        var old = new List<AuditEntry>();
+        for (var i = 0; i < 5; i++)
+        {
+            old.Add(await trail.Append(AuditRow(Now.AddDays(-400 + i)), CancellationToken.None));
+        }
+
+        var recent = new[] { await trail.Append(AuditRow(Now.AddDays(-10)), CancellationToken.None), await trail.Append(AuditRow(Now.AddDays(-1)), CancellationToken.None) };
+
+        var sweeper = Sweeper(batchSize: 2, audit: TimeSpan.FromDays(365));
+        Assert.True(await sweeper.RunOnceAsync(CancellationToken.None));
+
+        Assert.Equal(5L, sweeper.LastDeleted.AuditRows);
+        Assert.Equal(recent.Select(r => r.Id), await Ids("SELECT id FROM audit_log ORDER BY id"));
+        Assert.Equal([old[1].Id, old[3].Id, old[4].Id], await Ids("SELECT through_id FROM audit_checkpoints ORDER BY id"));
+        var verification = await trail.Verify(CancellationToken.None);
+        Assert.True(verification.Intact, verification.Reason);
+        Assert.Equal((2L, recent[1].Hash, 5L, (long?)old[4].Id), (verification.Rows, verification.HeadHash, verification.RemovedRows, verification.RemovedThrough));
+
+        // Deleting is still refused outside a checkpoint: without the setting, or past the newest checkpoint with it.
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => Sql($"DELETE FROM audit_log WHERE id = {recent[0].Id}"));
+        Assert.Contains("append-only", refused.MessageText, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<PostgresException>(() => Sql($"BEGIN; SELECT set_config('agents.audit_retention', 'on', true); DELETE FROM audit_log WHERE id = {recent[0].Id}; COMMIT;"));
+        await Assert.ThrowsAsync<PostgresException>(() => Sql("DELETE FROM audit_checkpoints"));
+        Assert.Equal(2L, await Count("SELECT count(*) FROM audit_log"));
+
+        // A row removed behind the triggers' back is still found: the first row kept no longer follows the checkpoint.
+        await Sql($"ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only; DELETE FROM audit_log WHERE id = {recent[0].Id}; ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only;");
+        var broken = await trail.Verify(CancellationToken.None);
+        Assert.False(broken.Intact);
+        Assert.Equal(recent[1].Id, broken.FirstBrokenRow);
+        Assert.Contains($"does not follow the last row retention removed (row {old[4].Id})", broken.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_newest_audit_row_stays_however_old_and_the_next_append_chains_to_it()
+    {
+        await using var trail = new AuditTrail(Connections);
+        for (var i = 0; i < 3; i++)
+        {
+            await trail.Append(AuditRow(Now.AddDays(-500 + i)), CancellationToken.None);
+        }
+
+        var sweeper = Sweeper(audit: TimeSpan.FromDays(30));
+        Assert.True(await sweeper.RunOnceAsync(CancellationToken.None));
+        Assert.Equal(2L, sweeper.LastDeleted.AuditRows);
+        var next = await trail.Append(AuditRow(Now), CancellationToken.None);
+
+        var verification = await trail.Verify(CancellationToken.None);
+        Assert.True(verification.Intact, verification.Reason);
+        Assert.Equal((2L, next.Hash, 2L), (verification.Rows, verification.HeadHash, verification.RemovedRows));
+        // Once it is no longer the newest, the old row goes too; then nothing is left to cut and no empty checkpoint is recorded.
+        Assert.True(await sweeper.RunOnceAsync(CancellationToken.None));
+        Assert.Equal(1L, sweeper.LastDeleted.AuditRows);
+        Assert.True(await sweeper.RunOnceAsync(CancellationToken.None));
+        Assert.Equal(0L, sweeper.LastDeleted.AuditRows);
+        Assert.Equal(2L, await Count("SELECT count(*) FROM audit_checkpoints"));
+        verification = await trail.Verify(CancellationToken.None);
+        Assert.True(verification.Intact, verification.Reason);
+        Assert.Equal((1L, next.Hash, 3L), (verification.Rows, verification.HeadHash, verification.RemovedRows));
+    }
+
+    private AgentsConnections Connections => new()
+    {
+        RabbitMqUrl = new Uri(AgentsConnections.DefaultRabbitMqUrl), RabbitMqVirtualHost = "/", PostgresConnection = _store.ConnectionString,
+    };
+
+    private static AuditEntry AuditRow(DateTimeOffset at) => new()
+    {
+        At = at, Actor = "apikey:retention-test", Roles = "operator", AuthMethod = "api-key", Action = "incident.rerun", Target = "id=1",
+        RequestId = "r", ClientAddress = "127.0.0.1", Outcome = "succeeded", StatusCode = 202,
+    };
+
+    private async Task<List<long>> Ids(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_store.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        var ids = new List<long>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetInt64(0));
+        }
+
+        return ids;
+    }
+
+    private RetentionSweeper Sweeper(int batchSize = 1000, TimeSpan? keep = null, TimeSpan? audit = null) => new(
+        Connections,
+        Options.Create(new RetentionOptions
+        {
+            Incidents = keep ?? TimeSpan.FromDays(90), Deliberations = keep ?? TimeSpan.FromDays(90), AuditLog = audit ?? TimeSpan.Zero, BatchSize = batchSize,
+        }),
         TimeProvider.System,
         NullLogger<RetentionSweeper>.Instance);
 
