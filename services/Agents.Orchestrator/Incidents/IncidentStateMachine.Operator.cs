@@ -153,12 +153,17 @@ public sealed partial class IncidentStateMachine
         return ctx.RespondAsync(new OperatorCommandRefused { IncidentId = incidentId, Reason = reason });
     }
 
-    private void Revise(IncidentState incident, string segment, int version, string step, int attempt, string change, JsonElement? value) =>
-        incident.Revisions =
-        [
-            .. incident.Revisions,
-            new SegmentRevision { Segment = segment, Version = version, At = _clock.GetUtcNow(), Step = step, Attempt = attempt, Change = change, Value = value },
-        ];
+    private void Revise(IncidentState incident, string segment, int version, string step, int attempt, string change, JsonElement? value)
+    {
+        var revision = new SegmentRevision { Segment = segment, Version = version, At = _clock.GetUtcNow(), Step = step, Attempt = attempt, Change = change, Value = value };
+        var versions = incident.Revisions.Where(r => r.Segment == segment).ToList();
+        // Bounded: a segment keeps its first version and its newest ones; the one after the first goes when one more comes.
+        var dropped = versions.Count >= MaxVersionsPerSegment ? versions[1] : null;
+        incident.Revisions = [.. incident.Revisions.Where(r => !ReferenceEquals(r, dropped)), revision];
+    }
+
+    /// <summary>The most versions of one segment an incident keeps: its first and the newest (re-runs and rollbacks make more).</summary>
+    internal const int MaxVersionsPerSegment = 20;
 
     private static void SetSegment(IncidentState incident, string segment, JsonElement? value)
     {

@@ -431,7 +431,7 @@ public sealed partial class IncidentStateMachine
     private static void Record(IncidentState incident, TimelineEntry entry)
     {
         incident.UpdatedAt = entry.At;
-        incident.Timeline = [.. incident.Timeline, entry];
+        incident.Timeline = TimelineBound.Append(incident.Timeline, entry);
     }
 
     /// <summary>

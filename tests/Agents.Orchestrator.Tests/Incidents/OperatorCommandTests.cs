@@ -67,6 +67,28 @@ public sealed class OperatorCommandTests
     }
 
     [Fact]
+    public async Task A_segment_keeps_its_first_version_and_its_newest_ones_however_often_it_is_rolled_back()
+    {
+        await using var h = await SagaHarness.Start();
+        var id = await Resolve(h);
+        await Operate<RerunIncident>(h, new RerunIncident { IncidentId = id, FromStep = IncidentSteps.Investigation });
+        await FinishFrom(h, id, IncidentSteps.Investigation, Samples.Hypothesis(confidence: 0.75));
+        await h.InState(id, h.Machine.Resolved);
+
+        // Versions 1 to 3 so far (written, cleared by the re-run, written again); each rollback makes one more.
+        for (var version = 4; version <= 28; version++)
+        {
+            Assert.Contains($"(as version {version})", await Operate<RollbackSegment>(h, new RollbackSegment { IncidentId = id, Segment = IncidentSegments.Hypothesis }));
+        }
+
+        var incident = h.Saga.Sagas.Contains(id)!;
+        var kept = incident.Revisions.Where(r => r.Segment == IncidentSegments.Hypothesis).Select(r => r.Version).ToList();
+        Assert.Equal([1, .. Enumerable.Range(28 - IncidentStateMachine.MaxVersionsPerSegment + 2, IncidentStateMachine.MaxVersionsPerSegment - 1)], kept);
+        Assert.Equal(0.9, incident.Hypothesis!.Confidence); // version 4 restored version 1; each later one, the one before it
+        Assert.Equal(1, incident.Revisions.Count(r => r.Segment == IncidentSegments.Context)); // the other segments are untouched
+    }
+
+    [Fact]
     public async Task Operator_commands_are_refused_while_a_step_is_in_flight()
     {
         await using var h = await SagaHarness.Start();
