@@ -12,8 +12,8 @@ public static class MessagingExtensions
 {
     /// <summary>
     /// Adds MassTransit on RabbitMQ (connection from <see cref="AgentsConnections"/>), kebab-case endpoint
-    /// names, the message scheduler reached at <c>queue:scheduler</c>, and on every endpoint: retries with
-    /// back-off for transient faults (never for <see cref="PermanentMessageException"/> or a fault <see cref="DataFaults"/> puts down to the data), the in-memory
+    /// names, the message scheduler reached at <c>queue:scheduler</c>, and on every endpoint: a database outage waited
+    /// out (<see cref="MessagingOptions.OutageRetryFor"/>), retries with back-off for other transient faults (never for <see cref="PermanentMessageException"/> or a fault <see cref="DataFaults"/> puts down to the data), the in-memory
     /// outbox, and the reports that wait for a consume's success (<see cref="AfterConsume"/>); prefetch and concurrency
     /// from <see cref="MessagingOptions"/> when set. On SIGTERM the bus stops taking messages, finishes the ones in hand
     /// (up to <c>MassTransitHostOptions.StopTimeout</c>) and closes, which returns the prefetched ones to the queue. <paramref name="configure"/> registers the service's consumers and sagas.
@@ -60,10 +60,27 @@ public static class MessagingExtensions
                     endpoint.ConcurrentMessageLimit = limit;
                 }
 
+                var outage = MessagingOptions.OutageIntervals(tuning.OutageRetryFor);
+                if (outage.Length > 0)
+                {
+                    // The database restarting or failing over: wait it out (the outer policy, so the inner one's short
+                    // retries are not spent on it), rather than park every message in hand in an error queue.
+                    endpoint.UseMessageRetry(r =>
+                    {
+                        r.Handle<Exception>(OutageFaults.IsOutage);
+                        r.Intervals(outage);
+                    });
+                }
+
                 endpoint.UseMessageRetry(r =>
                 {
                     // Bad input never gets better by waiting: straight to the error queue.
                     r.Ignore<PermanentMessageException>();
+                    if (outage.Length > 0)
+                    {
+                        r.Ignore<Exception>(OutageFaults.IsOutage);
+                    }
+
                     r.Ignore<JsonException>();
                     r.Ignore<Exception>(DataFaults.IsCausedByData);
                     r.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(300));

@@ -4,7 +4,8 @@ namespace Agents.Hosting;
 
 /// <summary>
 /// Per-service receive tuning (<c>Messaging__PrefetchCount</c>, <c>Messaging__ConcurrentMessageLimit</c>): how many
-/// messages the broker hands a process ahead, and how many it works on at once. Unset, each endpoint keeps its own
+/// messages the broker hands a process ahead, and how many it works on at once; and how long a database outage is
+/// waited out (<c>Messaging__OutageRetryFor</c>). Unset, each endpoint keeps its own
 /// default (agents: 8 at once; the incident saga: 32; MassTransit's prefetch otherwise).
 /// </summary>
 public sealed class MessagingOptions
@@ -16,6 +17,29 @@ public sealed class MessagingOptions
 
     [Range(1, 1_000)]
     public int? ConcurrentMessageLimit { get; set; }
+
+    /// <summary>
+    /// How long a message whose handling failed because PostgreSQL was unreachable, restarting or failing over
+    /// (<see cref="OutageFaults"/>) is tried again before it goes to its error queue: waits of 1, 2, 4, 8, then 15 s.
+    /// Default one minute; <c>00:00:00</c> leaves such faults to the ordinary 5 retries over about 10 s.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:30:00")]
+    public TimeSpan OutageRetryFor { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The waits between tries during an outage: doubling from 1 s to 15 s, as many as fit in <paramref name="total"/>.</summary>
+    public static TimeSpan[] OutageIntervals(TimeSpan total)
+    {
+        var waits = new List<TimeSpan>();
+        var (next, sum) = (TimeSpan.FromSeconds(1), TimeSpan.Zero);
+        while (sum + next <= total)
+        {
+            waits.Add(next);
+            sum += next;
+            next = TimeSpan.FromSeconds(Math.Min(next.TotalSeconds * 2, 15));
+        }
+
+        return [.. waits];
+    }
 }
 
 /// <summary>
