@@ -61,17 +61,6 @@ public static class MessagingExtensions
                 }
 
                 var outage = MessagingOptions.OutageIntervals(tuning.OutageRetryFor);
-                if (outage.Length > 0)
-                {
-                    // The database restarting or failing over: wait it out (the outer policy, so the inner one's short
-                    // retries are not spent on it), rather than park every message in hand in an error queue.
-                    endpoint.UseMessageRetry(r =>
-                    {
-                        r.Handle<Exception>(OutageFaults.IsOutage);
-                        r.Intervals(outage);
-                    });
-                }
-
                 endpoint.UseMessageRetry(r =>
                 {
                     // Bad input never gets better by waiting: straight to the error queue.
@@ -86,6 +75,17 @@ public static class MessagingExtensions
                     r.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(300));
                     r.ConnectRetryObserver(new SagaConflictTelemetry());
                 });
+                if (outage.Length > 0)
+                {
+                    // The database restarting or failing over: waited out by a policy of its own, inside the one above (which
+                    // lets these through untouched, and stays the outer one so that a dead letter's retry count is its own).
+                    endpoint.UseMessageRetry(r =>
+                    {
+                        r.Handle<Exception>(OutageFaults.IsOutage);
+                        r.Intervals(outage);
+                    });
+                }
+
                 endpoint.UseInMemoryOutbox(context);
                 endpoint.UseFilter(new AfterConsumeFilter());
             });

@@ -1,3 +1,4 @@
+using Agents.Contracts;
 using Agents.Contracts.Incidents;
 
 namespace Agents.Orchestrator.Incidents;
@@ -7,7 +8,7 @@ namespace Agents.Orchestrator.Incidents;
 /// a row are counted in one entry already; what can still pile up is noise that alternates (an alert flapping between
 /// firing and resolved for days, resumes, late replies, refused commands). Once the timeline reaches
 /// <see cref="Limit"/> entries, every such entry older than the newest <see cref="KeepNewest"/> is folded into one
-/// entry, <see cref="Folded"/>, that counts them and keeps the span they covered, in the place of the first. What the
+/// entry, <see cref="Folded"/>, that counts the events they stood for and keeps their span, in the place of the first. What the
 /// incident did (steps, segments written, verdicts, operator actions that were carried out) is never folded.
 /// </summary>
 internal static class TimelineBound
@@ -40,13 +41,15 @@ internal static class TimelineBound
             return [.. timeline, entry];
         }
 
-        var count = folded.Sum(t => t.Event == Folded ? t.Count ?? 1 : 1);
+        // Counted as the events they stood for: a run of repeats kept as one entry counts its repeats.
+        var count = folded.Sum(t => t.Count ?? 1);
         var first = folded[0];
         var last = folded.Max(t => t.LastAt ?? t.At);
         var fold = new TimelineEntry
         {
-            At = folded.Min(t => t.At), Step = first.Step, Attempt = first.Attempt, Event = Folded, Count = count, LastAt = last,
-            Detail = $"{count} earlier entries folded to keep the timeline bounded: repeats of the alert, the source's statuses, "
+            // Under intake, never a step's name: the saga looks back in the timeline for the last step it ran.
+            At = folded.Min(t => t.At), Step = IncidentSteps.Intake, Attempt = 0, Event = Folded, Count = count, LastAt = last,
+            Detail = $"{count} earlier events folded to keep the timeline bounded: repeats of the alert, the source's statuses, "
                 + "resumes, late replies and refused commands",
         };
         var result = new List<TimelineEntry>(timeline.Count - folded.Count + 2);

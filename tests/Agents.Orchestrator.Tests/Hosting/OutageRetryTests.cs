@@ -43,6 +43,7 @@ public sealed class OutageRetryTests
     [InlineData("53300", true)] // too many connections
     [InlineData("40001", false)] // serialization failure: contention, the quick retries
     [InlineData("40P01", false)] // deadlock: contention
+    [InlineData("55P03", false)] // lock not available: contention
     [InlineData("23505", false)] // unique violation: not an outage
     public void A_postgres_error_is_an_outage_only_when_the_server_is_not_taking_work(string sqlState, bool outage)
     {

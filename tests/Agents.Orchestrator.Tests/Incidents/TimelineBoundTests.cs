@@ -34,7 +34,7 @@ public sealed class TimelineBoundTests
         var older = timeline.Take(TimelineBound.Limit - TimelineBound.KeepNewest).ToList();
         var folded = Assert.Single(appended, t => t.Event == TimelineBound.Folded);
         var noise = older.Where(t => t.Event != "step succeeded").ToList();
-        Assert.Equal((noise.Count, noise[0].At, noise[^1].At), (folded.Count, folded.At, folded.LastAt));
+        Assert.Equal((noise.Count, noise[0].At, noise[^1].At, IncidentSteps.Intake), (folded.Count, folded.At, folded.LastAt, folded.Step));
         // In the first folded entry's place; the steps' entries, the newest entries and the new one as they were.
         Assert.Equal([older[0], folded, .. older.Where(t => t.Event == "step succeeded").Skip(1), .. timeline.Skip(older.Count), newest], appended);
         Assert.True(appended.Count <= TimelineBound.KeepNewest + 20, $"{appended.Count} entries after folding");
@@ -56,6 +56,11 @@ public sealed class TimelineBoundTests
         var everyEntry = TimelineBound.Limit + 1 + (TimelineBound.Limit - once.Count);
         Assert.Equal(everyEntry - 1 - TimelineBound.KeepNewest, folded.Count); // all but the first and the newest, over two folds
         Assert.Equal(["alert received", TimelineBound.Folded], twice.Take(2).Select(t => t.Event));
+
+        var runs = Build(TimelineBound.Limit, i => i % 2 == 0 ? "source reports firing" : IncidentStateMachine.DuplicateAttached)
+            .Select(t => t.Event == IncidentStateMachine.DuplicateAttached ? t with { Count = 10 } : t).ToList();
+        var foldedRuns = Assert.Single(TimelineBound.Append(runs, Entry(9000, "dispatched")), t => t.Event == TimelineBound.Folded);
+        Assert.Equal((TimelineBound.Limit - TimelineBound.KeepNewest) / 2 * 11, foldedRuns.Count); // each run counts its 10 repeats
 
         var work = Build(TimelineBound.Limit, i => "step succeeded");
         Assert.Equal(TimelineBound.Limit + 1, TimelineBound.Append(work, Entry(9999, "dispatched")).Count);

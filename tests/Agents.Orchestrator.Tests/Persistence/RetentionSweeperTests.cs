@@ -102,10 +102,20 @@ public sealed class RetentionSweeperTests : IAsyncLifetime
         Assert.True(verification.Intact, verification.Reason);
         Assert.Equal((2L, recent[1].Hash, 5L, (long?)old[4].Id), (verification.Rows, verification.HeadHash, verification.RemovedRows, verification.RemovedThrough));
 
-        // Deleting is still refused outside a checkpoint: without the setting, or past the newest checkpoint with it.
+        // Deleting is still refused outside the transaction of a checkpoint, with or without the setting; a checkpoint
+        // must name a real cut; checkpoints cannot be changed or removed.
         var refused = await Assert.ThrowsAsync<PostgresException>(() => Sql($"DELETE FROM audit_log WHERE id = {recent[0].Id}"));
         Assert.Contains("append-only", refused.MessageText, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<PostgresException>(() => Sql($"BEGIN; SELECT set_config('agents.audit_retention', 'on', true); DELETE FROM audit_log WHERE id = {recent[0].Id}; COMMIT;"));
+        await Assert.ThrowsAsync<PostgresException>(() => Sql($"BEGIN; SELECT set_config('agents.audit_retention', 'on', true); DELETE FROM audit_log WHERE id <= {old[4].Id}; DELETE FROM audit_log WHERE id = {recent[0].Id}; COMMIT;"));
+        var forged = await Assert.ThrowsAsync<PostgresException>(() => Sql(
+            $"INSERT INTO audit_checkpoints (at, through_id, through_hash, rows_removed, older_than) VALUES (now(), {recent[0].Id}, 'not-its-hash', 1, now())"));
+        Assert.Contains("not the hash of row", forged.MessageText, StringComparison.Ordinal);
+        var newest = await Assert.ThrowsAsync<PostgresException>(() => Sql(
+            $"INSERT INTO audit_checkpoints (at, through_id, through_hash, rows_removed, older_than) VALUES (now(), {recent[1].Id}, '{recent[1].Hash}', 1, now())"));
+        Assert.Contains("newest", newest.MessageText, StringComparison.Ordinal);
+        var young = await Assert.ThrowsAsync<PostgresException>(() => Sql(
+            $"INSERT INTO audit_checkpoints (at, through_id, through_hash, rows_removed, older_than) VALUES (now(), {recent[0].Id}, '{recent[0].Hash}', 1, now() - interval '30 days')"));
+        Assert.Contains("not all older", young.MessageText, StringComparison.Ordinal);
         await Assert.ThrowsAsync<PostgresException>(() => Sql("DELETE FROM audit_checkpoints"));
         Assert.Equal(2L, await Count("SELECT count(*) FROM audit_log"));
 
@@ -115,6 +125,27 @@ public sealed class RetentionSweeperTests : IAsyncLifetime
         Assert.False(broken.Intact);
         Assert.Equal(recent[1].Id, broken.FirstBrokenRow);
         Assert.Contains($"does not follow the last row retention removed (row {old[4].Id})", broken.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rows_that_no_longer_chain_are_not_cut_so_retention_cannot_hide_a_removed_row()
+    {
+        await using var trail = new AuditTrail(Connections);
+        var rows = new List<AuditEntry>();
+        for (var i = 0; i < 4; i++)
+        {
+            rows.Add(await trail.Append(AuditRow(Now.AddDays(-400 + i)), CancellationToken.None));
+        }
+
+        await trail.Append(AuditRow(Now), CancellationToken.None);
+        await Sql($"ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only; DELETE FROM audit_log WHERE id = {rows[1].Id}; ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only;");
+
+        var failure = await Assert.ThrowsAsync<PostgresException>(() => Sweeper(audit: TimeSpan.FromDays(365)).RunOnceAsync(CancellationToken.None));
+
+        Assert.Contains("do not chain", failure.MessageText, StringComparison.Ordinal);
+        Assert.Equal(0L, await Count("SELECT count(*) FROM audit_checkpoints"));
+        Assert.Equal(4L, await Count("SELECT count(*) FROM audit_log"));
+        Assert.Equal(rows[2].Id, (await trail.Verify(CancellationToken.None)).FirstBrokenRow);
     }
 
     [Fact]
