@@ -52,6 +52,10 @@ public sealed class RemediationFixture : SystemFixture, IAsyncLifetime
             new Dictionary<string, string>
             {
                 ["Catalog__Path"] = WriteCatalog(),
+                ["Orchestrator__WorkflowPath"] = PatientRemediation(),
+                // The tests hold rollbacks at the API server while they kill and start services (two orchestrators can
+                // take most of a minute to start on a loaded machine): a held request must not time out meanwhile.
+                ["Remediation__Kubernetes__Timeout"] = "00:03:00",
                 ["Remediation__Kubernetes__Url"] = kubernetes.Url.ToString(),
                 ["Remediation__Kubernetes__Token"] = kubernetes.Token,
                 ["Remediation__Prometheus__Url"] = prometheus.Address.ToString(),
@@ -118,6 +122,21 @@ public sealed class RemediationFixture : SystemFixture, IAsyncLifetime
 
         var path = Path.Combine(Path.GetTempPath(), $"agents-e2e-catalog-{Guid.NewGuid():N}.yaml");
         File.WriteAllText(path, text.ToString());
+        return path;
+    }
+
+    /// <summary>deploy/workflows.yaml with every remediation step waiting 4 minutes for its reply, in a file of its own.</summary>
+    private static string PatientRemediation()
+    {
+        var yaml = File.ReadAllText(Path.Combine(TestEnvironment.RepositoryRoot, "deploy", "workflows.yaml"));
+        var patient = System.Text.RegularExpressions.Regex.Replace(yaml, @"(?m)^(\s+remediation:\s*\n\s+timeout: )\d+[sm]\s*$", "${1}4m");
+        if (patient == yaml)
+        {
+            throw new InvalidOperationException("deploy/workflows.yaml has no remediation step timeout to lengthen");
+        }
+
+        var path = Path.Combine(Path.GetTempPath(), $"agents-e2e-workflows-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, patient);
         return path;
     }
 
@@ -302,6 +321,7 @@ public sealed class RemediationTests(RemediationFixture system, ITestOutputHelpe
 
             await system.WaitUntil(() => Task.FromResult(RemediationFixture.Restarted.All(s => system.Kubernetes.Held(s) == 1)),
                 "every rollback to reach the API server", Patience);
+            var held = System.Diagnostics.Stopwatch.StartNew();
             await system.Kill("orchestrator");
             await system.Start("orchestrator", 2);
             // The new orchestrators send every awaited command again: the copies find the claims and wait for them.
@@ -312,6 +332,7 @@ public sealed class RemediationTests(RemediationFixture system, ITestOutputHelpe
                 system.Kubernetes.ReleasePatches(service);
             }
 
+            output.WriteLine($"the rollbacks were held at the API server for {held.Elapsed.TotalSeconds:0.0} s while both orchestrators restarted");
             foreach (var (fingerprint, service) in incidents.Zip(RemediationFixture.Restarted))
             {
                 var done = await system.WaitForIncident(fingerprint, i => IncidentStatuses.Terminal.Contains(i.Summary.Status), "an end", Patience);
