@@ -17,6 +17,9 @@ internal static partial class NotificationLog
     [LoggerMessage(LogLevel.Warning, "Incident {IncidentId} event {EventKey}: {Channel} {Target} was claimed by an earlier attempt that never confirmed it; not sent again (at most once)")]
     public static partial void Unconfirmed(ILogger logger, Guid incidentId, string eventKey, string channel, string target);
 
+    [LoggerMessage(LogLevel.Warning, "Incident {IncidentId} event {EventKey}: {Channel} {Target} may have been delivered ({Reason}); not sent again (at most once)")]
+    public static partial void Uncertain(ILogger logger, Guid incidentId, string eventKey, string channel, string target, string reason);
+
     [LoggerMessage(LogLevel.Critical, "Incident {IncidentId} event {EventKey} reached no channel: {Reasons}")]
     public static partial void Unreached(ILogger logger, Guid incidentId, string eventKey, string reasons);
 }

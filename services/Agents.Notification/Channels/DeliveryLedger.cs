@@ -39,6 +39,12 @@ public interface IDeliveryLedger
 
     Task FailedAsync(Guid incidentId, string eventKey, string channel, string target, string error, CancellationToken ct);
 
+    /// <summary>
+    /// The delivery went out and no answer came (it may have reached the provider): it stays claimed, with the reason,
+    /// so that a later attempt sends it again only on an idempotent channel.
+    /// </summary>
+    Task UncertainAsync(Guid incidentId, string eventKey, string channel, string target, string error, CancellationToken ct);
+
     /// <summary>The provider's id of the incident's first confirmed delivery on <paramref name="channel"/> and <paramref name="target"/> (a Slack head message, a Jira issue).</summary>
     Task<string?> ThreadRefAsync(Guid incidentId, string channel, string target, CancellationToken ct);
 }
@@ -49,6 +55,9 @@ public sealed class PostgresDeliveryLedger(AgentsConnections connections, TimePr
     private const string Schema = NotificationLedgerSchema.Schema;
 
     private readonly NpgsqlDataSource _data = NpgsqlDataSource.Create(connections.PostgresConnection);
+
+    /// <summary>How long a claim waits for another attempt that is delivering the same event; then it reports it in progress.</summary>
+    public TimeSpan LeaseWait { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
     /// Creates the schema and the table when missing (a deployment's migrations made them already; several notification
@@ -75,20 +84,17 @@ public sealed class PostgresDeliveryLedger(AgentsConnections connections, TimePr
     public async Task<DeliveryClaim> ClaimAsync(Guid incidentId, string eventKey, string channel, string target, bool idempotent, CancellationToken ct)
     {
         // The lease: a session advisory lock on the delivery's key, held on a connection of its own for as long as the
-        // delivery is being sent. Held by someone else: that attempt is sending it now. Free while the row says
-        // "claimed": the attempt that claimed it died (its connection, and so its lock, went with it).
+        // delivery is being sent. Held by someone else: that attempt is sending it now (this one waits for it, a while).
+        // Free while the row says "claimed": the attempt that claimed it died (its connection, and so its lock, went
+        // with it), or its request went out and no answer came back.
         var connection = await _data.OpenConnectionAsync(ct);
         try
         {
             var key = $"{incidentId:N}/{eventKey}/{channel}/{target}";
-            await using (var lockCommand = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", connection))
+            if (!await Lock(connection, key, ct))
             {
-                lockCommand.Parameters.Add(new() { Value = key });
-                if (await lockCommand.ExecuteScalarAsync(ct) is not true)
-                {
-                    await connection.DisposeAsync();
-                    return new DeliveryClaim(ClaimOutcome.InProgress);
-                }
+                await connection.DisposeAsync();
+                return new DeliveryClaim(ClaimOutcome.InProgress);
             }
 
             var lease = new Lease(connection, key);
@@ -106,6 +112,37 @@ public sealed class PostgresDeliveryLedger(AgentsConnections connections, TimePr
             await connection.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Takes the delivery's lease, waiting up to <see cref="LeaseWait"/> for an attempt that holds it (a copy of the
+    /// command consumed at the same moment), so that this attempt reports what that one did rather than "in progress".
+    /// </summary>
+    private async Task<bool> Lock(NpgsqlConnection connection, string key, CancellationToken ct)
+    {
+        var wait = (long)Math.Max(1, LeaseWait.TotalMilliseconds);
+        await using (var timeout = new NpgsqlCommand($"SET lock_timeout = {wait.ToString(System.Globalization.CultureInfo.InvariantCulture)}", connection))
+        {
+            await timeout.ExecuteNonQueryAsync(ct);
+        }
+
+        try
+        {
+            await using var lockCommand = new NpgsqlCommand("SELECT pg_advisory_lock(hashtextextended($1, 0))", connection);
+            lockCommand.Parameters.Add(new() { Value = key });
+            await lockCommand.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
+        {
+            return false;
+        }
+
+        await using (var reset = new NpgsqlCommand("RESET lock_timeout", connection))
+        {
+            await reset.ExecuteNonQueryAsync(ct);
+        }
+
+        return true;
     }
 
     private async Task<DeliveryClaim> Claim(NpgsqlConnection connection, Guid incidentId, string eventKey, string channel, string target, bool idempotent, CancellationToken ct)
@@ -179,6 +216,20 @@ public sealed class PostgresDeliveryLedger(AgentsConnections connections, TimePr
 
     public Task FailedAsync(Guid incidentId, string eventKey, string channel, string target, string error, CancellationToken ct) =>
         Finish(incidentId, eventKey, channel, target, "failed", null, error, ct);
+
+    public async Task UncertainAsync(Guid incidentId, string eventKey, string channel, string target, string error, CancellationToken ct)
+    {
+        await using var command = _data.CreateCommand($"""
+            UPDATE {Schema}.deliveries SET error = $5
+            WHERE incident_id = $1 AND event_key = $2 AND channel = $3 AND target = $4 AND status = 'claimed';
+            """);
+        command.Parameters.Add(new() { Value = incidentId });
+        command.Parameters.Add(new() { Value = eventKey });
+        command.Parameters.Add(new() { Value = channel });
+        command.Parameters.Add(new() { Value = target });
+        command.Parameters.Add(new() { Value = error });
+        await command.ExecuteNonQueryAsync(CancellationToken.None);
+    }
 
     private async Task Finish(Guid incidentId, string eventKey, string channel, string target, string status, string? externalId, string? error, CancellationToken ct)
     {

@@ -51,14 +51,27 @@ public sealed class NotificationDispatcher(
             var nothing = receipt.ExternalId is null && receipt.Detail?.StartsWith("nothing to send", StringComparison.OrdinalIgnoreCase) == true;
             return Delivery(channel, target, nothing ? ChannelDeliveryStatuses.NothingToSend : ChannelDeliveryStatuses.Delivered, receipt.ExternalId, receipt.Detail);
         }
+        catch (DeliveryUncertainException e) when (!channel.IsIdempotent)
+        {
+            // It may have reached people: the delivery stays claimed, so no later attempt sends it again (at most once).
+            var reason = Cut(e.Message);
+            await ledger.UncertainAsync(message.IncidentId, message.EventKey, channel.Name, target, reason, CancellationToken.None);
+            NotificationLog.Uncertain(logger, message.IncidentId, message.EventKey, channel.Name, target, reason);
+            return Delivery(channel, target, ChannelDeliveryStatuses.Unconfirmed, null, $"{reason}; not sent again (check {channel.Name})");
+        }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            var reason = $"{e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}";
-            reason = reason.Length <= 500 ? reason : string.Concat(reason.AsSpan(0, 500), "…");
+            var reason = Cut($"{e.GetType().Name}: {e.Message}");
             await ledger.FailedAsync(message.IncidentId, message.EventKey, channel.Name, target, reason, CancellationToken.None);
             NotificationLog.ChannelFailed(logger, message.IncidentId, message.EventKey, channel.Name, target, reason);
             return Delivery(channel, target, ChannelDeliveryStatuses.Failed, null, reason);
         }
+    }
+
+    private static string Cut(string reason)
+    {
+        reason = reason.ReplaceLineEndings(" ");
+        return reason.Length <= 500 ? reason : string.Concat(reason.AsSpan(0, 500), "…");
     }
 
     private ChannelDelivery Delivery(INotificationChannel channel, string target, string status, string? externalId, string? detail) => new()

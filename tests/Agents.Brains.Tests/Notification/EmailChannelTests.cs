@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using Agents.Notification.Channels;
 using Agents.Notification.Channels.Email;
 using Agents.Testing;
@@ -154,6 +158,63 @@ public sealed class EmailChannelTests : IAsyncLifetime
         Assert.Contains($"SMTP 127.0.0.1:{small.Port} refused the message", error.Message, StringComparison.Ordinal);
         Assert.Contains("552", error.Message, StringComparison.Ordinal);
         Assert.Empty(small.Messages());
+    }
+
+    [Fact]
+    public async Task A_relay_that_hangs_up_after_taking_the_message_may_have_delivered_it_so_it_is_not_a_failure_to_send_again()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var relay = HangUpAfterTheMessage(listener);
+        var settings = new Dictionary<string, string?>(_smtp.ChannelSettings()) { ["Notification:Channels:Email:Port"] = port.ToString(CultureInfo.InvariantCulture) };
+
+        var error = await Assert.ThrowsAsync<DeliveryUncertainException>(() => Channel(settings).SendAsync(Message(), null, default));
+
+        Assert.Contains($"SMTP 127.0.0.1:{port} got no answer while the message was sent", error.Message, StringComparison.Ordinal);
+        Assert.Contains("it may have been delivered", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Subject: Escalated: [critical] auth-service", await relay.WaitAsync(TimeSpan.FromSeconds(30)), StringComparison.Ordinal);
+    }
+
+    /// <summary>A relay that takes one message whole and hangs up instead of answering it; answers what it took.</summary>
+    private static async Task<string> HangUpAfterTheMessage(TcpListener listener)
+    {
+        using var client = await listener.AcceptTcpClientAsync();
+        var stream = client.GetStream();
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        await using var writer = new StreamWriter(stream, Encoding.ASCII) { NewLine = "\r\n", AutoFlush = true };
+        await writer.WriteLineAsync("220 relay.test ESMTP");
+        var message = new StringBuilder();
+        var data = false;
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (data)
+            {
+                if (line == ".")
+                {
+                    break;
+                }
+
+                message.AppendLine(line);
+                continue;
+            }
+
+            switch (line.Split(' ')[0].ToUpperInvariant())
+            {
+                case "EHLO":
+                    await writer.WriteLineAsync("250 relay.test");
+                    break;
+                case "DATA":
+                    await writer.WriteLineAsync("354 end with <CRLF>.<CRLF>");
+                    data = true;
+                    break;
+                default:
+                    await writer.WriteLineAsync("250 ok");
+                    break;
+            }
+        }
+
+        return message.ToString();
     }
 
     [Fact]

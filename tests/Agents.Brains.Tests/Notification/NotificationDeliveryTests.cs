@@ -72,6 +72,78 @@ public sealed class NotificationDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_delivery_that_went_out_without_an_answer_is_never_sent_again_on_a_channel_that_is_not_idempotent()
+    {
+        var slack = new RecordingChannel("slack") { Uncertain = 1 };
+        var pagerduty = new RecordingChannel("pagerduty", idempotent: true) { Uncertain = 1 };
+        var dispatcher = Dispatcher(slack, pagerduty);
+        var incident = Guid.NewGuid();
+        var message = Message(incident, "escalation-1");
+
+        var first = await dispatcher.DispatchAsync(message, CancellationToken.None);
+        var posted = first.Single(d => d.Channel == "slack");
+        Assert.Equal(ChannelDeliveryStatuses.Unconfirmed, posted.Status);
+        Assert.Equal("slack got no answer: it may have arrived; not sent again (check slack)", posted.Detail);
+        Assert.Equal(ChannelDeliveryStatuses.Failed, first.Single(d => d.Channel == "pagerduty").Status);
+        Assert.True(NotificationDispatcher.Reached(first));
+
+        // The step's next attempt (or a redelivery): Slack may show the first post, so it is not posted again; PagerDuty
+        // deduplicates, so it is sent again.
+        var second = await dispatcher.DispatchAsync(message, CancellationToken.None);
+        Assert.Equal(ChannelDeliveryStatuses.Unconfirmed, second.Single(d => d.Channel == "slack").Status);
+        Assert.Equal(ChannelDeliveryStatuses.Delivered, second.Single(d => d.Channel == "pagerduty").Status);
+        Assert.Single(slack.Calls);
+        Assert.Equal(2, pagerduty.Calls.Count);
+
+        await using var connection = new Npgsql.NpgsqlConnection(_database.ConnectionString);
+        await connection.OpenAsync();
+        await using var read = new Npgsql.NpgsqlCommand("SELECT status, error FROM notification.deliveries WHERE incident_id = $1 AND channel = 'slack'", connection);
+        read.Parameters.Add(new() { Value = incident });
+        await using var row = await read.ExecuteReaderAsync();
+        Assert.True(await row.ReadAsync());
+        Assert.Equal(("claimed", "slack got no answer: it may have arrived"), (row.GetString(0), row.GetString(1)));
+    }
+
+    [Fact]
+    public async Task A_copy_consumed_while_another_attempt_delivers_waits_for_it_and_reports_what_it_did()
+    {
+        var incident = Guid.NewGuid();
+        var first = await _ledger.ClaimAsync(incident, "escalation-1", "slack", "#ops", false, CancellationToken.None);
+        Assert.Equal(ClaimOutcome.Claimed, first.Outcome);
+
+        var copy = _ledger.ClaimAsync(incident, "escalation-1", "slack", "#ops", false, CancellationToken.None);
+        await WaitForALeaseWaiter();
+        Assert.False(copy.IsCompleted, "the copy did not wait for the attempt that holds the lease");
+        await _ledger.DeliveredAsync(incident, "escalation-1", "slack", "#ops", "C0INCIDENTS:1790000000.000100", CancellationToken.None);
+        await first.Lease!.DisposeAsync();
+
+        var answer = await copy.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal((ClaimOutcome.AlreadyDelivered, "C0INCIDENTS:1790000000.000100"), (answer.Outcome, answer.ExternalId));
+
+        // A lease held longer than the wait: the copy gives up and says so.
+        var second = await _ledger.ClaimAsync(incident, "escalation-2", "slack", "#ops", false, CancellationToken.None);
+        await using var impatient = new PostgresDeliveryLedger(Connections(_database.ConnectionString), TimeProvider.System) { LeaseWait = TimeSpan.FromMilliseconds(200) };
+        Assert.Equal(ClaimOutcome.InProgress, (await impatient.ClaimAsync(incident, "escalation-2", "slack", "#ops", false, CancellationToken.None)).Outcome);
+        await second.Lease!.DisposeAsync();
+    }
+
+    /// <summary>Until a session waits for an advisory lock in the test's database (10 s at most).</summary>
+    private async Task WaitForALeaseWaiter()
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(_database.ConnectionString);
+        await connection.OpenAsync();
+        await using var waiting = new Npgsql.NpgsqlCommand(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            connection);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while ((long)(await waiting.ExecuteScalarAsync())! == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no claim waited for the lease within 10 s");
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
     public async Task A_failing_channel_does_not_stop_the_others_and_is_tried_again_with_the_event()
     {
         var slack = new RecordingChannel("slack") { Failures = 1 };
@@ -183,6 +255,9 @@ public sealed class NotificationDeliveryTests : IAsyncLifetime
 
         public int Failures { get; set; }
 
+        /// <summary>The first calls that go out and get no answer (<see cref="DeliveryUncertainException"/>).</summary>
+        public int Uncertain { get; set; }
+
         public bool Configured { get; set; } = true;
 
         public string Name => name;
@@ -202,7 +277,13 @@ public sealed class NotificationDeliveryTests : IAsyncLifetime
             }
 
             await Task.Yield();
-            if (Interlocked.Increment(ref _count) <= Failures)
+            var count = Interlocked.Increment(ref _count);
+            if (count <= Uncertain)
+            {
+                throw new DeliveryUncertainException($"{name} got no answer: it may have arrived");
+            }
+
+            if (count <= Failures)
             {
                 throw new InvalidOperationException($"{name} said no");
             }

@@ -159,6 +159,36 @@ public sealed class SlackChannelTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_post_that_went_out_and_got_no_answer_may_have_been_posted_but_one_that_never_connected_was_not()
+    {
+        var channel = Channel();
+        _slack.HoldUntilAborted = call => call.Method == "chat.postMessage";
+        using var stop = new CancellationTokenSource();
+        var send = channel.SendAsync(Message(), null, stop.Token);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (_slack.Calls.IsEmpty && DateTime.UtcNow < deadline && !send.IsCompleted)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Single(_slack.Calls);
+        stop.Cancel(); // the agent stops (or its timeout passes) while Slack still holds the post
+
+        var uncertain = await Assert.ThrowsAsync<DeliveryUncertainException>(() => send);
+        Assert.Contains("may have been posted", uncertain.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(FakeSlack.Token, uncertain.ToString(), StringComparison.Ordinal);
+
+        // Nothing listens there: the request never left, so it is an ordinary failure (the next attempt sends it).
+        using var closed = System.Net.Sockets.TcpListener.Create(0);
+        closed.Start();
+        var port = ((System.Net.IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => Channel(baseUrl: $"http://127.0.0.1:{port}/api/").SendAsync(Message(), null, default));
+        Assert.IsNotType<DeliveryUncertainException>(refused);
+        Assert.False(DeliveryUncertainException.MayHaveArrived(refused), refused.ToString());
+    }
+
+    [Fact]
     public async Task Alert_text_reaches_Slack_escaped_with_no_mention_link_or_markup()
     {
         var channel = Channel();
@@ -242,11 +272,11 @@ public sealed class SlackChannelTests : IAsyncLifetime
         Assert.DoesNotContain(FakeSlack.Token, options.ToString(), StringComparison.Ordinal);
     }
 
-    private INotificationChannel Channel(string? token = FakeSlack.Token, string? defaultChannel = "#incidents", string? claims = null)
+    private INotificationChannel Channel(string? token = FakeSlack.Token, string? defaultChannel = "#incidents", string? claims = null, string? baseUrl = null)
     {
         var settings = new Dictionary<string, string?>
         {
-            ["Notification:Channels:Slack:BaseUrl"] = _slack.BaseUrl,
+            ["Notification:Channels:Slack:BaseUrl"] = baseUrl ?? _slack.BaseUrl,
             ["Notification:Channels:Slack:Token"] = token,
             ["Notification:Channels:Slack:Channel"] = defaultChannel,
             ["Notification:Channels:Slack:ClaimsChannel"] = claims,

@@ -72,6 +72,8 @@ public sealed class EmailChannel(IOptions<EmailChannelOptions> options) : INotif
         var where = $"SMTP {host}:{port.ToString(CultureInfo.InvariantCulture)}";
 
         using var client = new SmtpClient { Timeout = (int)Timeout.TotalMilliseconds };
+        var sending = false;
+        string response;
         try
         {
             await client.ConnectAsync(host, port, security, cancellationToken);
@@ -80,9 +82,14 @@ public sealed class EmailChannel(IOptions<EmailChannelOptions> options) : INotif
                 await client.AuthenticateAsync(_options.User, _options.Password ?? string.Empty, cancellationToken);
             }
 
-            var response = await client.SendAsync(mail, cancellationToken);
-            await client.DisconnectAsync(quit: true, cancellationToken);
-            return new ChannelReceipt(mail.MessageId, OneLine(response, 200));
+            sending = true;
+            response = await client.SendAsync(mail, cancellationToken);
+        }
+        catch (Exception e) when (sending && e is not SmtpCommandException
+                                  && (e is SmtpProtocolException or ServiceNotConnectedException or SocketException || DeliveryUncertainException.MayHaveArrived(e)))
+        {
+            // The message was on its way and no answer came: the server may have taken it. Not sent again.
+            throw new DeliveryUncertainException($"{where} got no answer while the message was sent ({e.GetType().Name}): it may have been delivered", e);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -109,6 +116,17 @@ public sealed class EmailChannel(IOptions<EmailChannelOptions> options) : INotif
         {
             throw new InvalidOperationException($"{where} failed: {e.GetType().Name}: {OneLine(e.Message, 300)}", e);
         }
+
+        try
+        {
+            await client.DisconnectAsync(quit: true, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or SocketException or SmtpProtocolException or SmtpCommandException or TimeoutException or OperationCanceledException)
+        {
+            // The server accepted the message already: a QUIT that fails changes nothing about the delivery.
+        }
+
+        return new ChannelReceipt(mail.MessageId, OneLine(response, 200));
     }
 
     /// <summary>The message as sent (public for the tests and the example in docs/notifications.md).</summary>

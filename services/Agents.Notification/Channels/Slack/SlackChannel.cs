@@ -137,8 +137,22 @@ public sealed class SlackChannel(IHttpClientFactory httpClientFactory, IOptions<
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.Token);
         request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
         var client = httpClientFactory.CreateClient(ChannelName);
-        using var response = await client.SendAsync(request, cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        HttpResponseMessage? sent = null;
+        string text;
+        try
+        {
+            sent = await client.SendAsync(request, cancellationToken);
+            text = await sent.Content.ReadAsStringAsync(cancellationToken);
+        }
+        catch (Exception e) when (method == "chat.postMessage" && DeliveryUncertainException.MayHaveArrived(e))
+        {
+            // The post went out and no answer came back: Slack may show it. It is not posted again (the dispatcher keeps
+            // the delivery claimed); a chat.update that fails like this posted nothing and may be tried again.
+            sent?.Dispose();
+            throw new DeliveryUncertainException($"Slack {method} got no answer ({e.GetType().Name}): the message may have been posted", e);
+        }
+
+        using var response = sent;
         JsonObject? answer = null;
         try
         {
