@@ -14,7 +14,7 @@ namespace Agents.EndToEnd.Tests;
 
 /// <summary>
 /// The system with the claim agents on a RabbitMQ node of its own (<see cref="PrivateBroker"/>), whose publishers the
-/// test blocks with a memory alarm; step and round timeouts are short (8s, triage's 90s) and the overdue sweep quick, so that a step
+/// test blocks with a memory alarm; step and round timeouts are short (8s, triage's 10m) and the overdue sweep quick, so that a step
 /// stuck past its deadline shows within seconds.
 /// </summary>
 public sealed class BlockedPublishersFixture : SystemFixture, IAsyncLifetime
@@ -46,7 +46,7 @@ public sealed class BlockedPublishersFixture : SystemFixture, IAsyncLifetime
         yaml = System.Text.RegularExpressions.Regex.Replace(yaml, @"(?m)^(\s+(?:timeout|roundTimeout): )\d+[sm]\s*$", "${1}8s");
         // Except triage's: the test stops the triage agent while it sets the incident up, and the reply to attempt 1 must
         // find that attempt still awaited however slow the machine (a timed-out attempt 1 would make the reply stale).
-        yaml = System.Text.RegularExpressions.Regex.Replace(yaml, @"(?m)^(\s+triage:\s*\n\s+timeout: )8s", "${1}90s");
+        yaml = System.Text.RegularExpressions.Regex.Replace(yaml, @"(?m)^(\s+triage:\s*\n\s+timeout: )8s", "${1}10m");
         var path = Path.Combine(Path.GetTempPath(), $"agents-e2e-workflows-{Guid.NewGuid():N}.yaml");
         File.WriteAllText(path, yaml);
         return path;

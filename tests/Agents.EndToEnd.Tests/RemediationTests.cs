@@ -55,7 +55,7 @@ public sealed class RemediationFixture : SystemFixture, IAsyncLifetime
                 ["Orchestrator__WorkflowPath"] = PatientRemediation(),
                 // The tests hold rollbacks at the API server while they kill and start services (two orchestrators can
                 // take most of a minute to start on a loaded machine): a held request must not time out meanwhile.
-                ["Remediation__Kubernetes__Timeout"] = "00:03:00",
+                ["Remediation__Kubernetes__Timeout"] = "00:06:00",
                 ["Remediation__Kubernetes__Url"] = kubernetes.Url.ToString(),
                 ["Remediation__Kubernetes__Token"] = kubernetes.Token,
                 ["Remediation__Prometheus__Url"] = prometheus.Address.ToString(),
@@ -125,11 +125,11 @@ public sealed class RemediationFixture : SystemFixture, IAsyncLifetime
         return path;
     }
 
-    /// <summary>deploy/workflows.yaml with every remediation step waiting 4 minutes for its reply, in a file of its own.</summary>
+    /// <summary>deploy/workflows.yaml with every remediation step waiting 8 minutes for its reply, in a file of its own.</summary>
     private static string PatientRemediation()
     {
         var yaml = File.ReadAllText(Path.Combine(TestEnvironment.RepositoryRoot, "deploy", "workflows.yaml"));
-        var patient = System.Text.RegularExpressions.Regex.Replace(yaml, @"(?m)^(\s+remediation:\s*\n\s+timeout: )\d+[sm]\s*$", "${1}4m");
+        var patient = System.Text.RegularExpressions.Regex.Replace(yaml, @"(?m)^(\s+remediation:\s*\n\s+timeout: )\d+[sm]\s*$", "${1}8m");
         if (patient == yaml)
         {
             throw new InvalidOperationException("deploy/workflows.yaml has no remediation step timeout to lengthen");

@@ -90,7 +90,7 @@ public sealed class SchedulerTests(SchedulerFixture system) : IAsyncLifetime
     {
         var cancelled = Guid.NewGuid();
         // Far enough ahead that storing, cancelling and deleting the trigger are over before it is due, on a loaded machine too.
-        var due = DateTimeOffset.UtcNow.AddSeconds(10);
+        var due = DateTimeOffset.UtcNow.AddSeconds(20);
 
         await Schedule(cancelled, due, "cancelled");
         await WaitUntil(async () => await TriggerStored(cancelled), "the trigger to be stored");
@@ -109,7 +109,7 @@ public sealed class SchedulerTests(SchedulerFixture system) : IAsyncLifetime
     {
         var token = Guid.NewGuid();
         // Far enough ahead that the replacement is stored before the first one is due, on a loaded machine too.
-        var due = DateTimeOffset.UtcNow.AddSeconds(10);
+        var due = DateTimeOffset.UtcNow.AddSeconds(20);
 
         await Schedule(token, due, "replaced");
         // Two nodes compete for the queue: only a schedule that follows the first one is a replacement of it.
@@ -128,7 +128,7 @@ public sealed class SchedulerTests(SchedulerFixture system) : IAsyncLifetime
     {
         var token = Guid.NewGuid();
         // Far enough ahead that both nodes are killed before it is due, on a loaded machine too.
-        var due = DateTimeOffset.UtcNow.AddSeconds(8);
+        var due = DateTimeOffset.UtcNow.AddSeconds(20);
         await Schedule(token, due, "survivor");
         await WaitUntil(async () => await TriggerStored(token), "the trigger to be stored");
 
