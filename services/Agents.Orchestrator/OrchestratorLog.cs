@@ -34,6 +34,9 @@ internal static partial class OrchestratorLog
     [LoggerMessage(LogLevel.Warning, "{MessageType} for unknown incident {IncidentId} ignored")]
     public static partial void ReplyWithoutIncident(ILogger logger, string messageType, Guid incidentId);
 
+    [LoggerMessage(LogLevel.Information, "Incident {IncidentId}: repeat {AlertId} read again (its webhook body was delivered again); counted once")]
+    public static partial void RepeatReadAgain(ILogger logger, Guid incidentId, Guid alertId);
+
     [LoggerMessage(LogLevel.Information, "Source status '{Status}' for {Fingerprint} matches no open incident; nothing to record")]
     public static partial void StatusWithoutIncident(ILogger logger, string status, string fingerprint);
 

@@ -267,6 +267,40 @@ public sealed class IncidentFlowTests(SystemFixture system, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task A_repeat_body_read_again_is_counted_once_and_after_its_incident_ended_opens_no_second_incident()
+    {
+        var fingerprint = Guid.NewGuid().ToString("N")[..16];
+        string Body() => JsonSerializer.Serialize(new
+        {
+            source = "e2e-script", service = "ledger-api", summary = "ledger-api error rate above 20%", severity = "critical",
+            timestamp = DateTimeOffset.UtcNow, labels = new { alertname = "HighErrorRate", error_rate = "0.23" }, fingerprint,
+        });
+        await system.PublishRaw(AgentQueues.AlertsExchange, Body(), messageId: Guid.NewGuid().ToString());
+        // No deploy to blame: the incident escalates and stays open for its repeats until a human resolves it.
+        var escalated = await WaitFor(fingerprint, i => i.Summary.Status == IncidentStatuses.Escalated, "Escalated");
+        var repeatId = Guid.NewGuid().ToString();
+        var repeat = Body();
+        await system.PublishRaw(AgentQueues.AlertsExchange, repeat, messageId: repeatId);
+        await WaitFor(fingerprint, i => i.Summary.AlertCount == 2, "the repeat attached");
+
+        // The repeat's body read again while the incident is open: recorded, counted once.
+        await system.PublishRaw(AgentQueues.AlertsExchange, repeat, messageId: repeatId);
+        var open = await WaitFor(fingerprint, i => i.Timeline.Count(t => t.Event == "repeat read again") == 1, "the repeat read again recorded");
+        Assert.Equal(2, open.Summary.AlertCount);
+
+        using var resolved = await system.ApiAs("operator").PostAsJsonAsync($"incidents/{escalated.Summary.IncidentId}/resolve", new { note = "fixed by hand" });
+        Assert.True(resolved.IsSuccessStatusCode, await resolved.Content.ReadAsStringAsync());
+        await WaitFor(fingerprint, i => i.Summary.Status == IncidentStatuses.Resolved, "Resolved");
+
+        // And again after the incident ended: it finds the incident it was attached to, not a new one.
+        await system.PublishRaw(AgentQueues.AlertsExchange, repeat, messageId: repeatId);
+        await WaitFor(fingerprint, i => i.Timeline.Count(t => t.Event == "repeat read again") == 2, "the repeat read again after the end recorded");
+        var all = await system.Api.GetFromJsonAsync<List<IncidentSummary>>($"incidents?fingerprint={fingerprint}", Json);
+        var only = Assert.Single(all!);
+        Assert.Equal((escalated.Summary.IncidentId, IncidentStatuses.Resolved, 2), (only.IncidentId, only.Status, only.AlertCount));
+    }
+
+    [Fact]
     public async Task A_burst_of_identical_alerts_opens_one_incident_that_counts_them_all()
     {
         const int alerts = 100;

@@ -35,6 +35,13 @@ public sealed class IncidentState : SagaStateMachineInstance, ISagaVersion
 
     public int AlertCount { get; set; }
 
+    /// <summary>
+    /// The intake's ids of the newest repeats attached (at most <see cref="IncidentStateMachine.MaxRecentAlertIds"/>): a
+    /// webhook body read again (a redelivery after a crash) names the same id, so its repeat is neither counted twice nor,
+    /// once the incident ended, taken for a new alert.
+    /// </summary>
+    public Guid[] RecentAlertIds { get; set; } = [];
+
     public AlertPayload Alert { get; set; } = null!;
 
     public DateTimeOffset CreatedAt { get; set; }

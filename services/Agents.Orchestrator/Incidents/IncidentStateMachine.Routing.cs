@@ -52,6 +52,16 @@ public sealed partial class IncidentStateMachine
     private void AttachDuplicate(BehaviorContext<IncidentState, AlertReceived> ctx)
     {
         var incident = ctx.Saga;
+        if (Array.IndexOf(incident.RecentAlertIds, ctx.Message.IncidentId) >= 0)
+        {
+            // The same repeat read again (its body was redelivered): it was counted the first time.
+            OrchestratorLog.RepeatReadAgain(_logger, incident.CorrelationId, ctx.Message.IncidentId);
+            Record(incident, IncidentSteps.Intake, incident.AlertCount, RepeatReadAgain,
+                $"repeat {ctx.Message.IncidentId} of {ctx.Message.Alert.Fingerprint} read again (its webhook body was delivered again); counted once");
+            return;
+        }
+
+        incident.RecentAlertIds = [.. incident.RecentAlertIds.Skip(Math.Max(0, incident.RecentAlertIds.Length + 1 - MaxRecentAlertIds)), ctx.Message.IncidentId];
         incident.AlertCount++;
         var number = incident.AlertCount;
         var fingerprint = ctx.Message.Alert.Fingerprint;
@@ -71,6 +81,12 @@ public sealed partial class IncidentStateMachine
 
         Record(incident, IncidentSteps.Intake, number, DuplicateAttached, $"repeat #{number} of {fingerprint}, received {ctx.Message.ReceivedAt:O}");
     }
+
+    /// <summary>The timeline event of a repeat whose body was delivered again: recorded, not counted.</summary>
+    internal const string RepeatReadAgain = "repeat read again";
+
+    /// <summary>How many of the newest repeats' intake ids an incident keeps, to know a repeat read again.</summary>
+    internal const int MaxRecentAlertIds = 32;
 
     /// <summary>The timeline event of a repeat of the alert attached to the incident (repeats in a row share one, counted).</summary>
     internal const string DuplicateAttached = "duplicate alert attached";

@@ -42,10 +42,12 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
 
         Event(() => AlertReceived, e =>
         {
-            // The open incident of its fingerprint, or the incident this very message opened (read again after that
-            // incident ended: the intake derives the id from the body's message id, so a redelivered body names it too).
+            // The open incident of its fingerprint, or the incident this very message opened or was attached to as a
+            // repeat (read again after that incident ended: the intake derives the id from the body's message id, so a
+            // redelivered body names it too).
             e.CorrelateBy((incident, ctx) =>
-                (incident.Fingerprint == ctx.Message.Alert.Fingerprint && incident.IsOpen) || incident.CorrelationId == ctx.Message.IncidentId);
+                (incident.Fingerprint == ctx.Message.Alert.Fingerprint && incident.IsOpen) || incident.CorrelationId == ctx.Message.IncidentId
+                || (incident.Fingerprint == ctx.Message.Alert.Fingerprint && Enumerable.Contains(incident.RecentAlertIds, ctx.Message.IncidentId)));
             e.SelectId(ctx => ctx.Message.IncidentId);
         });
         Event(() => AlertStatusReported, e =>

@@ -23,7 +23,7 @@ internal static class TimelineBound
     public const string Folded = "earlier entries folded";
 
     private static readonly HashSet<string> NoiseEvents =
-        [IncidentStateMachine.DuplicateAttached, "resumed", "late reply ignored", "operator command refused", Folded];
+        [IncidentStateMachine.DuplicateAttached, IncidentStateMachine.RepeatReadAgain, "resumed", "late reply ignored", "operator command refused", Folded];
 
     /// <summary>The timeline with <paramref name="entry"/> appended, its older noise folded when it has reached <see cref="Limit"/>.</summary>
     public static IReadOnlyList<TimelineEntry> Append(IReadOnlyList<TimelineEntry> timeline, TimelineEntry entry)

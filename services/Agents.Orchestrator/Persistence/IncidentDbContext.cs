@@ -42,6 +42,7 @@ public sealed class IncidentDbContext(DbContextOptions<IncidentDbContext> option
         incident.Property(i => i.Fingerprint).HasColumnName("fingerprint").HasMaxLength(AlertLimits.MaxFingerprintLength).IsRequired();
         incident.Property(i => i.IsOpen).HasColumnName("is_open");
         incident.Property(i => i.AlertCount).HasColumnName("alert_count");
+        incident.Property(i => i.RecentAlertIds).HasColumnName("recent_alert_ids").IsRequired();
         incident.Property(i => i.CreatedAt).HasColumnName("created_at");
         incident.Property(i => i.UpdatedAt).HasColumnName("updated_at");
         incident.Property(i => i.TraceId).HasColumnName("trace_id").HasMaxLength(64);
@@ -82,7 +83,9 @@ public sealed class IncidentDbContext(DbContextOptions<IncidentDbContext> option
 
         // A burst of identical alerts opens one incident: the losers of the race hit this index and are retried,
         // and then find the open incident and attach to it.
-        incident.HasIndex(i => i.Fingerprint).HasDatabaseName("ux_incidents_open_fingerprint").IsUnique().HasFilter("is_open");
+        incident.HasIndex(i => i.Fingerprint, "ux_incidents_open_fingerprint").IsUnique().HasFilter("is_open");
+        // An alert read again after its incident ended finds that incident by fingerprint and its recent alert ids.
+        incident.HasIndex(i => i.Fingerprint, "ix_incidents_fingerprint");
         incident.HasIndex(i => new { i.CurrentState, i.CreatedAt }).HasDatabaseName("ix_incidents_status_created");
         incident.HasIndex(i => i.CreatedAt).HasDatabaseName("ix_incidents_created");
         // The overdue sweep reads the earliest deadlines of incidents in flight.

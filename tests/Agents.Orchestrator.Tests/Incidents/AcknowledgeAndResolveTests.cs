@@ -126,7 +126,8 @@ public sealed class AcknowledgeAndResolveTests
         await using var h = await SagaHarness.Start();
         var id = await Escalate(h);
         await Operate(h, new ResolveIncident { IncidentId = id, Actor = Alice, Note = "fixed by hand" });
-        var before = await h.InState(id, h.Machine.Resolved);
+        // A count, not the instance: the in-memory repository hands out the live saga.
+        var entries = (await h.InState(id, h.Machine.Resolved)).Timeline.Count;
         var again = new AlertReceived { IncidentId = id, Alert = Samples.Alert(), ReceivedAt = DateTimeOffset.UtcNow.AddDays(1) };
 
         await h.Publish(again);
@@ -137,10 +138,58 @@ public sealed class AcknowledgeAndResolveTests
 
         Assert.Single(h.Saga.Sagas.Select(_ => true).ToList());
         var after = await h.InState(id, h.Machine.Resolved);
-        Assert.Equal((1, before.Timeline.Count, false), (after.AlertCount, after.Timeline.Count, after.IsOpen));
+        Assert.Equal((1, entries, false), (after.AlertCount, after.Timeline.Count, after.IsOpen));
         // Another message with its fingerprint is a new firing of the alert: a new incident.
         var newer = await h.RaiseAlert(Samples.Alert());
         Assert.NotEqual(id, newer);
+    }
+
+    [Fact]
+    public async Task A_repeat_read_again_is_counted_once_and_after_its_incident_ended_opens_no_second_incident()
+    {
+        await using var h = await SagaHarness.Start();
+        var id = await Escalate(h);
+        var repeat = new AlertReceived { IncidentId = NewId.NextGuid(), Alert = Samples.Alert(), ReceivedAt = DateTimeOffset.UtcNow };
+        await h.Publish(repeat);
+        Assert.True(await HarnessWaits.Eventually(() => h.Saga.Sagas.Contains(id)!.AlertCount == 2), "the repeat did not attach");
+
+        // Its body read again while the incident is open (a redelivery after a crash): the same intake id, counted once.
+        await h.Publish(repeat with { ReceivedAt = repeat.ReceivedAt.AddSeconds(5) });
+        Assert.True(await HarnessWaits.Eventually(() => h.Saga.Sagas.Contains(id)!.Timeline.Any(t => t.Event == IncidentStateMachine.RepeatReadAgain)),
+            "the repeat read again was not recorded");
+        Assert.Equal(2, h.Saga.Sagas.Contains(id)!.AlertCount);
+
+        await Operate(h, new ResolveIncident { IncidentId = id, Actor = Alice, Note = "fixed by hand" });
+        var entries = (await h.InState(id, h.Machine.Resolved)).Timeline.Count;
+
+        // And again after the incident ended: it finds the incident it was attached to, not a new one.
+        var late = repeat with { ReceivedAt = repeat.ReceivedAt.AddDays(1) };
+        await h.Publish(late);
+        var consumed = await h.Harness.WaitConsumed<AlertReceived>(c => c.Context.Message.ReceivedAt == late.ReceivedAt);
+        Assert.NotNull(consumed);
+        Assert.Null(consumed.Exception);
+        Assert.Single(h.Saga.Sagas.Select(_ => true).ToList());
+        var after = await h.InState(id, h.Machine.Resolved);
+        Assert.Equal((2, false), (after.AlertCount, after.IsOpen));
+        Assert.Equal(IncidentStateMachine.RepeatReadAgain, Assert.Single(after.Timeline.Skip(entries)).Event);
+
+        // A repeat with an id of its own is a new firing of the alert.
+        Assert.NotEqual(id, await h.RaiseAlert(Samples.Alert()));
+    }
+
+    [Fact]
+    public async Task An_incident_keeps_the_ids_of_its_newest_repeats_only()
+    {
+        await using var h = await SagaHarness.Start();
+        var id = await Escalate(h);
+        var ids = Enumerable.Range(0, IncidentStateMachine.MaxRecentAlertIds + 8).Select(_ => NewId.NextGuid()).ToList();
+        foreach (var repeat in ids)
+        {
+            await h.Publish(new AlertReceived { IncidentId = repeat, Alert = Samples.Alert(), ReceivedAt = DateTimeOffset.UtcNow });
+        }
+
+        Assert.True(await HarnessWaits.Eventually(() => h.Saga.Sagas.Contains(id)!.AlertCount == ids.Count + 1), "the repeats did not attach");
+        Assert.Equal(ids.TakeLast(IncidentStateMachine.MaxRecentAlertIds), h.Saga.Sagas.Contains(id)!.RecentAlertIds);
     }
 
     [Fact]

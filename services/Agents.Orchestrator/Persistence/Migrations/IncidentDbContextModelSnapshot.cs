@@ -245,6 +245,11 @@ namespace Agents.Orchestrator.Persistence.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("pending_outcome");
 
+                    b.PrimitiveCollection<Guid[]>("RecentAlertIds")
+                        .IsRequired()
+                        .HasColumnType("uuid[]")
+                        .HasColumnName("recent_alert_ids");
+
                     b.Property<string>("Remediation")
                         .HasColumnType("jsonb")
                         .HasColumnName("remediation");
@@ -355,17 +360,18 @@ namespace Agents.Orchestrator.Persistence.Migrations
                     b.HasIndex("CreatedAt")
                         .HasDatabaseName("ix_incidents_created");
 
-                    b.HasIndex("Fingerprint")
-                        .IsUnique()
-                        .HasDatabaseName("ux_incidents_open_fingerprint")
-                        .HasFilter("is_open");
-
                     b.HasIndex("StepDeadline")
                         .HasDatabaseName("ix_incidents_step_deadline")
                         .HasFilter("step_deadline IS NOT NULL");
 
                     b.HasIndex("CurrentState", "CreatedAt")
                         .HasDatabaseName("ix_incidents_status_created");
+
+                    b.HasIndex(new[] { "Fingerprint" }, "ix_incidents_fingerprint");
+
+                    b.HasIndex(new[] { "Fingerprint" }, "ux_incidents_open_fingerprint")
+                        .IsUnique()
+                        .HasFilter("is_open");
 
                     b.ToTable("incidents", "orchestrator");
                 });
