@@ -33,6 +33,8 @@ public static class ChannelHttp
             // The breaker's sampling window must be at least twice the attempt timeout.
             options.CircuitBreaker.SamplingDuration = AttemptTimeout * 3;
         });
+        // Inside the resilience pipeline: it sees each attempt (see RequestProbe).
+        builder.AddHttpMessageHandler(() => new RequestProbe.Handler());
         return builder;
     }
 }

@@ -24,7 +24,7 @@ public enum ClaimOutcome
 /// delivery until it is disposed (after <see cref="IDeliveryLedger.DeliveredAsync"/> or <see cref="IDeliveryLedger.FailedAsync"/>):
 /// while it is held no other attempt sends it; when the process dies the lease goes with its connection.
 /// </summary>
-public sealed record DeliveryClaim(ClaimOutcome Outcome, string? ExternalId = null, DateTimeOffset? At = null, IAsyncDisposable? Lease = null);
+public sealed record DeliveryClaim(ClaimOutcome Outcome, string? ExternalId = null, DateTimeOffset? At = null, IAsyncDisposable? Lease = null, string? Error = null);
 
 /// <summary>
 /// The delivery ledger: every delivery of an event on a channel is claimed here before it is sent, so that a
@@ -109,8 +109,27 @@ public sealed class PostgresDeliveryLedger(AgentsConnections connections, TimePr
         }
         catch
         {
-            await connection.DisposeAsync();
+            // Cancelled or failed after the lock was granted: give it up here, since a pooled connection keeps its
+            // session (and the lock) until it is next used.
+            await Unlocked(connection);
             throw;
+        }
+    }
+
+    private static async Task Unlocked(NpgsqlConnection connection)
+    {
+        try
+        {
+            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", connection);
+            await unlock.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // The connection is broken: the session, and its locks, end with it.
+        }
+        finally
+        {
+            await connection.DisposeAsync();
         }
     }
 
@@ -128,7 +147,10 @@ public sealed class PostgresDeliveryLedger(AgentsConnections connections, TimePr
 
         try
         {
-            await using var lockCommand = new NpgsqlCommand("SELECT pg_advisory_lock(hashtextextended($1, 0))", connection);
+            await using var lockCommand = new NpgsqlCommand("SELECT pg_advisory_lock(hashtextextended($1, 0))", connection)
+            {
+                CommandTimeout = (int)Math.Ceiling(LeaseWait.TotalSeconds) + 30, // the server's lock_timeout ends the wait first
+            };
             lockCommand.Parameters.Add(new() { Value = key });
             await lockCommand.ExecuteNonQueryAsync(ct);
         }
@@ -139,7 +161,7 @@ public sealed class PostgresDeliveryLedger(AgentsConnections connections, TimePr
 
         await using (var reset = new NpgsqlCommand("RESET lock_timeout", connection))
         {
-            await reset.ExecuteNonQueryAsync(ct);
+            await reset.ExecuteNonQueryAsync(CancellationToken.None);
         }
 
         return true;
@@ -174,7 +196,7 @@ public sealed class PostgresDeliveryLedger(AgentsConnections connections, TimePr
 
         // Not won: the row is delivered, or claimed by an attempt that died before confirming it.
         await using var read = new NpgsqlCommand($"""
-            SELECT status, external_id, coalesce(finished_at, claimed_at) FROM {Schema}.deliveries
+            SELECT status, external_id, coalesce(finished_at, claimed_at), error FROM {Schema}.deliveries
             WHERE incident_id = $1 AND event_key = $2 AND channel = $3 AND target = $4;
             """, connection);
         read.Parameters.Add(new() { Value = incidentId });
@@ -190,7 +212,8 @@ public sealed class PostgresDeliveryLedger(AgentsConnections connections, TimePr
         var status = row.GetString(0);
         var external = row.IsDBNull(1) ? null : row.GetString(1);
         var at = row.GetFieldValue<DateTimeOffset>(2);
-        return new DeliveryClaim(status == "delivered" ? ClaimOutcome.AlreadyDelivered : ClaimOutcome.Unconfirmed, external, at);
+        var error = row.IsDBNull(3) ? null : row.GetString(3);
+        return new DeliveryClaim(status == "delivered" ? ClaimOutcome.AlreadyDelivered : ClaimOutcome.Unconfirmed, external, at, Error: error);
     }
 
     /// <summary>Releases the delivery's advisory lock and the connection that holds it.</summary>
@@ -204,9 +227,13 @@ public sealed class PostgresDeliveryLedger(AgentsConnections connections, TimePr
                 unlock.Parameters.Add(new() { Value = key });
                 await unlock.ExecuteScalarAsync(CancellationToken.None);
             }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+            {
+                // The connection is broken: the session, and its lock, end with it.
+            }
             finally
             {
-                await connection.DisposeAsync(); // a pooled connection is reset on return: the lock would go anyway
+                await connection.DisposeAsync();
             }
         }
     }

@@ -39,17 +39,15 @@ public sealed class NotificationDispatcher(
             case ClaimOutcome.Unconfirmed:
                 NotificationLog.Unconfirmed(logger, message.IncidentId, message.EventKey, channel.Name, target);
                 return Delivery(channel, target, ChannelDeliveryStatuses.Unconfirmed, null,
-                    $"an earlier attempt began this delivery at {claim.At:O} and never confirmed it; not sent again (check {channel.Name})");
+                    $"an earlier attempt began this delivery at {claim.At:O} and never confirmed it{(claim.Error is null ? string.Empty : $" ({claim.Error})")}; not sent again (check {channel.Name})");
         }
 
         await using var lease = claim.Lease;
+        ChannelReceipt receipt;
         try
         {
             var thread = await ledger.ThreadRefAsync(message.IncidentId, channel.Name, target, ct);
-            var receipt = await channel.SendAsync(message with { ThreadRef = thread }, target.Length == 0 ? null : target, ct);
-            await ledger.DeliveredAsync(message.IncidentId, message.EventKey, channel.Name, target, receipt.ExternalId, ct);
-            var nothing = receipt.ExternalId is null && receipt.Detail?.StartsWith("nothing to send", StringComparison.OrdinalIgnoreCase) == true;
-            return Delivery(channel, target, nothing ? ChannelDeliveryStatuses.NothingToSend : ChannelDeliveryStatuses.Delivered, receipt.ExternalId, receipt.Detail);
+            receipt = await channel.SendAsync(message with { ThreadRef = thread }, target.Length == 0 ? null : target, ct);
         }
         catch (DeliveryUncertainException e) when (!channel.IsIdempotent)
         {
@@ -66,6 +64,12 @@ public sealed class NotificationDispatcher(
             NotificationLog.ChannelFailed(logger, message.IncidentId, message.EventKey, channel.Name, target, reason);
             return Delivery(channel, target, ChannelDeliveryStatuses.Failed, null, reason);
         }
+
+        // Outside the catch: a delivery that happened is never recorded as failed (if this write fails, the row stays
+        // claimed and a later attempt treats it as a delivery that was never confirmed).
+        await ledger.DeliveredAsync(message.IncidentId, message.EventKey, channel.Name, target, receipt.ExternalId, ct);
+        var nothing = receipt.ExternalId is null && receipt.Detail?.StartsWith("nothing to send", StringComparison.OrdinalIgnoreCase) == true;
+        return Delivery(channel, target, nothing ? ChannelDeliveryStatuses.NothingToSend : ChannelDeliveryStatuses.Delivered, receipt.ExternalId, receipt.Detail);
     }
 
     private static string Cut(string reason)

@@ -166,9 +166,16 @@ public sealed class EmailChannelTests : IAsyncLifetime
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        var relay = HangUpAfterTheMessage(listener);
         var settings = new Dictionary<string, string?>(_smtp.ChannelSettings()) { ["Notification:Channels:Email:Port"] = port.ToString(CultureInfo.InvariantCulture) };
 
+        // Hung up at DATA, before the body: nothing can have been delivered, an ordinary failure (sent again later).
+        var early = HangUp(listener, afterTheBody: false);
+        var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => Channel(settings).SendAsync(Message(), null, default));
+        Assert.Contains($"SMTP 127.0.0.1:{port} failed", failed.Message, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, await early.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        // Hung up after the whole body, instead of answering it: the relay may have taken it.
+        var relay = HangUp(listener, afterTheBody: true);
         var error = await Assert.ThrowsAsync<DeliveryUncertainException>(() => Channel(settings).SendAsync(Message(), null, default));
 
         Assert.Contains($"SMTP 127.0.0.1:{port} got no answer while the message was sent", error.Message, StringComparison.Ordinal);
@@ -176,8 +183,11 @@ public sealed class EmailChannelTests : IAsyncLifetime
         Assert.Contains("Subject: Escalated: [critical] auth-service", await relay.WaitAsync(TimeSpan.FromSeconds(30)), StringComparison.Ordinal);
     }
 
-    /// <summary>A relay that takes one message whole and hangs up instead of answering it; answers what it took.</summary>
-    private static async Task<string> HangUpAfterTheMessage(TcpListener listener)
+    /// <summary>
+    /// A relay that takes one connection and hangs up at DATA, or after taking the message's whole body instead of
+    /// answering it; answers the body it took.
+    /// </summary>
+    private static async Task<string> HangUp(TcpListener listener, bool afterTheBody)
     {
         using var client = await listener.AcceptTcpClientAsync();
         var stream = client.GetStream();
@@ -204,6 +214,8 @@ public sealed class EmailChannelTests : IAsyncLifetime
                 case "EHLO":
                     await writer.WriteLineAsync("250 relay.test");
                     break;
+                case "DATA" when !afterTheBody:
+                    return message.ToString();
                 case "DATA":
                     await writer.WriteLineAsync("354 end with <CRLF>.<CRLF>");
                     data = true;

@@ -142,10 +142,13 @@ public sealed class SlackChannelTests : IAsyncLifetime
         var channel = Channel();
         _slack.Then(FakeSlack.ServerError());
 
-        var error = await Assert.ThrowsAsync<SlackApiException>(() => channel.SendAsync(Message(), null, default));
+        // Slack may have posted it before failing: the delivery is uncertain, never an ordinary failure to send again.
+        var uncertain = await Assert.ThrowsAsync<DeliveryUncertainException>(() => channel.SendAsync(Message(), null, default));
+        var error = Assert.IsType<SlackApiException>(uncertain.InnerException);
 
         Assert.Equal("internal_error", error.Error);
-        Assert.Contains("HTTP 500", error.Message, StringComparison.Ordinal);
+        Assert.Contains("HTTP 500", uncertain.Message, StringComparison.Ordinal);
+        Assert.Contains("may have been posted", uncertain.Message, StringComparison.Ordinal);
         Assert.Single(_slack.Calls);
         Assert.Empty(_slack.Messages(FakeSlack.IncidentsChannelId));
 
@@ -184,8 +187,37 @@ public sealed class SlackChannelTests : IAsyncLifetime
         var port = ((System.Net.IPEndPoint)closed.LocalEndpoint).Port;
         closed.Stop();
         var refused = await Assert.ThrowsAnyAsync<Exception>(() => Channel(baseUrl: $"http://127.0.0.1:{port}/api/").SendAsync(Message(), null, default));
-        Assert.IsNotType<DeliveryUncertainException>(refused);
-        Assert.False(DeliveryUncertainException.MayHaveArrived(refused), refused.ToString());
+        Assert.IsType<HttpRequestException>(refused);
+    }
+
+    [Fact]
+    public async Task A_post_that_never_went_out_is_an_ordinary_failure_whether_cancelled_before_or_while_waiting_out_a_rate_limit()
+    {
+        var channel = Channel();
+        using (var cancelled = new CancellationTokenSource())
+        {
+            cancelled.Cancel();
+            var before = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => channel.SendAsync(Message(), null, cancelled.Token));
+            Assert.IsNotType<DeliveryUncertainException>(before);
+        }
+
+        Assert.Empty(_slack.Calls);
+
+        // Slack refuses the post (429, come back in 30 s) and the agent stops during the wait: Slack has nothing.
+        _slack.Then(FakeSlack.RateLimited(retryAfterSeconds: 30));
+        using var stop = new CancellationTokenSource();
+        var send = channel.SendAsync(Message(), null, stop.Token);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (_slack.Calls.IsEmpty && DateTime.UtcNow < deadline && !send.IsCompleted)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Single(_slack.Calls);
+        stop.Cancel();
+        var waiting = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);
+        Assert.IsNotType<DeliveryUncertainException>(waiting);
+        Assert.Single(_slack.Calls);
     }
 
     [Fact]

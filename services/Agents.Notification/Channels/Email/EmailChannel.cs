@@ -72,7 +72,7 @@ public sealed class EmailChannel(IOptions<EmailChannelOptions> options) : INotif
         var where = $"SMTP {host}:{port.ToString(CultureInfo.InvariantCulture)}";
 
         using var client = new SmtpClient { Timeout = (int)Timeout.TotalMilliseconds };
-        var sending = false;
+        var body = new BodyProgress();
         string response;
         try
         {
@@ -82,13 +82,12 @@ public sealed class EmailChannel(IOptions<EmailChannelOptions> options) : INotif
                 await client.AuthenticateAsync(_options.User, _options.Password ?? string.Empty, cancellationToken);
             }
 
-            sending = true;
-            response = await client.SendAsync(mail, cancellationToken);
+            response = await client.SendAsync(mail, cancellationToken, body);
         }
-        catch (Exception e) when (sending && e is not SmtpCommandException
-                                  && (e is SmtpProtocolException or ServiceNotConnectedException or SocketException || DeliveryUncertainException.MayHaveArrived(e)))
+        catch (Exception e) when (body.Started && e is not SmtpCommandException && e is not OutOfMemoryException)
         {
-            // The message was on its way and no answer came: the server may have taken it. Not sent again.
+            // The message's body was on its way and the relay's answer never came: it may have taken it. Not sent again.
+            // (A failure before the body, at MAIL FROM, RCPT TO or DATA, sent nothing: an ordinary failure below.)
             throw new DeliveryUncertainException($"{where} got no answer while the message was sent ({e.GetType().Name}): it may have been delivered", e);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -127,6 +126,18 @@ public sealed class EmailChannel(IOptions<EmailChannelOptions> options) : INotif
         }
 
         return new ChannelReceipt(mail.MessageId, OneLine(response, 200));
+    }
+
+    /// <summary>Notes when MailKit begins to write the message's body (after the relay's 354 to DATA).</summary>
+    private sealed class BodyProgress : ITransferProgress
+    {
+        private int _started;
+
+        public bool Started => Volatile.Read(ref _started) == 1;
+
+        public void Report(long bytesTransferred, long totalSize) => Interlocked.Exchange(ref _started, 1);
+
+        public void Report(long bytesTransferred) => Interlocked.Exchange(ref _started, 1);
     }
 
     /// <summary>The message as sent (public for the tests and the example in docs/notifications.md).</summary>

@@ -72,7 +72,8 @@ public sealed class SlackChannel(IHttpClientFactory httpClientFactory, IOptions<
                 ["unfurl_media"] = false,
             }, cancellationToken);
             var channelId = posted["channel"]?.GetValue<string>() ?? channel;
-            var ts = posted["ts"]?.GetValue<string>() ?? throw new SlackApiException("chat.postMessage", "no_ts", "Slack chat.postMessage answered ok without a ts.");
+            var ts = posted["ts"]?.GetValue<string>()
+                ?? throw new DeliveryUncertainException("Slack chat.postMessage answered ok without a ts: the message was posted but cannot be threaded.");
             logger.LogInformation("Slack: posted the head message of incident {IncidentId} ({Event}) to {Channel} at {Ts}", message.IncidentId, message.Event, channelId, ts);
             return new ChannelReceipt($"{channelId}:{ts}", $"head {ts}");
         }
@@ -130,29 +131,57 @@ public sealed class SlackChannel(IHttpClientFactory httpClientFactory, IOptions<
     internal static bool IsIdempotentMethod(Uri? uri) =>
         uri is not null && uri.AbsolutePath.EndsWith("/chat.update", StringComparison.Ordinal);
 
+    /// <summary>
+    /// One Web API call. A <c>chat.postMessage</c> that Slack may have acted on without saying so (its body went out and
+    /// no answer came, a 5xx or 408, an answer that cannot be read) throws <see cref="DeliveryUncertainException"/>: it
+    /// is never posted again. One that certainly did nothing (refused, rate limited, never sent) throws as any call does.
+    /// </summary>
     private async Task<JsonObject> CallAsync(string method, JsonObject body, CancellationToken cancellationToken)
+    {
+        if (method != PostMessage)
+        {
+            return await SendAsync(method, body, cancellationToken);
+        }
+
+        var (probe, scope) = RequestProbe.Watch();
+        using (scope)
+        {
+            try
+            {
+                return await SendAsync(method, body, cancellationToken);
+            }
+            catch (SlackApiException e) when (e.MayHavePosted)
+            {
+                throw new DeliveryUncertainException($"{e.Message} The message may have been posted.", e);
+            }
+            catch (Exception e) when (e is not SlackApiException && probe.MayHaveArrived)
+            {
+                throw new DeliveryUncertainException($"Slack {method} got no answer ({e.GetType().Name}): the message may have been posted", e);
+            }
+        }
+    }
+
+    private const string PostMessage = "chat.postMessage";
+
+    private async Task<JsonObject> SendAsync(string method, JsonObject body, CancellationToken cancellationToken)
     {
         var baseUrl = _options.BaseUrl.EndsWith('/') ? _options.BaseUrl : _options.BaseUrl + "/";
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(baseUrl), method));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.Token);
         request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
         var client = httpClientFactory.CreateClient(ChannelName);
-        HttpResponseMessage? sent = null;
+        using var response = await client.SendAsync(request, cancellationToken);
         string text;
         try
         {
-            sent = await client.SendAsync(request, cancellationToken);
-            text = await sent.Content.ReadAsStringAsync(cancellationToken);
+            text = await response.Content.ReadAsStringAsync(cancellationToken);
         }
-        catch (Exception e) when (method == "chat.postMessage" && DeliveryUncertainException.MayHaveArrived(e))
+        catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException)
         {
-            // The post went out and no answer came back: Slack may show it. It is not posted again (the dispatcher keeps
-            // the delivery claimed); a chat.update that fails like this posted nothing and may be tried again.
-            sent?.Dispose();
-            throw new DeliveryUncertainException($"Slack {method} got no answer ({e.GetType().Name}): the message may have been posted", e);
+            throw new SlackApiException(method, "unreadable_response", $"Slack {method} answered HTTP {(int)response.StatusCode} and the answer could not be read ({e.GetType().Name}).",
+                mayHavePosted: response.IsSuccessStatusCode || IsUncertainStatus(response.StatusCode));
         }
 
-        using var response = sent;
         JsonObject? answer = null;
         try
         {
@@ -169,12 +198,12 @@ public sealed class SlackChannel(IHttpClientFactory httpClientFactory, IOptions<
             var status = (int)response.StatusCode;
             var retryAfter = response.Headers.RetryAfter?.Delta is { } delta ? $", Retry-After {delta.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s" : string.Empty;
             throw new SlackApiException(method, error ?? (response.StatusCode == HttpStatusCode.TooManyRequests ? "ratelimited" : $"http_{status}"),
-                $"Slack {method} failed: HTTP {status}{(error is null ? string.Empty : $" ({error})")}{retryAfter}.");
+                $"Slack {method} failed: HTTP {status}{(error is null ? string.Empty : $" ({error})")}{retryAfter}.", mayHavePosted: IsUncertainStatus(response.StatusCode));
         }
 
         if (answer is null)
         {
-            throw new SlackApiException(method, "invalid_response", $"Slack {method} answered HTTP {(int)response.StatusCode} without a JSON object.");
+            throw new SlackApiException(method, "invalid_response", $"Slack {method} answered HTTP {(int)response.StatusCode} without a JSON object.", mayHavePosted: true);
         }
 
         if (answer["ok"] is not JsonValue ok || !ok.TryGetValue<bool>(out var okValue) || !okValue)
@@ -189,6 +218,9 @@ public sealed class SlackChannel(IHttpClientFactory httpClientFactory, IOptions<
 
         return answer;
     }
+
+    /// <summary>A 5xx or 408: Slack may have done what was asked before it failed to answer.</summary>
+    private static bool IsUncertainStatus(HttpStatusCode status) => (int)status >= 500 || status == HttpStatusCode.RequestTimeout;
 
     private static (string Channel, string Ts) ParseThreadRef(string threadRef, string target)
     {
@@ -342,9 +374,12 @@ public sealed class SlackChannel(IHttpClientFactory httpClientFactory, IOptions<
 }
 
 /// <summary>A Slack Web API call that failed: <see cref="Error"/> is Slack's error code (<c>channel_not_found</c>, <c>ratelimited</c>, <c>http_500</c> …).</summary>
-public sealed class SlackApiException(string method, string error, string message) : Exception(message)
+public sealed class SlackApiException(string method, string error, string message, bool mayHavePosted = false) : Exception(message)
 {
     public string Method { get; } = method;
 
     public string Error { get; } = error;
+
+    /// <summary>Whether Slack may have acted on the call although it answered an error (a 5xx, a 408, an unreadable answer).</summary>
+    public bool MayHavePosted { get; } = mayHavePosted;
 }
