@@ -17,6 +17,9 @@ internal static partial class NotificationLog
     [LoggerMessage(LogLevel.Warning, "Incident {IncidentId} event {EventKey}: {Channel} {Target} was claimed by an earlier attempt that never confirmed it; not sent again (at most once)")]
     public static partial void Unconfirmed(ILogger logger, Guid incidentId, string eventKey, string channel, string target);
 
+    [LoggerMessage(LogLevel.Error, "Incident {IncidentId} event {EventKey}: {Channel} {Target} was delivered but the ledger could not record it ({Error}); a later attempt will report it unconfirmed")]
+    public static partial void Unrecorded(ILogger logger, Guid incidentId, string eventKey, string channel, string target, string error);
+
     [LoggerMessage(LogLevel.Warning, "Incident {IncidentId} event {EventKey}: {Channel} {Target} may have been delivered ({Reason}); not sent again (at most once)")]
     public static partial void Uncertain(ILogger logger, Guid incidentId, string eventKey, string channel, string target, string reason);
 

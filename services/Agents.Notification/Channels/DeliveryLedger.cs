@@ -88,6 +88,8 @@ public sealed class PostgresDeliveryLedger(AgentsConnections connections, TimePr
         // Free while the row says "claimed": the attempt that claimed it died (its connection, and so its lock, went
         // with it), or its request went out and no answer came back.
         var connection = await _data.OpenConnectionAsync(ct);
+        var locked = false;
+        var now = clock.GetUtcNow();
         try
         {
             var key = $"{incidentId:N}/{eventKey}/{channel}/{target}";
@@ -97,8 +99,9 @@ public sealed class PostgresDeliveryLedger(AgentsConnections connections, TimePr
                 return new DeliveryClaim(ClaimOutcome.InProgress);
             }
 
+            locked = true;
             var lease = new Lease(connection, key);
-            var claim = await Claim(connection, incidentId, eventKey, channel, target, idempotent, ct);
+            var claim = await Claim(connection, incidentId, eventKey, channel, target, idempotent, now, ct);
             if (claim.Outcome == ClaimOutcome.Claimed)
             {
                 return claim with { Lease = lease };
@@ -109,10 +112,40 @@ public sealed class PostgresDeliveryLedger(AgentsConnections connections, TimePr
         }
         catch
         {
+            if (locked)
+            {
+                await Interrupted(connection, incidentId, eventKey, channel, target, now);
+            }
+
             // Cancelled or failed after the lock was granted: give it up here, since a pooled connection keeps its
             // session (and the lock) until it is next used.
             await Unlocked(connection);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The claim may have been written before its answer was lost (cancelled, connection trouble): nothing was sent, so a
+    /// claim this attempt wrote is marked failed (sent by the next attempt) rather than left claimed (never sent again).
+    /// </summary>
+    private static async Task Interrupted(NpgsqlConnection connection, Guid incidentId, string eventKey, string channel, string target, DateTimeOffset claimedAt)
+    {
+        try
+        {
+            await using var command = new NpgsqlCommand($"""
+                UPDATE {Schema}.deliveries SET status = 'failed', error = 'the claim was interrupted before anything was sent'
+                WHERE incident_id = $1 AND event_key = $2 AND channel = $3 AND target = $4 AND status = 'claimed' AND claimed_at = $5;
+                """, connection);
+            command.Parameters.Add(new() { Value = incidentId });
+            command.Parameters.Add(new() { Value = eventKey });
+            command.Parameters.Add(new() { Value = channel });
+            command.Parameters.Add(new() { Value = target });
+            command.Parameters.Add(new() { Value = claimedAt });
+            await command.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // The connection is broken: the row stays claimed, reported unconfirmed (never sent twice).
         }
     }
 
@@ -167,9 +200,9 @@ public sealed class PostgresDeliveryLedger(AgentsConnections connections, TimePr
         return true;
     }
 
-    private async Task<DeliveryClaim> Claim(NpgsqlConnection connection, Guid incidentId, string eventKey, string channel, string target, bool idempotent, CancellationToken ct)
+    private static async Task<DeliveryClaim> Claim(
+        NpgsqlConnection connection, Guid incidentId, string eventKey, string channel, string target, bool idempotent, DateTimeOffset now, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
         // One statement: a new row is claimed; a failed one (nothing was delivered) is claimed again; a claimed one (its
         // claimer died: this attempt holds the lease) only for an idempotent channel.
         await using var command = new NpgsqlCommand($"""

@@ -67,9 +67,20 @@ public sealed class NotificationDispatcher(
 
         // Outside the catch: a delivery that happened is never recorded as failed (if this write fails, the row stays
         // claimed and a later attempt treats it as a delivery that was never confirmed).
-        await ledger.DeliveredAsync(message.IncidentId, message.EventKey, channel.Name, target, receipt.ExternalId, ct);
+        string? unrecorded = null;
+        try
+        {
+            await ledger.DeliveredAsync(message.IncidentId, message.EventKey, channel.Name, target, receipt.ExternalId, ct);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            // It was delivered; the ledger could not say so. The row stays claimed: a later attempt reports it unconfirmed.
+            unrecorded = $"; not recorded in the ledger ({e.GetType().Name})";
+            NotificationLog.Unrecorded(logger, message.IncidentId, message.EventKey, channel.Name, target, e.GetType().Name);
+        }
+
         var nothing = receipt.ExternalId is null && receipt.Detail?.StartsWith("nothing to send", StringComparison.OrdinalIgnoreCase) == true;
-        return Delivery(channel, target, nothing ? ChannelDeliveryStatuses.NothingToSend : ChannelDeliveryStatuses.Delivered, receipt.ExternalId, receipt.Detail);
+        return Delivery(channel, target, nothing ? ChannelDeliveryStatuses.NothingToSend : ChannelDeliveryStatuses.Delivered, receipt.ExternalId, receipt.Detail + unrecorded);
     }
 
     private static string Cut(string reason)

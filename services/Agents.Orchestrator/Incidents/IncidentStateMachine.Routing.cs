@@ -56,8 +56,14 @@ public sealed partial class IncidentStateMachine
         {
             // The same repeat read again (its body was redelivered): it was counted the first time.
             OrchestratorLog.RepeatReadAgain(_logger, incident.CorrelationId, ctx.Message.IncidentId);
+            var updated = incident.UpdatedAt;
             Record(incident, IncidentSteps.Intake, incident.AlertCount, RepeatReadAgain,
                 $"repeat {ctx.Message.IncidentId} of {ctx.Message.Alert.Fingerprint} read again (its webhook body was delivered again); counted once");
+            if (IsEnded(incident))
+            {
+                incident.UpdatedAt = updated; // an ended incident's age (and so its retention) does not move for this
+            }
+
             return;
         }
 

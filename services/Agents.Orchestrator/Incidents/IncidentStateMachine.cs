@@ -47,7 +47,7 @@ public sealed partial class IncidentStateMachine : MassTransitStateMachine<Incid
             // redelivered body names it too).
             e.CorrelateBy((incident, ctx) =>
                 (incident.Fingerprint == ctx.Message.Alert.Fingerprint && incident.IsOpen) || incident.CorrelationId == ctx.Message.IncidentId
-                || (incident.Fingerprint == ctx.Message.Alert.Fingerprint && Enumerable.Contains(incident.RecentAlertIds, ctx.Message.IncidentId)));
+                || new[] { ctx.Message.IncidentId }.All(id => incident.RecentAlertIds.Contains(id))); // id <@ recent_alert_ids: the GIN index
             e.SelectId(ctx => ctx.Message.IncidentId);
         });
         Event(() => AlertStatusReported, e =>

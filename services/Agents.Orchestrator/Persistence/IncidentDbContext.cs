@@ -84,8 +84,9 @@ public sealed class IncidentDbContext(DbContextOptions<IncidentDbContext> option
         // A burst of identical alerts opens one incident: the losers of the race hit this index and are retried,
         // and then find the open incident and attach to it.
         incident.HasIndex(i => i.Fingerprint, "ux_incidents_open_fingerprint").IsUnique().HasFilter("is_open");
-        // An alert read again after its incident ended finds that incident by fingerprint and its recent alert ids.
-        incident.HasIndex(i => i.Fingerprint, "ix_incidents_fingerprint");
+        // An alert read again after its incident ended finds that incident by its recent alert ids (built without
+        // blocking writes: the table may be large when this arrives).
+        incident.HasIndex(i => i.RecentAlertIds, "ix_incidents_recent_alert_ids").HasMethod("gin").IsCreatedConcurrently();
         incident.HasIndex(i => new { i.CurrentState, i.CreatedAt }).HasDatabaseName("ix_incidents_status_created");
         incident.HasIndex(i => i.CreatedAt).HasDatabaseName("ix_incidents_created");
         // The overdue sweep reads the earliest deadlines of incidents in flight.

@@ -46,7 +46,13 @@ public static class IncidentStore
                 return;
             }
 
-            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_lock(hashtext('agents.orchestrator.migrations'))", cancellationToken);
+            // Polled rather than waited on: a session blocked in pg_advisory_lock holds a snapshot, and an index built
+            // CONCURRENTLY by the migrating session waits for every such snapshot (a deadlock between the two).
+            while (!await TryLock(db, cancellationToken))
+            {
+                await Task.Delay(MigrationLockPoll, cancellationToken);
+            }
+
             try
             {
                 // Without the history table EF's first look at it fails and is logged as an error on every fresh database.
@@ -63,6 +69,15 @@ public static class IncidentStore
         {
             await db.Database.CloseConnectionAsync();
         }
+    }
+
+    private static readonly TimeSpan MigrationLockPoll = TimeSpan.FromMilliseconds(250);
+
+    private static async Task<bool> TryLock(IncidentDbContext db, CancellationToken cancellationToken)
+    {
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = "SELECT pg_try_advisory_lock(hashtext('agents.orchestrator.migrations'))";
+        return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
 
     /// <summary>The name of the migrations' history table, in <see cref="IncidentDbContext.Schema"/>.</summary>

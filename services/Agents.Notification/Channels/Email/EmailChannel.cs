@@ -84,9 +84,9 @@ public sealed class EmailChannel(IOptions<EmailChannelOptions> options) : INotif
 
             response = await client.SendAsync(mail, cancellationToken, body);
         }
-        catch (Exception e) when (body.Started && e is not SmtpCommandException && e is not OutOfMemoryException)
+        catch (Exception e) when (body.Written && e is not (SmtpCommandException or ServiceNotAuthenticatedException or OutOfMemoryException))
         {
-            // The message's body was on its way and the relay's answer never came: it may have taken it. Not sent again.
+            // The message's whole body went out and the relay's answer never came: it may have taken it. Not sent again.
             // (A failure before the body, at MAIL FROM, RCPT TO or DATA, sent nothing: an ordinary failure below.)
             throw new DeliveryUncertainException($"{where} got no answer while the message was sent ({e.GetType().Name}): it may have been delivered", e);
         }
@@ -128,16 +128,25 @@ public sealed class EmailChannel(IOptions<EmailChannelOptions> options) : INotif
         return new ChannelReceipt(mail.MessageId, OneLine(response, 200));
     }
 
-    /// <summary>Notes when MailKit begins to write the message's body (after the relay's 354 to DATA).</summary>
+    /// <summary>
+    /// Notes when MailKit has written the message's whole body (after the relay's 354 to DATA): only then can the relay
+    /// have taken it; a body broken off half-way was never delivered.
+    /// </summary>
     private sealed class BodyProgress : ITransferProgress
     {
-        private int _started;
+        private int _written;
 
-        public bool Started => Volatile.Read(ref _started) == 1;
+        public bool Written => Volatile.Read(ref _written) == 1;
 
-        public void Report(long bytesTransferred, long totalSize) => Interlocked.Exchange(ref _started, 1);
+        public void Report(long bytesTransferred, long totalSize)
+        {
+            if (bytesTransferred >= totalSize)
+            {
+                Interlocked.Exchange(ref _written, 1);
+            }
+        }
 
-        public void Report(long bytesTransferred) => Interlocked.Exchange(ref _started, 1);
+        public void Report(long bytesTransferred) => Interlocked.Exchange(ref _written, 1);
     }
 
     /// <summary>The message as sent (public for the tests and the example in docs/notifications.md).</summary>

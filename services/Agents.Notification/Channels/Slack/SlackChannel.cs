@@ -170,11 +170,14 @@ public sealed class SlackChannel(IHttpClientFactory httpClientFactory, IOptions<
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.Token);
         request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
         var client = httpClientFactory.CreateClient(ChannelName);
-        using var response = await client.SendAsync(request, cancellationToken);
+        // Headers first, then the body here: a body that breaks off or stalls after the headers is seen (and bounded) here.
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         string text;
         try
         {
-            text = await response.Content.ReadAsStringAsync(cancellationToken);
+            using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            reading.CancelAfter(ChannelHttp.AttemptTimeout);
+            text = await response.Content.ReadAsStringAsync(reading.Token);
         }
         catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException)
         {
@@ -208,7 +211,9 @@ public sealed class SlackChannel(IHttpClientFactory httpClientFactory, IOptions<
 
         if (answer["ok"] is not JsonValue ok || !ok.TryGetValue<bool>(out var okValue) || !okValue)
         {
-            throw new SlackApiException(method, error ?? "unknown_error", $"Slack {method} failed: {error ?? "unknown_error"}.");
+            // Slack documents these two as "some aspect of the operation may have succeeded".
+            throw new SlackApiException(method, error ?? "unknown_error", $"Slack {method} failed: {error ?? "unknown_error"}.",
+                mayHavePosted: error is "internal_error" or "fatal_error");
         }
 
         if (answer["response_metadata"]?["warnings"] is JsonArray warnings && warnings.Count > 0)
@@ -219,8 +224,11 @@ public sealed class SlackChannel(IHttpClientFactory httpClientFactory, IOptions<
         return answer;
     }
 
-    /// <summary>A 5xx or 408: Slack may have done what was asked before it failed to answer.</summary>
-    private static bool IsUncertainStatus(HttpStatusCode status) => (int)status >= 500 || status == HttpStatusCode.RequestTimeout;
+    /// <summary>
+    /// A 5xx: Slack may have done what was asked before it failed to answer. Not a 503 (Slack, or a proxy in front of it,
+    /// took nothing while unavailable), nor a 408 (the request never arrived whole): those are sent again.
+    /// </summary>
+    private static bool IsUncertainStatus(HttpStatusCode status) => (int)status >= 500 && status != HttpStatusCode.ServiceUnavailable;
 
     private static (string Channel, string Ts) ParseThreadRef(string threadRef, string target)
     {

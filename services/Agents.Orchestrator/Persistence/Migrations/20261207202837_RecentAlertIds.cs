@@ -20,17 +20,19 @@ namespace Agents.Orchestrator.Persistence.Migrations
                 defaultValue: new Guid[0]);
 
             migrationBuilder.CreateIndex(
-                name: "ix_incidents_fingerprint",
+                name: "ix_incidents_recent_alert_ids",
                 schema: "orchestrator",
                 table: "incidents",
-                column: "fingerprint");
+                column: "recent_alert_ids")
+                .Annotation("Npgsql:CreatedConcurrently", true)
+                .Annotation("Npgsql:IndexMethod", "gin");
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropIndex(
-                name: "ix_incidents_fingerprint",
+                name: "ix_incidents_recent_alert_ids",
                 schema: "orchestrator",
                 table: "incidents");
 

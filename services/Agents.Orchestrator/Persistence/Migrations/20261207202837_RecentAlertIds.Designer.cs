@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Agents.Orchestrator.Persistence.Migrations
 {
     [DbContext(typeof(IncidentDbContext))]
-    [Migration("20261207194522_RecentAlertIds")]
+    [Migration("20261207202837_RecentAlertIds")]
     partial class RecentAlertIds
     {
         /// <inheritdoc />
@@ -370,7 +370,10 @@ namespace Agents.Orchestrator.Persistence.Migrations
                     b.HasIndex("CurrentState", "CreatedAt")
                         .HasDatabaseName("ix_incidents_status_created");
 
-                    b.HasIndex(new[] { "Fingerprint" }, "ix_incidents_fingerprint");
+                    b.HasIndex(new[] { "RecentAlertIds" }, "ix_incidents_recent_alert_ids")
+                        .HasAnnotation("Npgsql:CreatedConcurrently", true);
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "RecentAlertIds" }, "ix_incidents_recent_alert_ids"), "gin");
 
                     b.HasIndex(new[] { "Fingerprint" }, "ux_incidents_open_fingerprint")
                         .IsUnique()
