@@ -221,6 +221,23 @@ public sealed class SlackChannelTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_post_refused_as_unavailable_is_a_failure_to_send_again_and_one_Slack_calls_internal_error_may_have_been_posted()
+    {
+        var channel = Channel();
+        _slack.Then(FakeSlack.ServerError(System.Net.HttpStatusCode.ServiceUnavailable));
+        var unavailable = await Assert.ThrowsAsync<SlackApiException>(() => channel.SendAsync(Message(), null, default));
+        Assert.Contains("HTTP 503", unavailable.Message, StringComparison.Ordinal);
+
+        _slack.Then(FakeSlack.Error("internal_error"));
+        var uncertain = await Assert.ThrowsAsync<DeliveryUncertainException>(() => channel.SendAsync(Message(), null, default));
+        Assert.Equal("internal_error", Assert.IsType<SlackApiException>(uncertain.InnerException).Error);
+
+        _slack.Then(FakeSlack.Error("not_in_channel"));
+        Assert.Equal("not_in_channel", (await Assert.ThrowsAsync<SlackApiException>(() => channel.SendAsync(Message(), null, default))).Error);
+        Assert.Equal(3, _slack.Calls.Count);
+    }
+
+    [Fact]
     public async Task Alert_text_reaches_Slack_escaped_with_no_mention_link_or_markup()
     {
         var channel = Channel();
