@@ -100,7 +100,7 @@ public sealed class PostgresDeliveryLedger(AgentsConnections connections, TimePr
             }
 
             locked = true;
-            var lease = new Lease(connection, key);
+            var lease = new Lease(connection);
             var claim = await Claim(connection, incidentId, eventKey, channel, target, idempotent, now, ct);
             if (claim.Outcome == ClaimOutcome.Claimed)
             {
@@ -136,10 +136,7 @@ public sealed class PostgresDeliveryLedger(AgentsConnections connections, TimePr
                 UPDATE {Schema}.deliveries SET status = 'failed', error = 'the claim was interrupted before anything was sent'
                 WHERE incident_id = $1 AND event_key = $2 AND channel = $3 AND target = $4 AND status = 'claimed' AND claimed_at = $5;
                 """, connection);
-            command.Parameters.Add(new() { Value = incidentId });
-            command.Parameters.Add(new() { Value = eventKey });
-            command.Parameters.Add(new() { Value = channel });
-            command.Parameters.Add(new() { Value = target });
+            AddKey(command, incidentId, eventKey, channel, target);
             command.Parameters.Add(new() { Value = claimedAt });
             await command.ExecuteNonQueryAsync(CancellationToken.None);
         }
@@ -213,10 +210,7 @@ public sealed class PostgresDeliveryLedger(AgentsConnections connections, TimePr
                 WHERE deliveries.status = 'failed' OR (deliveries.status = 'claimed' AND $6)
             RETURNING status;
             """, connection);
-        command.Parameters.Add(new() { Value = incidentId });
-        command.Parameters.Add(new() { Value = eventKey });
-        command.Parameters.Add(new() { Value = channel });
-        command.Parameters.Add(new() { Value = target });
+        AddKey(command, incidentId, eventKey, channel, target);
         command.Parameters.Add(new() { Value = now });
         command.Parameters.Add(new() { Value = idempotent });
         await using (var reader = await command.ExecuteReaderAsync(ct))
@@ -232,10 +226,7 @@ public sealed class PostgresDeliveryLedger(AgentsConnections connections, TimePr
             SELECT status, external_id, coalesce(finished_at, claimed_at), error FROM {Schema}.deliveries
             WHERE incident_id = $1 AND event_key = $2 AND channel = $3 AND target = $4;
             """, connection);
-        read.Parameters.Add(new() { Value = incidentId });
-        read.Parameters.Add(new() { Value = eventKey });
-        read.Parameters.Add(new() { Value = channel });
-        read.Parameters.Add(new() { Value = target });
+        AddKey(read, incidentId, eventKey, channel, target);
         await using var row = await read.ExecuteReaderAsync(ct);
         if (!await row.ReadAsync(ct))
         {
@@ -249,26 +240,19 @@ public sealed class PostgresDeliveryLedger(AgentsConnections connections, TimePr
         return new DeliveryClaim(status == "delivered" ? ClaimOutcome.AlreadyDelivered : ClaimOutcome.Unconfirmed, external, at, Error: error);
     }
 
-    /// <summary>Releases the delivery's advisory lock and the connection that holds it.</summary>
-    private sealed class Lease(NpgsqlConnection connection, string key) : IAsyncDisposable
+    /// <summary>Releases the delivery's advisory lock (the only lock its connection holds) and the connection.</summary>
+    private sealed class Lease(NpgsqlConnection connection) : IAsyncDisposable
     {
-        public async ValueTask DisposeAsync()
-        {
-            try
-            {
-                await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtextextended($1, 0))", connection);
-                unlock.Parameters.Add(new() { Value = key });
-                await unlock.ExecuteScalarAsync(CancellationToken.None);
-            }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
-            {
-                // The connection is broken: the session, and its lock, end with it.
-            }
-            finally
-            {
-                await connection.DisposeAsync();
-            }
-        }
+        public async ValueTask DisposeAsync() => await Unlocked(connection);
+    }
+
+    /// <summary>The delivery's key as the parameters $1 to $4 of <paramref name="command"/>.</summary>
+    private static void AddKey(NpgsqlCommand command, Guid incidentId, string eventKey, string channel, string target)
+    {
+        command.Parameters.Add(new() { Value = incidentId });
+        command.Parameters.Add(new() { Value = eventKey });
+        command.Parameters.Add(new() { Value = channel });
+        command.Parameters.Add(new() { Value = target });
     }
 
     public Task DeliveredAsync(Guid incidentId, string eventKey, string channel, string target, string? externalId, CancellationToken ct) =>
@@ -283,10 +267,7 @@ public sealed class PostgresDeliveryLedger(AgentsConnections connections, TimePr
             UPDATE {Schema}.deliveries SET error = $5
             WHERE incident_id = $1 AND event_key = $2 AND channel = $3 AND target = $4 AND status = 'claimed';
             """);
-        command.Parameters.Add(new() { Value = incidentId });
-        command.Parameters.Add(new() { Value = eventKey });
-        command.Parameters.Add(new() { Value = channel });
-        command.Parameters.Add(new() { Value = target });
+        AddKey(command, incidentId, eventKey, channel, target);
         command.Parameters.Add(new() { Value = error });
         await command.ExecuteNonQueryAsync(CancellationToken.None);
     }
@@ -297,10 +278,7 @@ public sealed class PostgresDeliveryLedger(AgentsConnections connections, TimePr
             UPDATE {Schema}.deliveries SET status = $5, finished_at = $6, external_id = $7, error = $8
             WHERE incident_id = $1 AND event_key = $2 AND channel = $3 AND target = $4;
             """);
-        command.Parameters.Add(new() { Value = incidentId });
-        command.Parameters.Add(new() { Value = eventKey });
-        command.Parameters.Add(new() { Value = channel });
-        command.Parameters.Add(new() { Value = target });
+        AddKey(command, incidentId, eventKey, channel, target);
         command.Parameters.Add(new() { Value = status });
         command.Parameters.Add(new() { Value = clock.GetUtcNow() });
         command.Parameters.Add(new() { Value = (object?)externalId ?? DBNull.Value });

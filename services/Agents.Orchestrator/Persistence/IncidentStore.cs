@@ -62,7 +62,7 @@ public static class IncidentStore
             finally
             {
                 // Closing the session releases the lock too; unlock explicitly for pooled connections.
-                await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_unlock(hashtext('agents.orchestrator.migrations'))", CancellationToken.None);
+                await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_unlock(" + MigrationLock + ")", CancellationToken.None);
             }
         }
         finally
@@ -71,12 +71,15 @@ public static class IncidentStore
         }
     }
 
+    /// <summary>The advisory lock the replicas take turns on while they migrate.</summary>
+    private const string MigrationLock = "hashtext('agents.orchestrator.migrations')";
+
     private static readonly TimeSpan MigrationLockPoll = TimeSpan.FromMilliseconds(250);
 
     private static async Task<bool> TryLock(IncidentDbContext db, CancellationToken cancellationToken)
     {
         await using var command = db.Database.GetDbConnection().CreateCommand();
-        command.CommandText = "SELECT pg_try_advisory_lock(hashtext('agents.orchestrator.migrations'))";
+        command.CommandText = "SELECT pg_try_advisory_lock(" + MigrationLock + ")";
         return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
 

@@ -168,13 +168,7 @@ public sealed class SlackChannelTests : IAsyncLifetime
         _slack.HoldUntilAborted = call => call.Method == "chat.postMessage";
         using var stop = new CancellationTokenSource();
         var send = channel.SendAsync(Message(), null, stop.Token);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (_slack.Calls.IsEmpty && DateTime.UtcNow < deadline && !send.IsCompleted)
-        {
-            await Task.Delay(20);
-        }
-
-        Assert.Single(_slack.Calls);
+        await FirstCall(send);
         stop.Cancel(); // the agent stops (or its timeout passes) while Slack still holds the post
 
         var uncertain = await Assert.ThrowsAsync<DeliveryUncertainException>(() => send);
@@ -207,13 +201,7 @@ public sealed class SlackChannelTests : IAsyncLifetime
         _slack.Then(FakeSlack.RateLimited(retryAfterSeconds: 30));
         using var stop = new CancellationTokenSource();
         var send = channel.SendAsync(Message(), null, stop.Token);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (_slack.Calls.IsEmpty && DateTime.UtcNow < deadline && !send.IsCompleted)
-        {
-            await Task.Delay(20);
-        }
-
-        Assert.Single(_slack.Calls);
+        await FirstCall(send);
         stop.Cancel();
         var waiting = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);
         Assert.IsNotType<DeliveryUncertainException>(waiting);
@@ -319,6 +307,18 @@ public sealed class SlackChannelTests : IAsyncLifetime
         var options = _provider!.GetRequiredService<Microsoft.Extensions.Options.IOptions<SlackChannelOptions>>().Value;
         Assert.Equal("C0CLAIMS01", options.ClaimsChannel);
         Assert.DoesNotContain(FakeSlack.Token, options.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Until the fake has the first call of <paramref name="send"/> (10 s at most), which is then still in hand.</summary>
+    private async Task FirstCall(Task send)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (_slack.Calls.IsEmpty && DateTime.UtcNow < deadline && !send.IsCompleted)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Single(_slack.Calls);
     }
 
     private INotificationChannel Channel(string? token = FakeSlack.Token, string? defaultChannel = "#incidents", string? claims = null, string? baseUrl = null)

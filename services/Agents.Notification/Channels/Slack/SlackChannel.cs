@@ -133,7 +133,7 @@ public sealed class SlackChannel(IHttpClientFactory httpClientFactory, IOptions<
 
     /// <summary>
     /// One Web API call. A <c>chat.postMessage</c> that Slack may have acted on without saying so (its body went out and
-    /// no answer came, a 5xx or 408, an answer that cannot be read) throws <see cref="DeliveryUncertainException"/>: it
+    /// no answer came, a 5xx other than 503, <c>internal_error</c>, an answer that cannot be read) throws <see cref="DeliveryUncertainException"/>: it
     /// is never posted again. One that certainly did nothing (refused, rate limited, never sent) throws as any call does.
     /// </summary>
     private async Task<JsonObject> CallAsync(string method, JsonObject body, CancellationToken cancellationToken)
@@ -388,6 +388,6 @@ public sealed class SlackApiException(string method, string error, string messag
 
     public string Error { get; } = error;
 
-    /// <summary>Whether Slack may have acted on the call although it answered an error (a 5xx, a 408, an unreadable answer).</summary>
+    /// <summary>Whether Slack may have acted on the call although it answered an error (a 5xx other than 503, <c>internal_error</c> or <c>fatal_error</c>, an unreadable answer).</summary>
     public bool MayHavePosted { get; } = mayHavePosted;
 }
