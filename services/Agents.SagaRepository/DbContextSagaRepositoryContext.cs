@@ -35,11 +35,13 @@ internal sealed class DbContextSagaRepositoryContext<TSaga, TMessage> :
 
     /// <summary>
     /// Writes the instance before the behaviour runs. A duplicate (or any failure) answers null, and MassTransit
-    /// then loads the existing row; EF's automatic savepoint keeps the PostgreSQL transaction usable.
+    /// then loads the existing row; EF's automatic savepoint, on for this save only, keeps the PostgreSQL
+    /// transaction usable.
     /// </summary>
     public async Task<SagaConsumeContext<TSaga, TMessage>> Insert(TSaga instance)
     {
         var entry = _db.Set<TSaga>().Add(instance);
+        _db.Database.AutoSavepointsEnabled = true;
         try
         {
             await _db.SaveChangesAsync(CancellationToken);
@@ -48,6 +50,10 @@ internal sealed class DbContextSagaRepositoryContext<TSaga, TMessage> :
         {
             entry.State = EntityState.Detached;
             return null!;
+        }
+        finally
+        {
+            _db.Database.AutoSavepointsEnabled = false;
         }
 
         return await _factory.CreateSagaConsumeContext(_db, _context, instance, SagaConsumeContextMode.Insert);

@@ -67,6 +67,9 @@ public sealed class EntityFrameworkSagaRepositoryFactory<TSaga, TDbContext>(
     private static async Task InTransaction(DbContext db, Func<Task> work, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+        // A failed save fails the whole transaction, which the retry starts again: EF's savepoint around each save (two
+        // more round trips and a subtransaction per message) would protect nothing. Insert turns it on for its own save.
+        db.Database.AutoSavepointsEnabled = false;
         try
         {
             await work();

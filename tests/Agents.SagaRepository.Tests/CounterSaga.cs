@@ -27,6 +27,9 @@ public sealed record Explode(Guid Id);
 
 public sealed record Finish(Guid Id);
 
+/// <summary>Creates its counter with MassTransit's insert-first path (the row is written before the behaviour runs).</summary>
+public sealed record Begin(Guid Id);
+
 /// <summary>Correlated by <see cref="Key"/>: the first ping for a key creates the counter, later ones count.</summary>
 public sealed record KeyedPing(string Key);
 
@@ -44,6 +47,12 @@ public sealed class CounterMachine : MassTransitStateMachine<Counter>
         });
         Event(() => Exploded, e => e.CorrelateById(c => c.Message.Id));
         Event(() => Finished, e => e.CorrelateById(c => c.Message.Id));
+        Event(() => Begun, e =>
+        {
+            e.CorrelateById(c => c.Message.Id);
+            e.InsertOnInitial = true;
+            e.SetSagaFactory(c => new Counter { CorrelationId = c.Message.Id });
+        });
         Event(() => Pinged, e =>
         {
             e.CorrelateBy((counter, c) => counter.Key == c.Message.Key);
@@ -52,6 +61,7 @@ public sealed class CounterMachine : MassTransitStateMachine<Counter>
 
         Initially(
             When(Started).Then(c => c.Saga.Key = c.Message.Key).TransitionTo(Active),
+            When(Begun).Then(c => c.Saga.Count = 1).TransitionTo(Active),
             When(Pinged).Then(c =>
             {
                 c.Saga.Key = c.Message.Key;
@@ -61,6 +71,7 @@ public sealed class CounterMachine : MassTransitStateMachine<Counter>
         During(Active,
             When(Incremented).Then(c => c.Saga.Count++),
             When(Pinged).Then(c => c.Saga.Count++),
+            When(Begun).Then(c => c.Saga.Count++),
             // Changes the instance, but the event is read-only: nothing may be stored.
             When(Touched).Then(c => c.Saga.Count = -1),
             When(Exploded).Then(c =>
@@ -86,6 +97,8 @@ public sealed class CounterMachine : MassTransitStateMachine<Counter>
     public Event<Finish> Finished { get; } = null!;
 
     public Event<KeyedPing> Pinged { get; } = null!;
+
+    public Event<Begin> Begun { get; } = null!;
 }
 
 public sealed class CounterDbContext(DbContextOptions<CounterDbContext> options) : DbContext(options)

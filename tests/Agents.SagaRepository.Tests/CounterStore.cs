@@ -1,7 +1,9 @@
 using Agents.Testing;
 using MassTransit;
 using MassTransit.Testing;
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Agents.SagaRepository.Tests;
@@ -21,6 +23,9 @@ public sealed class CounterStore : IAsyncLifetime
 
     public IServiceProvider Services => _provider!;
 
+    /// <summary>Every savepoint the repository's contexts created, by name.</summary>
+    public SavepointLog Savepoints { get; } = new();
+
     public CounterDbContext NewContext() =>
         new(new DbContextOptionsBuilder<CounterDbContext>().UseNpgsql(ConnectionString).Options);
 
@@ -33,7 +38,7 @@ public sealed class CounterStore : IAsyncLifetime
         }
 
         _provider = new ServiceCollection()
-            .AddDbContextFactory<CounterDbContext>(o => o.UseNpgsql(ConnectionString))
+            .AddDbContextFactory<CounterDbContext>(o => o.UseNpgsql(ConnectionString).AddInterceptors(Savepoints))
             .AddMassTransitTestHarness(x =>
             {
                 x.AddSagaStateMachine<CounterMachine, Counter>()
@@ -110,5 +115,26 @@ public sealed class CounterStore : IAsyncLifetime
         {
             await _database.DisposeAsync();
         }
+    }
+}
+
+/// <summary>Counts the savepoints EF creates (each one a round trip and a subtransaction on PostgreSQL).</summary>
+public sealed class SavepointLog : DbTransactionInterceptor
+{
+    private int _count;
+
+    public int Count => Volatile.Read(ref _count);
+
+    public override ValueTask<InterceptionResult> CreatingSavepointAsync(
+        DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _count);
+        return ValueTask.FromResult(result);
+    }
+
+    public override InterceptionResult CreatingSavepoint(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result)
+    {
+        Interlocked.Increment(ref _count);
+        return result;
     }
 }

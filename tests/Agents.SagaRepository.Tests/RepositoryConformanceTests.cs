@@ -140,4 +140,36 @@ public sealed class RepositoryConformanceTests(CounterStore store) : IClassFixtu
         var conflict = await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => second.SaveChangesAsync());
         Assert.True(EntityFrameworkSagaRepositoryExtensions.IsSagaStoreConflict(conflict));
     }
+
+    [Fact]
+    public async Task A_correlated_message_is_loaded_and_saved_without_savepoints()
+    {
+        var id = NewId.NextGuid();
+        await store.Harness.Bus.Publish(new Start(id));
+        await store.WaitUntil(rows => rows.Any(r => r.CorrelationId == id), "the insert");
+        var before = store.Savepoints.Count;
+
+        await store.Harness.Bus.Publish(new Increment(id));
+        await store.Harness.Bus.Publish(new Increment(id));
+        await store.WaitUntil(rows => rows.Single(r => r.CorrelationId == id).Count == 2, "two increments");
+
+        // A failed save fails the whole transaction, which is retried from the start: a savepoint per save would be
+        // two more round trips and a subtransaction for nothing.
+        Assert.Equal(before, store.Savepoints.Count);
+    }
+
+    [Fact]
+    public async Task An_insert_first_message_for_an_existing_row_falls_back_to_loading_it()
+    {
+        var id = NewId.NextGuid();
+        await store.Harness.Bus.Publish(new Begin(id));
+        await store.WaitUntil(rows => rows.Any(r => r.CorrelationId == id && r.Count == 1), "the first begin");
+
+        // The second insert is a duplicate: the transaction must stay usable (a savepoint around that save only) for
+        // MassTransit to load the row and apply the event to it.
+        await store.Harness.Bus.Publish(new Begin(id));
+
+        await store.WaitUntil(rows => rows.Single(r => r.CorrelationId == id).Count == 2, "the second begin counted on the existing row");
+        Assert.False(store.Harness.Published.Select<Fault<Begin>>(c => c.Context.Message.Message.Id == id).Any(), "a begin faulted");
+    }
 }
