@@ -16,7 +16,7 @@ public static class IncidentStore
 
     public static IServiceCollection AddIncidentStore(this IServiceCollection services)
     {
-        services.AddDbContextFactory<IncidentDbContext>((sp, options) =>
+        services.AddPooledDbContextFactory<IncidentDbContext>((sp, options) =>
             options.UseNpgsql(sp.GetRequiredService<AgentsConnections>().PostgresConnection, npgsql =>
             {
                 Configure(npgsql);
