@@ -25,6 +25,8 @@ public abstract partial class LeasedSweeper(AgentsConnections connections, TimeP
 
     protected TimeProvider Clock => clock;
 
+    protected ILogger Logger => logger;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!Enabled)

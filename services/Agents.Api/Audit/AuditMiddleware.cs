@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Agents.Api.Security;
 using Agents.Contracts;
 using Agents.Hosting;
+using Agents.Hosting.Audit;
 
 namespace Agents.Api.Audit;
 

@@ -1,52 +1,8 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using Agents.Hosting;
+using Agents.Hosting.Audit;
 using Npgsql;
 
 namespace Agents.Api.Audit;
-
-/// <summary>One row of the audit trail.</summary>
-public sealed record AuditEntry
-{
-    public long Id { get; init; }
-
-    public required DateTimeOffset At { get; init; }
-
-    /// <summary><c>apikey:&lt;name&gt;</c>, <c>oidc:&lt;user&gt;</c> or <c>anonymous</c>.</summary>
-    public required string Actor { get; init; }
-
-    /// <summary>The identity's roles, comma-separated (empty for anonymous).</summary>
-    public required string Roles { get; init; }
-
-    /// <summary>api-key, oidc, none (no or a bad credential) or disabled (Auth__Disabled in Development).</summary>
-    public required string AuthMethod { get; init; }
-
-    /// <summary>e.g. <c>incident.rerun</c>, <c>dead-letter.purge</c>, or <c>GET /incidents</c> for a refused read.</summary>
-    public required string Action { get; init; }
-
-    /// <summary>What it was done to: the route's values, e.g. <c>id=…</c> or <c>queue=triage</c>.</summary>
-    public required string Target { get; init; }
-
-    /// <summary>The request's trace id (its trace in Jaeger).</summary>
-    public required string RequestId { get; init; }
-
-    public required string ClientAddress { get; init; }
-
-    /// <summary>succeeded, refused (4xx, including unauthenticated and forbidden) or failed (5xx).</summary>
-    public required string Outcome { get; init; }
-
-    public required int StatusCode { get; init; }
-
-    public string? Detail { get; init; }
-
-    /// <summary>The hash of the row before (64 zeros for the first).</summary>
-    public string PrevHash { get; init; } = "";
-
-    /// <summary>SHA-256 (hex) of <see cref="PrevHash"/> and this row's fields.</summary>
-    public string Hash { get; init; } = "";
-}
 
 /// <summary>
 /// What <c>GET /audit/verify</c> answers. <see cref="RemovedRows"/> rows older than retention keeps were deleted through
@@ -63,13 +19,8 @@ public sealed record AuditVerification(
 /// </summary>
 public sealed class AuditTrail(AgentsConnections connections) : IAsyncDisposable
 {
-    public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
-
     /// <summary>The advisory lock key of the chain's head ("audit" in ASCII).</summary>
     private const long ChainLock = 0x6175646974;
-
-    private const string Columns =
-        "id, at, actor, roles, auth_method, action, target, request_id, client_address, outcome, status_code, detail, prev_hash, hash";
 
     private readonly Lazy<NpgsqlDataSource> _db = new(() => NpgsqlDataSource.Create(connections.PostgresConnection));
 
@@ -89,11 +40,11 @@ public sealed class AuditTrail(AgentsConnections connections) : IAsyncDisposable
         string previous;
         await using (var head = new NpgsqlCommand("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1", connection, transaction))
         {
-            previous = await head.ExecuteScalarAsync(ct) as string ?? Genesis;
+            previous = await head.ExecuteScalarAsync(ct) as string ?? AuditChain.Genesis;
         }
 
         var row = entry with { At = at, PrevHash = previous };
-        row = row with { Hash = HashOf(row) };
+        row = row with { Hash = AuditChain.HashOf(row) };
         await using var insert = new NpgsqlCommand(
             "INSERT INTO audit_log (at, actor, roles, auth_method, action, target, request_id, client_address, outcome, status_code, detail, prev_hash, hash) "
             + "VALUES (@at, @actor, @roles, @auth, @action, @target, @request, @client, @outcome, @status, @detail, @prev, @hash) RETURNING id",
@@ -140,14 +91,14 @@ public sealed class AuditTrail(AgentsConnections connections) : IAsyncDisposable
         Filter("at < @until", "until", query.Until?.ToUniversalTime());
         Filter("id < @before", "before", query.Before);
         command.Parameters.AddWithValue("limit", query.Limit);
-        command.CommandText = $"SELECT {Columns} FROM audit_log {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY id DESC LIMIT @limit";
+        command.CommandText = $"SELECT {AuditChain.Columns} FROM audit_log {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY id DESC LIMIT @limit";
         await using var connection = await _db.Value.OpenConnectionAsync(ct);
         command.Connection = connection;
         var rows = new List<AuditEntry>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            rows.Add(Read(reader));
+            rows.Add(AuditChain.Read(reader));
         }
 
         return rows;
@@ -157,7 +108,7 @@ public sealed class AuditTrail(AgentsConnections connections) : IAsyncDisposable
     /// Walks the whole chain in id order, recomputing every hash: the first row whose stored previous hash is not the
     /// hash of the row before it (a row was removed or re-chained), or whose fields do not give its stored hash (it was
     /// edited), breaks it. Rows the retention sweep removed (<c>Retention__AuditLog</c>) went through a checkpoint that
-    /// keeps the hash of the last row removed: the chain starts from it instead of from <see cref="Genesis"/>. The head
+    /// keeps the hash of the last row removed: the chain starts from it instead of from <see cref="AuditChain.Genesis"/>. The head
     /// hash lets an auditor anchor the chain elsewhere: cutting rows off the end is only visible against an earlier head.
     /// </summary>
     public async Task<AuditVerification> Verify(CancellationToken ct)
@@ -165,7 +116,7 @@ public sealed class AuditTrail(AgentsConnections connections) : IAsyncDisposable
         await using var connection = await _db.Value.OpenConnectionAsync(ct);
         // One snapshot for the checkpoint and the rows: a sweep committing in between would otherwise look like a cut.
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
-        var (expected, through, removed) = (Genesis, 0L, 0L);
+        var (expected, through, removed) = (AuditChain.Genesis, 0L, 0L);
         await using (var checkpoint = new NpgsqlCommand(
             "SELECT through_id, through_hash, (SELECT sum(rows_removed) FROM audit_checkpoints)::bigint FROM audit_checkpoints ORDER BY id DESC LIMIT 1",
             connection, transaction))
@@ -177,14 +128,14 @@ public sealed class AuditTrail(AgentsConnections connections) : IAsyncDisposable
             }
         }
 
-        await using var command = new NpgsqlCommand($"SELECT {Columns} FROM audit_log WHERE id > @through ORDER BY id", connection, transaction);
+        await using var command = new NpgsqlCommand($"SELECT {AuditChain.Columns} FROM audit_log WHERE id > @through ORDER BY id", connection, transaction);
         command.Parameters.AddWithValue("through", through);
         await using var rowsReader = await command.ExecuteReaderAsync(ct);
         long rows = 0;
         long? removedThrough = removed > 0 ? through : null;
         while (await rowsReader.ReadAsync(ct))
         {
-            var row = Read(rowsReader);
+            var row = AuditChain.Read(rowsReader);
             rows++;
             if (row.PrevHash != expected)
             {
@@ -195,7 +146,7 @@ public sealed class AuditTrail(AgentsConnections connections) : IAsyncDisposable
                     removed, removedThrough);
             }
 
-            if (HashOf(row) != row.Hash)
+            if (AuditChain.HashOf(row) != row.Hash)
             {
                 return new(false, rows, expected, row.Id, $"row {row.Id} was changed after it was written (its fields no longer give its hash)", removed, removedThrough);
             }
@@ -213,36 +164,6 @@ public sealed class AuditTrail(AgentsConnections connections) : IAsyncDisposable
         await using var command = new NpgsqlCommand("SELECT 1 FROM audit_log LIMIT 0", connection);
         await command.ExecuteNonQueryAsync(ct);
     }
-
-    /// <summary>SHA-256 (hex) of a versioned JSON array of the previous hash and every field but the id.</summary>
-    internal static string HashOf(AuditEntry row)
-    {
-        var fields = new object?[]
-        {
-            "agents-audit-v1", row.PrevHash, row.At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
-            row.Actor, row.Roles, row.AuthMethod, row.Action, row.Target, row.RequestId, row.ClientAddress, row.Outcome,
-            row.StatusCode, row.Detail,
-        };
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(fields))));
-    }
-
-    private static AuditEntry Read(NpgsqlDataReader r) => new()
-    {
-        Id = r.GetInt64(0),
-        At = new DateTimeOffset(r.GetDateTime(1).ToUniversalTime(), TimeSpan.Zero),
-        Actor = r.GetString(2),
-        Roles = r.GetString(3),
-        AuthMethod = r.GetString(4),
-        Action = r.GetString(5),
-        Target = r.GetString(6),
-        RequestId = r.GetString(7),
-        ClientAddress = r.GetString(8),
-        Outcome = r.GetString(9),
-        StatusCode = r.GetInt32(10),
-        Detail = r.IsDBNull(11) ? null : r.GetString(11),
-        PrevHash = r.GetString(12),
-        Hash = r.GetString(13),
-    };
 
     public async ValueTask DisposeAsync()
     {

@@ -1,4 +1,5 @@
 using Agents.Hosting;
+using Agents.Hosting.Audit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -12,7 +13,7 @@ namespace Agents.Orchestrator.Persistence;
 /// runs one; the lease (<see cref="LeasedSweeper"/>) lets one sweep at a time. An incident still open to repeats
 /// (escalated, its source not resolved) is never deleted, however old.
 /// </summary>
-internal sealed class RetentionSweeper(
+internal sealed partial class RetentionSweeper(
     AgentsConnections connections,
     IOptions<RetentionOptions> options,
     TimeProvider clock,
@@ -52,38 +53,65 @@ internal sealed class RetentionSweeper(
     /// <summary>
     /// Deletes the oldest rows of the audit trail written before <paramref name="before"/>: the run of rows from the
     /// start of the chain up to the first one not that old, never the newest (the next append chains to it). Each batch
-    /// first records a checkpoint (the last row it removes and that row's hash, where verification starts from), then
-    /// deletes through it in the same transaction, with the setting the table's trigger asks for.
+    /// is verified first, from the hash the last checkpoint kept: a row that was changed after it was written (its
+    /// fields no longer give its hash) or that no longer follows the row before it stops the cut there, so retention
+    /// never removes the evidence of an edit; the rows before it go, that row and every row after it stay (and
+    /// <c>GET /audit/verify</c> names it), and each round logs it as an error. A batch records a checkpoint (the last row
+    /// it removes and that row's hash, where verification starts from), then deletes through it in the same
+    /// transaction, with the setting the table's trigger asks for.
     /// </summary>
-    private static async Task<long> DeleteAuditRows(NpgsqlConnection connection, DateTimeOffset before, DateTimeOffset now, int batch, CancellationToken ct)
+    private async Task<long> DeleteAuditRows(NpgsqlConnection connection, DateTimeOffset before, DateTimeOffset now, int batch, CancellationToken ct)
     {
-        const string cut = """
-            WITH cut AS (
-                SELECT id, hash FROM audit_log
-                WHERE id < (SELECT max(id) FROM audit_log)
-                  AND id < coalesce((SELECT min(id) FROM audit_log WHERE at >= @before), 9223372036854775807)
-                ORDER BY id LIMIT @batch)
-            SELECT id, hash, (SELECT count(*) FROM cut) FROM cut ORDER BY id DESC LIMIT 1
+        const string cut = $"""
+            SELECT {AuditChain.Columns}, (SELECT through_hash FROM audit_checkpoints ORDER BY id DESC LIMIT 1) FROM audit_log
+            WHERE id < (SELECT max(id) FROM audit_log)
+              AND id < coalesce((SELECT min(id) FROM audit_log WHERE at >= @before), 9223372036854775807)
+            ORDER BY id LIMIT @batch
             """;
         long total = 0;
         while (true)
         {
             await using var transaction = await connection.BeginTransactionAsync(ct);
-            long through, rows;
-            string hash;
+            var rows = new List<AuditEntry>(Math.Min(batch, 1024));
+            var expected = AuditChain.Genesis;
             await using (var find = new NpgsqlCommand(cut, connection, transaction))
             {
                 find.Parameters.AddWithValue("before", before);
                 find.Parameters.AddWithValue("batch", batch);
                 await using var reader = await find.ExecuteReaderAsync(ct);
-                if (!await reader.ReadAsync(ct))
+                while (await reader.ReadAsync(ct))
                 {
-                    return total;
-                }
+                    if (rows.Count == 0 && !reader.IsDBNull(14))
+                    {
+                        expected = reader.GetString(14); // the hash the last checkpoint kept: the first row follows it
+                    }
 
-                (through, hash, rows) = (reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2));
+                    rows.Add(AuditChain.Read(reader));
+                }
             }
 
+            var sound = 0;
+            foreach (var row in rows)
+            {
+                var broken = row.PrevHash != expected
+                    ? "it no longer follows the row before it (a row was removed or re-chained)"
+                    : AuditChain.HashOf(row) != row.Hash ? "it was changed after it was written (its fields no longer give its hash)" : null;
+                if (broken is not null)
+                {
+                    AuditCutStopped(Logger, row.Id, broken);
+                    break;
+                }
+
+                expected = row.Hash;
+                sound++;
+            }
+
+            if (sound == 0)
+            {
+                return total;
+            }
+
+            var through = rows[sound - 1];
             await using (var record = new NpgsqlCommand("""
                 INSERT INTO audit_checkpoints (at, through_id, through_hash, rows_removed, older_than) VALUES (@now, @through, @hash, @rows, @before);
                 SELECT set_config('agents.audit_retention', 'on', true);
@@ -91,21 +119,25 @@ internal sealed class RetentionSweeper(
                 """, connection, transaction))
             {
                 record.Parameters.AddWithValue("now", now);
-                record.Parameters.AddWithValue("through", through);
-                record.Parameters.AddWithValue("hash", hash);
-                record.Parameters.AddWithValue("rows", rows);
+                record.Parameters.AddWithValue("through", through.Id);
+                record.Parameters.AddWithValue("hash", through.Hash);
+                record.Parameters.AddWithValue("rows", (long)sound);
                 record.Parameters.AddWithValue("before", before);
                 await record.ExecuteNonQueryAsync(ct);
             }
 
             await transaction.CommitAsync(ct);
-            total += rows;
-            if (rows < batch)
+            total += sound;
+            if (sound < batch)
             {
                 return total;
             }
         }
     }
+
+    [LoggerMessage(LogLevel.Error,
+        "Audit retention stops at row {Row} of audit_log: {Reason}. That row and every row after it are kept as evidence; GET /audit/verify names it")]
+    private static partial void AuditCutStopped(ILogger logger, long row, string reason);
 
     private static async Task<int> DeleteIncidents(NpgsqlConnection connection, DateTimeOffset before, int batch, CancellationToken ct)
     {

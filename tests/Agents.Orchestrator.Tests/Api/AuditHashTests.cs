@@ -1,4 +1,5 @@
 using Agents.Api.Audit;
+using Agents.Hosting.Audit;
 
 namespace Agents.Orchestrator.Tests.Api;
 
@@ -9,12 +10,12 @@ public sealed class AuditHashTests
         At = new DateTimeOffset(2026, 12, 6, 22, 41, 51, TimeSpan.Zero).AddTicks(2227540),
         Actor = "apikey:deploy-bot", Roles = "operator", AuthMethod = "api-key", Action = "incident.rerun",
         Target = "id=5d1f7a8e-0000-4000-8000-000000000001", RequestId = "975b7b26b0abe8294d65dbe928878dba", ClientAddress = "10.0.0.7",
-        Outcome = "succeeded", StatusCode = 202, Detail = "fromStep=triage", PrevHash = AuditTrail.Genesis,
+        Outcome = "succeeded", StatusCode = 202, Detail = "fromStep=triage", PrevHash = AuditChain.Genesis,
     };
 
     [Fact]
     public void The_hash_is_the_same_for_the_same_row_and_a_SHA256_in_hex() =>
-        Assert.Matches("^[0-9a-f]{64}$", AuditTrail.HashOf(Row) is var h && h == AuditTrail.HashOf(Row with { }) ? h : "differs");
+        Assert.Matches("^[0-9a-f]{64}$", AuditChain.HashOf(Row) is var h && h == AuditChain.HashOf(Row with { }) ? h : "differs");
 
     public static TheoryData<string, AuditEntry> Edits() => new()
     {
@@ -35,12 +36,12 @@ public sealed class AuditHashTests
     [Theory]
     [MemberData(nameof(Edits))]
     public void Changing_any_field_changes_the_hash(string field, AuditEntry edited) =>
-        Assert.True(AuditTrail.HashOf(edited) != AuditTrail.HashOf(Row), $"the hash does not cover the {field}");
+        Assert.True(AuditChain.HashOf(edited) != AuditChain.HashOf(Row), $"the hash does not cover the {field}");
 
     [Fact]
     public void Fields_cannot_be_shifted_into_each_other()
     {
         var shifted = Row with { Actor = "apikey:deploy-bot\",\"operator", Roles = "" };
-        Assert.NotEqual(AuditTrail.HashOf(Row), AuditTrail.HashOf(shifted));
+        Assert.NotEqual(AuditChain.HashOf(Row), AuditChain.HashOf(shifted));
     }
 }

@@ -1,10 +1,11 @@
 using Agents.Api.Audit;
 using Agents.Hosting;
+using Agents.Hosting.Audit;
 using Agents.Orchestrator.Tests.Persistence;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Agents.Orchestrator.Tests.Api;

@@ -3,6 +3,7 @@ using Agents.Api.Audit;
 using Agents.Contracts;
 using Agents.Contracts.Incidents;
 using Agents.Hosting;
+using Agents.Hosting.Audit;
 using Agents.Orchestrator.Deliberations;
 using Agents.Orchestrator.Incidents;
 using Agents.Orchestrator.Persistence;
@@ -128,7 +129,7 @@ public sealed class RetentionSweeperTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Rows_that_no_longer_chain_are_not_cut_so_retention_cannot_hide_a_removed_row()
+    public async Task A_row_that_no_longer_chains_stops_the_cut_so_retention_cannot_hide_a_removed_row()
     {
         await using var trail = new AuditTrail(Connections);
         var rows = new List<AuditEntry>();
@@ -137,15 +138,48 @@ public sealed class RetentionSweeperTests : IAsyncLifetime
             rows.Add(await trail.Append(AuditRow(Now.AddDays(-400 + i)), CancellationToken.None));
         }
 
-        await trail.Append(AuditRow(Now), CancellationToken.None);
+        var newest = await trail.Append(AuditRow(Now), CancellationToken.None);
         await Sql($"ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only; DELETE FROM audit_log WHERE id = {rows[1].Id}; ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only;");
+        var sweeper = Sweeper(audit: TimeSpan.FromDays(365));
 
-        var failure = await Assert.ThrowsAsync<PostgresException>(() => Sweeper(audit: TimeSpan.FromDays(365)).RunOnceAsync(CancellationToken.None));
+        Assert.True(await sweeper.RunOnceAsync(CancellationToken.None));
 
-        Assert.Contains("do not chain", failure.MessageText, StringComparison.Ordinal);
-        Assert.Equal(0L, await Count("SELECT count(*) FROM audit_checkpoints"));
+        // The row before the gap goes; the first row after it, and everything after that, stay.
+        Assert.Equal(1L, sweeper.LastDeleted.AuditRows);
+        Assert.Equal([rows[2].Id, rows[3].Id, newest.Id], await Ids("SELECT id FROM audit_log ORDER BY id"));
+        var verification = await trail.Verify(CancellationToken.None);
+        Assert.Equal(rows[2].Id, verification.FirstBrokenRow);
+        Assert.Contains($"does not follow the last row retention removed (row {rows[0].Id})", verification.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_edited_row_stops_the_cut_so_retention_cannot_remove_the_evidence()
+    {
+        await using var trail = new AuditTrail(Connections);
+        var rows = new List<AuditEntry>();
+        for (var i = 0; i < 5; i++)
+        {
+            rows.Add(await trail.Append(AuditRow(Now.AddDays(-400 + i)), CancellationToken.None));
+        }
+
+        var newest = await trail.Append(AuditRow(Now), CancellationToken.None);
+        // Edited in place, chain links untouched: only recomputing the row's hash shows it.
+        await Sql($"ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only; UPDATE audit_log SET actor = 'apikey:someone-else' WHERE id = {rows[2].Id}; ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only;");
+        var sweeper = Sweeper(batchSize: 2, audit: TimeSpan.FromDays(365));
+
+        Assert.True(await sweeper.RunOnceAsync(CancellationToken.None));
+
+        Assert.Equal(2L, sweeper.LastDeleted.AuditRows);
+        Assert.Equal([rows[2].Id, rows[3].Id, rows[4].Id, newest.Id], await Ids("SELECT id FROM audit_log ORDER BY id"));
+        Assert.Equal([rows[1].Id], await Ids("SELECT through_id FROM audit_checkpoints ORDER BY id"));
+        var verification = await trail.Verify(CancellationToken.None);
+        Assert.Equal(rows[2].Id, verification.FirstBrokenRow);
+        Assert.Contains("was changed after it was written", verification.Reason, StringComparison.Ordinal);
+
+        // Later rounds cut nothing past it, however old the rows after it are.
+        Assert.True(await sweeper.RunOnceAsync(CancellationToken.None));
+        Assert.Equal(0L, sweeper.LastDeleted.AuditRows);
         Assert.Equal(4L, await Count("SELECT count(*) FROM audit_log"));
-        Assert.Equal(rows[2].Id, (await trail.Verify(CancellationToken.None)).FirstBrokenRow);
     }
 
     [Fact]
