@@ -12,7 +12,7 @@ public static class EntityFrameworkSagaRepositoryExtensions
 {
     /// <summary>
     /// Keeps <typeparamref name="TSaga"/> in <typeparamref name="TDbContext"/>'s database. The application
-    /// registers the context with <c>AddDbContextFactory</c>; its model maps <typeparamref name="TSaga"/> with
+    /// registers the context with <c>AddDbContextFactory</c> or <c>AddPooledDbContextFactory</c>; its model maps <typeparamref name="TSaga"/> with
     /// <c>CorrelationId</c> as key and a concurrency token. <see cref="ILoadSagaRepository{TSaga}"/> and
     /// <see cref="IQuerySagaRepository{TSaga}"/> resolve too, and read committed state, as does
     /// <see cref="IListSagaRepository{TSaga}"/> (a page of the newest instances in one query).
