@@ -47,13 +47,33 @@ internal sealed class PrivateBroker : IAsyncDisposable
     /// <summary>Clears the alarm <see cref="BlockPublishers"/> raised (the default watermark, 0.4).</summary>
     public Task UnblockPublishers() => Deps("ctl", "set_vm_memory_high_watermark", "0.4");
 
-    /// <summary>Starts a node on free loopback ports; takes 6 to 20 s.</summary>
+    /// <summary>
+    /// Starts a node on free loopback ports; takes 6 to 20 s. A port found free can be taken before the node binds it
+    /// (an outgoing connection of another process gets it from the same ephemeral range): a node that could not listen
+    /// (<c>eaddrinuse</c> in its log) is stopped and started again on other ports, up to three times.
+    /// </summary>
     public static async Task<PrivateBroker> Start(string repositoryRoot)
     {
-        var state = Path.Combine(Path.GetTempPath(), $"agents-broker-{Guid.NewGuid():N}"[..24]);
-        var broker = new PrivateBroker(repositoryRoot, state, FreePort(), FreePort(), FreePort());
-        await broker.Deps("up", "rabbitmq");
-        return broker;
+        for (var attempt = 1; ; attempt++)
+        {
+            var state = Path.Combine(Path.GetTempPath(), $"agents-broker-{Guid.NewGuid():N}"[..24]);
+            var broker = new PrivateBroker(repositoryRoot, state, FreePort(), FreePort(), FreePort());
+            try
+            {
+                await broker.Deps("up", "rabbitmq");
+                return broker;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && broker.PortWasTaken())
+            {
+                await broker.DisposeAsync();
+            }
+        }
+    }
+
+    private bool PortWasTaken()
+    {
+        var log = Path.Combine(_stateDirectory, "logs", "rabbitmq.log");
+        return File.Exists(log) && File.ReadAllText(log).Contains("eaddrinuse", StringComparison.Ordinal);
     }
 
     /// <summary>Stops the node (<c>rabbitmqctl stop</c>) and starts it again on the same data; answers how long it was down.</summary>
