@@ -137,18 +137,18 @@ public sealed class AuditTrail(AgentsConnections connections) : IAsyncDisposable
         {
             var row = AuditChain.Read(rowsReader);
             rows++;
-            if (row.PrevHash != expected)
+            var reason = AuditChain.Check(row, expected) switch
             {
-                return new(false, rows, expected, row.Id,
-                    rows == 1 && removedThrough is not null
-                        ? $"row {row.Id} does not follow the last row retention removed (row {removedThrough}): a row after that one was removed or replaced"
-                        : $"row {row.Id} does not follow the row before it (its previous hash is not that row's hash): a row before it was removed or replaced",
-                    removed, removedThrough);
-            }
-
-            if (AuditChain.HashOf(row) != row.Hash)
+                AuditBreak.Unchained when rows == 1 && removedThrough is not null =>
+                    $"row {row.Id} does not follow the last row retention removed (row {removedThrough}): a row after that one was removed or replaced",
+                AuditBreak.Unchained =>
+                    $"row {row.Id} does not follow the row before it (its previous hash is not that row's hash): a row before it was removed or replaced",
+                AuditBreak.Edited => $"row {row.Id} was changed after it was written (its fields no longer give its hash)",
+                _ => null,
+            };
+            if (reason is not null)
             {
-                return new(false, rows, expected, row.Id, $"row {row.Id} was changed after it was written (its fields no longer give its hash)", removed, removedThrough);
+                return new(false, rows, expected, row.Id, reason, removed, removedThrough);
             }
 
             expected = row.Hash;

@@ -47,6 +47,19 @@ public sealed record AuditEntry
     public string Hash { get; init; } = "";
 }
 
+/// <summary>How a row of the chain fails its check (<see cref="AuditChain.Check"/>).</summary>
+public enum AuditBreak
+{
+    /// <summary>The row is sound: it follows the row before it and its fields give its hash.</summary>
+    None,
+
+    /// <summary>Its previous hash is not the hash of the row before it: a row was removed or re-chained.</summary>
+    Unchained,
+
+    /// <summary>Its fields no longer give its hash: it was changed after it was written.</summary>
+    Edited,
+}
+
 /// <summary>
 /// The audit trail's hash chain (<c>audit_log</c>): how a row's hash is taken and how a row is read, shared by the API
 /// (which appends and verifies) and the orchestrator's retention sweep (which verifies the rows it is about to cut).
@@ -59,6 +72,10 @@ public static class AuditChain
     /// <summary>The columns <see cref="Read"/> expects, in order.</summary>
     public const string Columns =
         "id, at, actor, roles, auth_method, action, target, request_id, client_address, outcome, status_code, detail, prev_hash, hash";
+
+    /// <summary>Checks <paramref name="row"/> against the hash the row before it had (or a checkpoint kept).</summary>
+    public static AuditBreak Check(AuditEntry row, string previousHash) =>
+        row.PrevHash != previousHash ? AuditBreak.Unchained : HashOf(row) != row.Hash ? AuditBreak.Edited : AuditBreak.None;
 
     /// <summary>SHA-256 (hex) of a versioned JSON array of the previous hash and every field but the id.</summary>
     public static string HashOf(AuditEntry row)

@@ -93,12 +93,12 @@ internal sealed partial class RetentionSweeper(
             var sound = 0;
             foreach (var row in rows)
             {
-                var broken = row.PrevHash != expected
-                    ? "it no longer follows the row before it (a row was removed or re-chained)"
-                    : AuditChain.HashOf(row) != row.Hash ? "it was changed after it was written (its fields no longer give its hash)" : null;
-                if (broken is not null)
+                var broken = AuditChain.Check(row, expected);
+                if (broken != AuditBreak.None)
                 {
-                    AuditCutStopped(Logger, row.Id, broken);
+                    AuditCutStopped(Logger, row.Id, broken == AuditBreak.Edited
+                        ? "it was changed after it was written (its fields no longer give its hash)"
+                        : "it no longer follows the row before it (a row was removed or re-chained)");
                     break;
                 }
 
